@@ -1,0 +1,34 @@
+/**
+ * The explicit registry of channels. Each channel brings its adapter (how replies go out)
+ * and mounts its own webhooks or socket namespace; nothing in src/ imports a channel.
+ */
+import type { Express } from 'express';
+import type { Server } from 'socket.io';
+import type { ConversationRouter } from '../src/conversations/router';
+import type { ChannelAdapter } from '../src/domain/channel';
+import type { RealtimePublisher } from '../src/realtime/publisher';
+import type { ChannelRegistry, Services } from '../src/services';
+import { createWebchatAdapter } from './webchat/adapter';
+import { mountWebchatNamespace } from './webchat/namespace';
+
+export interface ChannelModule {
+  adapter: ChannelAdapter;
+  mountHttp?(app: Express, services: Services, router: ConversationRouter): void;
+  mountSockets?(io: Server, services: Services, router: ConversationRouter): void;
+}
+
+export function createChannelModules(deps: { publisher: RealtimePublisher }): ChannelModule[] {
+  return [{ adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace }];
+}
+
+export function channelRegistry(modules: ChannelModule[]): ChannelRegistry {
+  const byId = new Map(modules.map((m) => [m.adapter.id as string, m.adapter]));
+  return {
+    get(id) {
+      const adapter = byId.get(id);
+      if (!adapter) throw new Error(`no channel adapter for ${id}`);
+      return adapter;
+    },
+    all: () => [...byId.values()],
+  };
+}

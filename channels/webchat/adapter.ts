@@ -1,0 +1,26 @@
+/**
+ * Webchat replies are pushed to the resident's browser over Socket.IO (`/webchat`, room
+ * `resident-<identity>`) as `message.created` events. A browser that is away catches up by
+ * `session.start` with `sinceSeq`, so a missed emit loses nothing.
+ */
+import type { ChannelAdapter } from '../../src/domain/channel';
+import { rooms, type RealtimePublisher } from '../../src/realtime/publisher';
+
+export function createWebchatAdapter(publisher: RealtimePublisher): ChannelAdapter {
+  return {
+    id: 'webchat',
+    capabilities: { delivery: 'push', choices: 'native', maxTextLength: 4000 },
+    async send(delivery) {
+      publisher.emit('webchat', [rooms.resident(delivery.identityId)], 'message.created', {
+        id: delivery.messageId,
+        seq: delivery.seq,
+        conversationId: delivery.conversationId,
+        sender: delivery.sender,
+        text: delivery.content.text,
+        ...(delivery.content.choices?.length ? { choices: delivery.content.choices } : {}),
+        createdAt: delivery.createdAt.toISOString(),
+      });
+      return {};
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * The `/webchat` Socket.IO namespace (CONTRACT.md §3). A session token is a random secret
+ * held by the browser; the engine keeps only its hash as the resident's channel address,
+ * so resuming needs the token and ids cannot be guessed.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../../src/conversations/identity';
+import { ingestInbound } from '../../src/conversations/ingest';
+import type { ConversationRouter } from '../../src/conversations/router';
+import { messagePayload } from '../../src/conversations/view';
+import type { InboundContent } from '../../src/domain/messages';
+import { AppError, RateLimitError, ValidationError } from '../../src/errors';
+import { ids } from '../../src/ids';
+import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../src/models';
+import { rooms } from '../../src/realtime/publisher';
+import { onCommand } from '../../src/realtime/socket-commands';
+import type { Services } from '../../src/services';
+
+export const WEBCHAT_INBOX_ADDRESS = 'default';
+export const MAX_TEXT_LENGTH = 2000;
+
+const sessionStartSchema = z.object({
+  sessionToken: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'is not a session token').optional(),
+  sinceSeq: z.number().int().min(0).optional(),
+  locale: z.string().max(20).optional(),
+});
+
+const messageSendSchema = z
+  .object({
+    clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _'),
+    text: z.string().optional(),
+    choice: z.union([z.string().min(1).max(64), z.object({ value: z.string().min(1).max(64), label: z.string().max(80).optional() })]).optional(),
+    location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).optional(),
+  })
+  .refine((m) => m.text !== undefined || m.choice !== undefined || m.location !== undefined, 'send text, a choice or a location');
+
+const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
+
+function toContent(message: z.infer<typeof messageSendSchema>): InboundContent {
+  if (message.choice !== undefined) {
+    return typeof message.choice === 'string'
+      ? { kind: 'choice', value: message.choice }
+      : { kind: 'choice', value: message.choice.value, ...(message.choice.label ? { label: message.choice.label } : {}) };
+  }
+  const text = message.text?.trim() ?? '';
+  if (message.location) return { kind: 'location', ...message.location, ...(text ? { text } : {}) };
+  return { kind: 'text', text };
+}
+
+export function mountWebchatNamespace(io: Server, services: Services, router: ConversationRouter): void {
+  const { council, logger } = services;
+  const inboxId = ids.inbox('webchat', WEBCHAT_INBOX_ADDRESS);
+  // Thirty messages per ten seconds per resident is far above typing speed, well below a flood.
+  const limiter = new RateLimiterMemory({ points: 30, duration: 10 });
+
+  io.of('/webchat').on('connection', (socket: Socket) => {
+    const session = () => {
+      const data = socket.data as { identityId?: string; channelUserId?: string };
+      if (!data.identityId || !data.channelUserId) throw new AppError('no_session', 'Start a session first (session.start).', 400, true);
+      return { identityId: data.identityId, channelUserId: data.channelUserId };
+    };
+
+    onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq }) => {
+      let token = sessionToken;
+      let identity: IdentityDoc | null = token ? await Identity.findById(ids.identity(inboxId, sessionHash(token))).lean<IdentityDoc>() : null;
+      if (!identity) token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
+      const channelUserId = sessionHash(token!);
+      identity ??= await ensureIdentity(council.id, { inboxId, channel: 'webchat', channelUserId });
+      const conversation: ConversationDoc = await ensureOpenConversation(council.id, identity, `webchat-start-${channelUserId}-${Date.now()}`);
+      socket.data.identityId = identity._id;
+      socket.data.channelUserId = channelUserId;
+      await socket.join(rooms.resident(identity._id));
+      const missed = sinceSeq !== undefined || sessionToken
+        ? await Message.find({ identityId: identity._id, seq: { $gt: sinceSeq ?? 0 } }).sort({ seq: 1 }).limit(500).lean<MessageDoc[]>()
+        : [];
+      return {
+        sessionToken: token,
+        conversationId: conversation._id,
+        status: conversation.status,
+        messages: missed.map(messagePayload),
+      };
+    });
+
+    onCommand(socket, logger, 'message.send', messageSendSchema, async (message) => {
+      const { identityId, channelUserId } = session();
+      if ((message.text?.length ?? 0) > MAX_TEXT_LENGTH) {
+        throw new ValidationError(`Messages can be up to ${MAX_TEXT_LENGTH} characters. Please send a shorter message.`, 'message_too_long');
+      }
+      if (message.text !== undefined && !message.text.trim() && !message.choice && !message.location) {
+        throw new ValidationError('The message is empty.', 'empty_message');
+      }
+      await limiter.consume(identityId).catch(() => {
+        throw new RateLimitError('You are sending messages very quickly. Please wait a few seconds.');
+      });
+      const result = await ingestInbound(services, {
+        channel: 'webchat',
+        externalId: `${channelUserId}-${message.clientMessageId}`,
+        inboxAddress: WEBCHAT_INBOX_ADDRESS,
+        channelUserId,
+        receivedAt: new Date(),
+        content: toContent(message),
+        raw: { clientMessageId: message.clientMessageId },
+      });
+      return { messageId: ids.turnMessage(result.eventId, 0), duplicate: result.duplicate };
+    });
+
+    /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */
+    onCommand(socket, logger, 'handoff.request', z.object({}).passthrough(), async () => {
+      const { identityId, channelUserId } = session();
+      await ingestInbound(services, {
+        channel: 'webchat',
+        externalId: `${channelUserId}-handoff-${randomBytes(8).toString('hex')}`,
+        inboxAddress: WEBCHAT_INBOX_ADDRESS,
+        channelUserId,
+        receivedAt: new Date(),
+        content: { kind: 'handoff' },
+        raw: {},
+      });
+      await router.drainIdentity(identityId);
+      const identity = await Identity.findById(identityId).lean();
+      const conversation = identity?.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean() : null;
+      return { status: conversation?.status ?? 'queued', conversationId: conversation?._id };
+    });
+  });
+}

@@ -1,0 +1,10 @@
+/** Everything the welcome flow says, in one place: short for SMS, speakable for voice. */
+export const copy = {
+  greeting: (council: string) => `Hi, I'm the ${council} assistant. What can I help with today?`,
+  menuPrompt: 'Choose an option, or type your question.',
+  notUnderstood: "Sorry, I didn't understand that.",
+  comingSoon: (label: string) => `${label} isn't available in this chat yet. A person can help you with it.`,
+  offerPerson: 'Would you like to talk to a person?',
+  goodbye: 'Thanks for contacting us. Message again any time.',
+  talkToPerson: 'Talk to a person',
+};

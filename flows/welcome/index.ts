@@ -1,0 +1,49 @@
+/**
+ * The greeting and main menu. It lists the flows this engine offers (from the registry),
+ * starts the one a resident picks, and offers a person after two misunderstandings.
+ */
+import type { FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
+import type { Choice } from '../../src/domain/messages';
+import { copy } from './copy';
+
+function menuChoices(context: StepContext): Choice[] {
+  return [
+    ...context.menu.map((item) => ({ value: item.flowId, label: item.label })),
+    { value: 'agent', label: copy.talkToPerson },
+  ];
+}
+
+/** Matches a menu choice by value, by its number ("2"), or by its label's words. */
+function pickFromMenu(input: StepInput, choices: Choice[]): Choice | undefined {
+  const text = input.content.kind === 'choice' ? input.content.value : input.text.trim().toLowerCase();
+  const byNumber = /^\d+$/.test(text) ? choices[Number(text) - 1] : undefined;
+  return (
+    byNumber ??
+    choices.find((c) => c.value === text) ??
+    choices.find((c) => text.length >= 4 && c.label.toLowerCase().includes(text))
+  );
+}
+
+const greet = (input: StepInput, context: StepContext): StepResult => ({
+  say: [copy.greeting(context.council.name), copy.menuPrompt],
+  choices: menuChoices(context),
+  next: 'menu',
+});
+
+const menu = (input: StepInput, context: StepContext): StepResult => {
+  const choices = menuChoices(context);
+  const picked = pickFromMenu(input, choices);
+  if (picked?.value === 'agent') return { say: [], handoff: { reason: 'Resident chose "Talk to a person" from the menu' } };
+  if (picked) return { say: [], startFlow: picked.value };
+  if (/^(hi|hello|hey|good (morning|afternoon|evening)|g'?day|start|menu)\b/i.test(input.text.trim())) {
+    return greet(input, context);
+  }
+  return { say: [copy.notUnderstood, copy.menuPrompt], choices, missed: true, next: 'menu' };
+};
+
+export const welcomeFlow: FlowDefinition = {
+  id: 'welcome',
+  version: 1,
+  start: 'greet',
+  steps: { greet, menu },
+};

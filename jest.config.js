@@ -1,0 +1,11 @@
+/** Integration tests share one Redis and one FerretDB (started by tools/with-services.ts);
+ * each test file uses its own database and queue prefix. Two workers fit the 2-core machine. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/tests'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  maxWorkers: 2,
+  testTimeout: 60000,
+  verbose: true,
+};

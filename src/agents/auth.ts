@@ -1,0 +1,83 @@
+/**
+ * Agent sign-in. Passwords are hashed with Argon2id (memory-hard). A sign-in returns an
+ * opaque bearer token; only its SHA-256 is stored, so a database leak yields no usable
+ * token, and signing out (or expiry) ends it everywhere at once.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { AuthError, isDuplicateKeyError } from '../errors';
+import { shortHash } from '../ids';
+import { Agent, AgentSession, type AgentDoc } from '../models';
+
+const tokenId = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, { memoryCost: 19456, timeCost: 2, parallelism: 1 });
+}
+
+export interface CreateAgentInput {
+  email: string;
+  name: string;
+  password: string;
+  role: 'agent' | 'supervisor' | 'admin';
+  queues?: string[];
+}
+
+export async function createAgent(input: CreateAgentInput): Promise<AgentDoc> {
+  const email = input.email.trim().toLowerCase();
+  const doc = {
+    _id: `agent-${shortHash(email, 16)}`,
+    email,
+    name: input.name,
+    passwordHash: await hashPassword(input.password),
+    role: input.role,
+    queues: input.queues ?? ['general'],
+  };
+  await Agent.create(doc);
+  return (await Agent.findById(doc._id).lean<AgentDoc>())!;
+}
+
+/** Creates the seeded admin when no agent exists yet (a deterministic id makes concurrent boots safe). */
+export async function seedAdmin(email: string, password: string): Promise<boolean> {
+  if ((await Agent.estimatedDocumentCount()) > 0) return false;
+  try {
+    await createAgent({ email, name: 'Administrator', password, role: 'admin' });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+// A fixed hash to verify against when the email is unknown, so timing doesn't reveal accounts.
+let decoyHash: Promise<string> | undefined;
+
+export async function login(email: string, password: string, sessionHours: number): Promise<{ token: string; expiresAt: Date; agent: AgentDoc }> {
+  const agent = await Agent.findOne({ email: email.trim().toLowerCase() }).lean<AgentDoc>();
+  decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  const ok = await verify(agent?.passwordHash ?? (await decoyHash), password).catch(() => false);
+  if (!agent || !ok) throw new AuthError('That email and password do not match.', 'invalid_credentials');
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
+  await AgentSession.create({ _id: tokenId(token), agentId: agent._id, expiresAt });
+  return { token, expiresAt, agent };
+}
+
+export async function authenticate(token: string | undefined): Promise<{ agent: AgentDoc; sessionId: string; expiresAt: Date }> {
+  if (!token || token.length > 200) throw new AuthError();
+  const session = await AgentSession.findById(tokenId(token)).lean();
+  if (!session || session.expiresAt <= new Date()) throw new AuthError('Your sign-in has expired. Please sign in again.', 'session_expired');
+  const agent = await Agent.findById(session.agentId).lean<AgentDoc>();
+  if (!agent) throw new AuthError();
+  return { agent, sessionId: session._id, expiresAt: session.expiresAt };
+}
+
+export async function logout(token: string): Promise<void> {
+  await AgentSession.deleteOne({ _id: tokenId(token) });
+}
+
+/** Purges expired sessions (no TTL index: FerretDB v1 has none). */
+export async function purgeExpiredSessions(): Promise<number> {
+  const result = await AgentSession.deleteMany({ expiresAt: { $lte: new Date() } });
+  return result.deletedCount;
+}

@@ -1,0 +1,16 @@
+/**
+ * Does the resident ask for a person? Deliberately simple and fast (it runs on every turn,
+ * including voice): short messages naming a person, or "talk/speak to …" phrases.
+ * "Can I pay in person?" is not a request for an agent.
+ */
+const PERSON_WORDS = /\b(agent|human|person|operator|someone|somebody|staff|representative|officer)\b/i;
+const ASK_PHRASE = /\b(talk|speak|chat)\s+(to|with)\s+(a|an|the|some|real)?\s*(real\s+)?(agent|human|person|operator|someone|somebody|staff|representative|officer)\b/i;
+const NOT_A_REQUEST = /\bin person\b/i;
+
+export function wantsPerson(text: string): boolean {
+  const clean = text.trim();
+  if (!clean || NOT_A_REQUEST.test(clean)) return false;
+  if (ASK_PHRASE.test(clean)) return true;
+  const words = clean.split(/\s+/).length;
+  return words <= 5 && PERSON_WORDS.test(clean);
+}

@@ -1,0 +1,92 @@
+/**
+ * The only reader of `process.env`. One zod schema; every variable optional with a working
+ * local default (CONTRACT.md §1). Problems are printed together and the process exits 1.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  /** HTTP port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Base URL the outside world uses for this engine; Twilio signatures are checked against it. */
+  PUBLIC_URL: z.url().optional(),
+  /** web = HTTP + sockets, worker = queue workers, all = both. */
+  ROLE: z.enum(['web', 'worker', 'all']).default('all'),
+  /** Redis for queues, leases and socket fan-out (the run/test commands provide a local one). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** MongoDB (or FerretDB) connection string, including the database name. */
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
+  /** Prefix of every BullMQ key, so several engines (or test files) can share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('sb'),
+  /** Concurrent jobs per worker process and queue. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** How long a per-resident turn lease lives without renewal; a crashed worker's lease frees after this. */
+  TURN_LEASE_MS: z.coerce.number().int().min(500).default(10_000),
+  /** BullMQ job lock; a killed worker's jobs are retried after about this long. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often stored-but-unqueued inbound messages are swept back into the queue. */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(5_000),
+  /** Close a bot conversation after this long without a message from the resident. */
+  INACTIVITY_CLOSE_MINUTES: z.coerce.number().int().min(1).default(60),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Name residents see for the default council. */
+  COUNCIL_NAME: z.string().min(1).default('Riverbend Council'),
+  /** IANA time zone for office hours. */
+  COUNCIL_TIMEZONE: z.string().default('Australia/Sydney'),
+  /** When people answer: days and hours, e.g. "Mon-Fri 08:30-17:00". */
+  OFFICE_HOURS: z
+    .string()
+    .regex(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{2}:\d{2}-\d{2}:\d{2}$/)
+    .default('Mon-Fri 08:30-17:00'),
+  /** Seed demo content (the default council, its inboxes and the admin agent) at start-up. */
+  SEED_DEMO: bool.default(true),
+
+  TWILIO_ACCOUNT_SID: z.string().default('AC00000000000000000000000000000000'),
+  TWILIO_AUTH_TOKEN: z.string().default('local-development-token'),
+  TWILIO_PHONE_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164').default('+61480000000'),
+  TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+  META_APP_SECRET: z.string().optional(),
+  META_VERIFY_TOKEN: z.string().optional(),
+  META_PAGE_ACCESS_TOKEN: z.string().optional(),
+  META_PAGE_ID: z.string().optional(),
+  META_GRAPH_URL: z.url().default('https://graph.facebook.com'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+
+  /** The first admin agent, created when no agent exists. */
+  SEED_ADMIN_EMAIL: z.email().default('admin@council.example'),
+  SEED_ADMIN_PASSWORD: z.string().min(8).default('switchboard-demo'),
+  /** Agent sign-in lifetime. */
+  AGENT_SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  /** Optional file describing several councils (not read yet: one default council is built). */
+  TENANTS_FILE: z.string().optional(),
+});
+
+export type Config = z.infer<typeof schema> & { PUBLIC_URL: string };
+
+/** Parses an environment; throws with every problem listed. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  const config = result.data;
+  return { ...config, PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '') };
+}
+
+/** Reads `process.env` once at boot; prints problems and exits 1 when it is invalid. */
+export function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    console.error('Tip: `npm start` provides REDIS_URL and MONGODB_URI with local servers when they are unset.');
+    process.exit(1);
+  }
+}

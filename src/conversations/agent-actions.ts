@@ -1,0 +1,148 @@
+/**
+ * What agents do to conversations: claim, reply, transfer, resolve, return to the bot.
+ * Claims are races that exactly one agent wins: the winner is whoever inserts the claim
+ * record `<conversation>-<handoff>` first (an atomic unique insert on MongoDB and FerretDB).
+ * Status changes take the resident's turn lease, so they never interleave with a bot turn.
+ */
+import { nextStatus, type ConversationAction, type ConversationStatus, type ConversationView } from '../domain/conversation';
+import type { ConversationUpdatedPayload } from '../domain/events';
+import { AuthError, ConflictError, NotFoundError, isDuplicateKeyError } from '../errors';
+import { ids, shortHash } from '../ids';
+import { Claim, Conversation, type AgentDoc, type ConversationDoc } from '../models';
+import type { Services } from '../services';
+import { DEFAULT_QUEUE } from './handoff';
+import { sendReply } from './outbox';
+import { conversationView } from './view';
+
+export type AgentPrincipal = Pick<AgentDoc, '_id' | 'name' | 'role' | 'queues'>;
+
+/** Agents see conversations in their queues (or assigned to them); supervisors and admins see all. */
+export function canSee(agent: AgentPrincipal, conversation: ConversationDoc): boolean {
+  if (agent.role === 'admin' || agent.role === 'supervisor') return true;
+  if (conversation.assigneeId === agent._id) return true;
+  return Boolean(conversation.queue && agent.queues?.includes(conversation.queue));
+}
+
+export async function loadVisible(agent: AgentPrincipal, conversationId: string): Promise<ConversationDoc> {
+  const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
+  // Same answer for "missing" and "not yours", so ids cannot be probed.
+  if (!conversation || !canSee(agent, conversation)) throw new NotFoundError('That conversation');
+  return conversation;
+}
+
+function updatedPayload(c: ConversationDoc): ConversationUpdatedPayload {
+  return {
+    conversationId: c._id,
+    status: c.status as ConversationStatus,
+    channel: c.channel,
+    ...(c.queue ? { queue: c.queue } : {}),
+    ...(c.assigneeName ? { agentName: c.assigneeName } : {}),
+    ...(c.assigneeId ? { agentId: c.assigneeId } : {}),
+    ...(c.handoffReason ? { handoffReason: c.handoffReason } : {}),
+  };
+}
+
+export class AgentActions {
+  constructor(private readonly services: Services) {}
+
+  /** Changes status under the resident's lease, re-reading the conversation inside it. */
+  private async transition(
+    agent: AgentPrincipal,
+    conversationId: string,
+    action: ConversationAction,
+    patch: (c: ConversationDoc) => Record<string, unknown>,
+    check?: (c: ConversationDoc) => void,
+  ): Promise<ConversationDoc> {
+    const first = await loadVisible(agent, conversationId);
+    const result = await this.services.lease.run(first.identityId, async () => {
+      const current = await loadVisible(agent, conversationId);
+      check?.(current);
+      const status = nextStatus(current.status as ConversationStatus, action);
+      return (await Conversation.findOneAndUpdate({ _id: conversationId }, { $set: { status, ...patch(current) } }, { new: true }).lean<ConversationDoc>())!;
+    }, { waitMs: 5000 });
+    if (!result.acquired) throw new Error('unreachable: lease run without stillNeeded');
+    const updated = result.value;
+    const event = { conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: updatedPayload(updated) };
+    this.services.broadcaster.publish({ type: 'conversation.updated', ...event }, updated.identityId, { toResident: true });
+    return updated;
+  }
+
+  async claim(agent: AgentPrincipal, conversationId: string): Promise<ConversationView> {
+    const conversation = await loadVisible(agent, conversationId);
+    if (conversation.status === 'assigned' && conversation.assigneeId !== agent._id) {
+      this.services.metrics.claims.inc({ outcome: 'lost' });
+      throw new ConflictError('already_claimed', 'Another agent has already claimed this conversation.');
+    }
+    if (conversation.status !== 'queued' || !conversation.handoffId) {
+      throw new ConflictError('invalid_transition', `A ${conversation.status} conversation cannot be claimed.`);
+    }
+    try {
+      await Claim.create({ _id: ids.claim(conversationId, conversation.handoffId), conversationId, agentId: agent._id });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // The same agent retrying a claim it already won (e.g. after a crash) may go on.
+      const existing = await Claim.findById(ids.claim(conversationId, conversation.handoffId)).lean();
+      if (existing?.agentId !== agent._id) {
+        this.services.metrics.claims.inc({ outcome: 'lost' });
+        throw new ConflictError('already_claimed', 'Another agent has already claimed this conversation.');
+      }
+    }
+    const updated = await this.transition(agent, conversationId, 'claim', () => ({ assigneeId: agent._id, assigneeName: agent.name, assignedAt: new Date() }));
+    this.services.metrics.claims.inc({ outcome: 'won' });
+    this.services.broadcaster.publish(
+      { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: updatedPayload(updated) },
+      updated.identityId,
+      { toResident: false },
+    );
+    await sendReply(this.services, updated, { kind: 'system' }, { text: `${agent.name} from ${this.services.council.name} has joined the conversation.` });
+    return conversationView(updated);
+  }
+
+  async reply(agent: AgentPrincipal, conversationId: string, text: string): Promise<{ messageId: string }> {
+    const conversation = await loadVisible(agent, conversationId);
+    if (conversation.status !== 'assigned' || conversation.assigneeId !== agent._id) {
+      throw new ConflictError('not_assigned', 'Claim this conversation before replying.');
+    }
+    const message = await sendReply(this.services, conversation, { kind: 'agent', id: agent._id, name: agent.name }, { text });
+    return { messageId: message._id };
+  }
+
+  async resolve(agent: AgentPrincipal, conversationId: string): Promise<ConversationView> {
+    const updated = await this.transition(agent, conversationId, 'resolve', () => ({ resolvedAt: new Date() }), (c) => this.assertOwnerOrSupervisor(agent, c));
+    await sendReply(this.services, updated, { kind: 'system' }, { text: 'This conversation is now closed. Thanks for contacting us. Message again any time.' });
+    return conversationView(updated);
+  }
+
+  async returnToBot(agent: AgentPrincipal, conversationId: string): Promise<ConversationView> {
+    const updated = await this.transition(
+      agent,
+      conversationId,
+      'return_to_bot',
+      () => ({ assigneeId: null, assigneeName: null, assignedAt: null, handoffId: null, flow: null }),
+      (c) => this.assertOwnerOrSupervisor(agent, c),
+    );
+    await sendReply(this.services, updated, { kind: 'system' }, { text: "You're back with the assistant. Type \"menu\" to see what it can help with, or \"agent\" for a person." });
+    return conversationView(updated);
+  }
+
+  async transfer(agent: AgentPrincipal, conversationId: string, queue: string): Promise<ConversationView> {
+    if (!this.services.council.queues.includes(queue)) throw new NotFoundError(`The queue "${queue}"`);
+    const updated = await this.transition(
+      agent,
+      conversationId,
+      'transfer',
+      (c) => ({ queue, queuedAt: new Date(), handoffId: shortHash(`${c._id}-${Date.now()}-${Math.random()}`, 12), assigneeId: null, assigneeName: null, assignedAt: null }),
+      (c) => this.assertOwnerOrSupervisor(agent, c),
+    );
+    this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: updatedPayload(updated) }, updated.identityId, { toResident: false });
+    return conversationView(updated);
+  }
+
+  private assertOwnerOrSupervisor(agent: AgentPrincipal, c: ConversationDoc): void {
+    if (c.status === 'assigned' && c.assigneeId !== agent._id && agent.role === 'agent') {
+      throw new AuthError('Only the assigned agent or a supervisor can do that.', 'forbidden', 403);
+    }
+  }
+}
+
+export { DEFAULT_QUEUE };

@@ -1,0 +1,57 @@
+/**
+ * Escalation to a person: what changes on the conversation and what the resident is told.
+ * The message is honest about what happens next: their place in the queue during office
+ * hours, or when the team is back (with the hours) when nobody is in.
+ */
+import { nextStatus, type ConversationStatus } from '../domain/conversation';
+import type { ConversationUpdatedPayload, DomainEvent } from '../domain/events';
+import { shortHash } from '../ids';
+import { Conversation, type ConversationDoc } from '../models';
+import type { CouncilInfo } from '../services';
+import { describeHours, isOpen, nextOpening } from './office-hours';
+
+export const DEFAULT_QUEUE = 'general';
+
+/** Place in the queue: everyone queued there before now, plus one. */
+export async function queuePosition(queue: string, conversationId: string, queuedAt: Date): Promise<number> {
+  const ahead = await Conversation.countDocuments({ status: 'queued', queue, queuedAt: { $lt: queuedAt }, _id: { $ne: conversationId } });
+  return ahead + 1;
+}
+
+export function handoffNotice(council: CouncilInfo, position: number, now: Date): string {
+  if (isOpen(now, council.officeHours, council.timezone)) {
+    return position === 1
+      ? "Thanks. I've asked a person to help. You're next in the queue and they'll reply here as soon as they're free."
+      : `Thanks. I've asked a person to help. You're number ${position} in the queue. They'll reply here as soon as they're free.`;
+  }
+  return `Thanks. Our team is away right now and back ${nextOpening(now, council.officeHours, council.timezone)}. A person will reply here then, and your conversation is saved. Hours: ${describeHours(council.officeHours)}.`;
+}
+
+export interface Escalation {
+  patch: Partial<ConversationDoc>;
+  notice: string;
+  events: DomainEvent[];
+}
+
+/** Decides an escalation of `conversation` for `reason`; `seed` makes the handoff id deterministic. */
+export async function escalate(council: CouncilInfo, conversation: ConversationDoc, reason: string, seed: string, now: Date): Promise<Escalation> {
+  const status: ConversationStatus = nextStatus(conversation.status as ConversationStatus, 'escalate');
+  const queue = DEFAULT_QUEUE;
+  const position = await queuePosition(queue, conversation._id, now);
+  const payload: ConversationUpdatedPayload = {
+    conversationId: conversation._id,
+    status,
+    queue,
+    queuePosition: position,
+    handoffReason: reason,
+    channel: conversation.channel,
+  };
+  return {
+    patch: { status, queue, handoffId: shortHash(seed, 12), handoffReason: reason, queuedAt: now, flow: null },
+    notice: handoffNotice(council, position, now),
+    events: [
+      { type: 'conversation.queued', conversationId: conversation._id, queue, payload },
+      { type: 'conversation.updated', conversationId: conversation._id, queue, payload },
+    ],
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * One person, many identities: resolves a channel address to its contact and the
+ * resident's open conversation, creating them on first contact. Every create is an insert
+ * on a deterministic `_id`, so a retry or a race finds the same records.
+ */
+import { isDuplicateKeyError } from '../errors';
+import { ids } from '../ids';
+import { Contact, Conversation, Identity, type ConversationDoc } from '../models';
+
+export interface IdentityRef {
+  inboxId: string;
+  channel: string;
+  channelUserId: string;
+}
+
+export type IdentityDoc = { _id: string; inboxId: string; channel: string; channelUserId: string; contactId: string; currentConversationId?: string | null };
+
+async function insertIgnoringDuplicate(insert: () => Promise<unknown>): Promise<void> {
+  try {
+    await insert();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+}
+
+export async function ensureIdentity(councilId: string, ref: IdentityRef): Promise<IdentityDoc> {
+  const identityId = ids.identity(ref.inboxId, ref.channelUserId);
+  const existing = await Identity.findById(identityId).lean<IdentityDoc>();
+  if (existing) return existing;
+  const contactId = ids.contact(identityId);
+  await insertIgnoringDuplicate(() => Contact.create({ _id: contactId, councilId }));
+  await insertIgnoringDuplicate(() => Identity.create({ _id: identityId, ...ref, contactId }));
+  return (await Identity.findById(identityId).lean<IdentityDoc>())!;
+}
+
+/**
+ * The identity's open conversation, or a new one (named after `seed`, e.g. the inbound event,
+ * so that a retried turn creates the same conversation) when there is none or it was resolved.
+ */
+export async function ensureOpenConversation(councilId: string, identity: IdentityDoc, seed: string): Promise<ConversationDoc> {
+  if (identity.currentConversationId) {
+    const current = await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>();
+    if (current && current.status !== 'resolved') return current;
+  }
+  const conversationId = ids.conversation(seed);
+  await insertIgnoringDuplicate(() =>
+    Conversation.create({
+      _id: conversationId,
+      councilId,
+      inboxId: identity.inboxId,
+      channel: identity.channel,
+      identityId: identity._id,
+      contactId: identity.contactId,
+      status: 'bot',
+    }),
+  );
+  await Identity.updateOne({ _id: identity._id }, { $set: { currentConversationId: conversationId } });
+  return (await Conversation.findById(conversationId).lean<ConversationDoc>())!;
+}

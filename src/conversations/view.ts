@@ -1,0 +1,36 @@
+/** Shapes stored records into what REST, sockets and events show. */
+import type { ConversationView } from '../domain/conversation';
+import type { MessageCreatedPayload } from '../domain/events';
+import type { ChannelId, Choice } from '../domain/messages';
+import type { ConversationDoc, MessageDoc } from '../models';
+
+export function conversationView(c: ConversationDoc): ConversationView {
+  const flow = c.flow as { id: string; step: string; slots: Record<string, unknown> } | undefined | null;
+  return {
+    id: c._id,
+    status: c.status as ConversationView['status'],
+    channel: c.channel as ChannelId,
+    contactId: c.contactId,
+    identityId: c.identityId,
+    inboxId: c.inboxId,
+    ...(c.queue ? { queue: c.queue } : {}),
+    ...(c.assigneeId ? { assignee: { id: c.assigneeId, name: c.assigneeName ?? '' } } : {}),
+    ...(c.handoffReason ? { handoffReason: c.handoffReason } : {}),
+    ...(flow ? { flow: { id: flow.id, step: flow.step, slots: flow.slots ?? {} } } : {}),
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt'>): MessageCreatedPayload {
+  const choices = (m.choices ?? []) as Choice[];
+  return {
+    id: m._id,
+    seq: m.seq,
+    conversationId: m.conversationId,
+    sender: { kind: m.sender!.kind as MessageCreatedPayload['sender']['kind'], ...(m.sender!.name ? { name: m.sender!.name } : {}) },
+    text: m.text ?? '',
+    ...(choices.length ? { choices: choices.map((c) => ({ value: c.value, label: c.label })) } : {}),
+    createdAt: new Date(m.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The port every channel adapter implements (channels/<name>/). The router and the
+ * outbound worker only see this interface, through the registry in channels/index.ts.
+ */
+import type { ChannelId, OutboundContent } from './messages';
+import type { ConversationView } from './conversation';
+
+export interface ChannelCapabilities {
+  /** `push`: replies are sent later through the adapter; `response`: returned in the webhook reply (voice). */
+  delivery: 'push' | 'response';
+  /** How choices appear: native buttons, "Reply 1, 2 or 3" text, or spoken options. */
+  choices: 'native' | 'numbered-text' | 'spoken';
+  /** Longest text one message may carry. */
+  maxTextLength: number;
+}
+
+export interface OutboundDelivery {
+  messageId: string;
+  conversationId: string;
+  identityId: string;
+  seq: number;
+  /** The resident's address and the council's address on this channel. */
+  to: string;
+  from: string;
+  sender: { kind: 'bot' | 'agent' | 'system'; name?: string };
+  content: OutboundContent;
+  createdAt: Date;
+}
+
+export interface SendResult {
+  providerMessageId?: string;
+}
+
+/** A provider error that retrying will not fix (invalid number, unsubscribed recipient…). */
+export class PermanentDeliveryError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+export interface ChannelAdapter {
+  id: ChannelId;
+  capabilities: ChannelCapabilities;
+  /** Delivers one reply; throws PermanentDeliveryError when retrying is pointless. */
+  send(delivery: OutboundDelivery): Promise<SendResult>;
+  /** Tells the resident's open client that the conversation changed (queued, assigned…), where the channel can. */
+  notifyConversation?(conversation: ConversationView): Promise<void>;
+}

@@ -1,0 +1,31 @@
+/**
+ * Domain events, named `entity.verb_past`, fanned out to Socket.IO rooms by the broadcaster.
+ * Payload shapes are the ones CONTRACT.md §3–4 gives.
+ */
+import type { Choice } from './messages';
+import type { ConversationStatus } from './conversation';
+
+export interface MessageCreatedPayload {
+  id: string;
+  seq: number;
+  conversationId: string;
+  sender: { kind: 'contact' | 'bot' | 'agent' | 'system'; name?: string };
+  text: string;
+  choices?: Choice[];
+  createdAt: string;
+}
+
+export interface ConversationUpdatedPayload {
+  conversationId: string;
+  status: ConversationStatus;
+  queue?: string;
+  queuePosition?: number;
+  agentName?: string;
+  agentId?: string;
+  handoffReason?: string;
+  channel?: string;
+}
+
+export type DomainEvent =
+  | { type: 'message.created'; conversationId: string; queue?: string; payload: MessageCreatedPayload }
+  | { type: 'conversation.queued' | 'conversation.claimed' | 'conversation.updated'; conversationId: string; queue?: string; payload: ConversationUpdatedPayload };

@@ -1,0 +1,65 @@
+/**
+ * Channel-neutral message shapes. Adapters turn provider payloads into `InboundMessage`
+ * and render `OutboundContent`; provider words never reach the router.
+ */
+import { z } from 'zod';
+
+export const channelIds = ['webchat', 'sms', 'voice', 'social'] as const;
+export type ChannelId = (typeof channelIds)[number];
+
+export const choiceSchema = z.object({ value: z.string().min(1).max(64), label: z.string().min(1).max(80) });
+export type Choice = z.infer<typeof choiceSchema>;
+
+/** What a resident sent, whatever the channel. */
+export const inboundContentSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string() }),
+  z.object({ kind: z.literal('choice'), value: z.string(), label: z.string().optional() }),
+  z.object({ kind: z.literal('media'), urls: z.array(z.string()), contentTypes: z.array(z.string()), text: z.string().optional() }),
+  z.object({ kind: z.literal('speech'), transcript: z.string(), confidence: z.number().min(0).max(1) }),
+  z.object({ kind: z.literal('location'), lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), text: z.string().optional() }),
+  /** The resident asked for a person through a button, a key press or a menu. */
+  z.object({ kind: z.literal('handoff') }),
+  z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input']) }),
+]);
+export type InboundContent = z.infer<typeof inboundContentSchema>;
+
+export interface InboundMessage {
+  channel: ChannelId;
+  /** The provider's own id for this message (MessageSid, mid, clientMessageId…): the dedup key. */
+  externalId: string;
+  /** The council's address on that channel (its number, page id, widget key). */
+  inboxAddress: string;
+  /** The resident's address on that channel (E.164 number, page-scoped id, webchat session). */
+  channelUserId: string;
+  receivedAt: Date;
+  content: InboundContent;
+  /** The provider's payload, kept whole (unknown fields included). */
+  raw: Record<string, unknown>;
+}
+
+/** What the engine says back. Adapters degrade what their channel cannot show. */
+export interface OutboundContent {
+  text: string;
+  choices?: Choice[];
+  mediaUrls?: string[];
+}
+
+/** Plain text of any inbound content, for routing, transcripts and agents. */
+export function contentText(content: InboundContent): string {
+  switch (content.kind) {
+    case 'text':
+      return content.text;
+    case 'choice':
+      return content.label ?? content.value;
+    case 'media':
+      return content.text ?? '';
+    case 'speech':
+      return content.transcript;
+    case 'location':
+      return content.text ?? `Location ${content.lat.toFixed(5)}, ${content.lng.toFixed(5)}`;
+    case 'handoff':
+      return 'Asked to talk to a person';
+    case 'call':
+      return `Call ${content.event.replace('_', ' ')}`;
+  }
+}

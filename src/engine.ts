@@ -1,0 +1,116 @@
+/**
+ * Composition root. Builds the services once and starts the roles asked for:
+ * `web` (HTTP, webhooks, sockets), `worker` (queue workers), or `all`. `stop()` shuts down
+ * in order: fail readiness, stop intake, finish jobs in flight, close Redis and MongoDB.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import mongoose from 'mongoose';
+import { Server } from 'socket.io';
+import { channelRegistry, createChannelModules } from '../channels';
+import { purgeExpiredSessions } from './agents/auth';
+import type { Config } from './config';
+import { AgentActions } from './conversations/agent-actions';
+import { ConversationRouter } from './conversations/router';
+import { defaultFlowRegistry } from './flow-engine/registry';
+import { createApp } from './http/app';
+import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
+import { connectDatabase } from './models';
+import { Queues } from './queues/queues';
+import { TurnLease } from './queues/turn-lease';
+import { startWorkers, type WorkerSet } from './queues/workers';
+import { createRedis } from './redis';
+import { mountAgentsNamespace } from './realtime/agents-namespace';
+import { Broadcaster } from './realtime/broadcaster';
+import { emitterPublisher, serverPublisher } from './realtime/publisher';
+import { seedDefaults } from './seed';
+import type { Services } from './services';
+
+export interface Engine {
+  services: Services;
+  router: ConversationRouter;
+  /** The HTTP port actually bound (web roles). */
+  port?: number;
+  url?: string;
+  stop(): Promise<void>;
+}
+
+const MAX_SOCKET_PAYLOAD = 64 * 1024;
+
+export async function startEngine(config: Config, options: { logger?: Logger } = {}): Promise<Engine> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, { role: config.ROLE });
+  await connectDatabase(config.MONGODB_URI);
+  const redis = createRedis(config.REDIS_URL, logger, 'main');
+  const { council, adminCreated } = await seedDefaults(config);
+  if (adminCreated) logger.info({ email: config.SEED_ADMIN_EMAIL }, 'seed.admin_created');
+
+  const runsWeb = config.ROLE !== 'worker';
+  const runsWorker = config.ROLE !== 'web';
+  const httpServer = runsWeb ? http.createServer() : undefined;
+  const pubClient = runsWeb ? createRedis(config.REDIS_URL, logger, 'socket-pub') : undefined;
+  const subClient = runsWeb ? createRedis(config.REDIS_URL, logger, 'socket-sub') : undefined;
+  const io = httpServer
+    ? new Server(httpServer, {
+        maxHttpBufferSize: MAX_SOCKET_PAYLOAD,
+        adapter: createAdapter(pubClient!, subClient!, { key: `${config.QUEUE_PREFIX}-socket.io` }),
+        serveClient: true,
+      })
+    : undefined;
+  const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate());
+
+  const channelModules = createChannelModules({ publisher });
+  const services: Services = {
+    config,
+    logger,
+    redis,
+    queues: new Queues(redis, config.QUEUE_PREFIX),
+    lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
+    broadcaster: new Broadcaster(publisher),
+    flows: defaultFlowRegistry(),
+    channels: channelRegistry(channelModules),
+    metrics: createMetrics(),
+    council,
+  };
+  const router = new ConversationRouter(services);
+
+  let shuttingDown = false;
+  let port: number | undefined;
+  if (httpServer && io) {
+    const app = createApp(services, {
+      isShuttingDown: () => shuttingDown,
+      mountChannels: (expressApp) => channelModules.forEach((m) => m.mountHttp?.(expressApp, services, router)),
+    });
+    httpServer.on('request', app);
+    mountAgentsNamespace(io, services, new AgentActions(services), config.PUBLIC_URL);
+    for (const m of channelModules) m.mountSockets?.(io, services, router);
+    await new Promise<void>((resolve) => httpServer.listen(config.PORT, resolve));
+    port = (httpServer.address() as AddressInfo).port;
+    logger.info({ port, url: config.PUBLIC_URL }, 'web.listening');
+  }
+
+  const workers: WorkerSet | undefined = runsWorker ? startWorkers(services, router) : undefined;
+  const housekeeping = setInterval(() => void purgeExpiredSessions().catch(() => undefined), 10 * 60_000);
+  housekeeping.unref();
+  if (runsWorker) logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker.started');
+
+  return {
+    services,
+    router,
+    ...(port !== undefined ? { port, url: `http://127.0.0.1:${port}` } : {}),
+    async stop() {
+      shuttingDown = true;
+      clearInterval(housekeeping);
+      if (io) {
+        io.disconnectSockets(true);
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+      }
+      if (workers) await Promise.race([workers.close(), new Promise((r) => setTimeout(r, 10_000))]);
+      await services.queues.close();
+      await Promise.all([redis, pubClient, subClient].map((c) => c?.quit().catch(() => undefined)));
+      await mongoose.disconnect();
+      logger.info('engine.stopped');
+    },
+  };
+}

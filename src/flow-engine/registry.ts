@@ -1,0 +1,34 @@
+/**
+ * The explicit list of flows this engine runs. Adding a flow = one import and one entry.
+ * Flow ids are part of the contract (CONTRACT.md §8).
+ */
+import type { FlowDefinition } from '../domain/flow';
+import { welcomeFlow } from '../../flows/welcome';
+
+export const MAIN_FLOW_ID = 'welcome';
+
+export class FlowRegistry {
+  private readonly flows = new Map<string, FlowDefinition>();
+
+  constructor(definitions: FlowDefinition[]) {
+    for (const flow of definitions) {
+      if (this.flows.has(flow.id)) throw new Error(`flow ${flow.id} is registered twice`);
+      if (!flow.steps[flow.start]) throw new Error(`flow ${flow.id} has no start step ${flow.start}`);
+      this.flows.set(flow.id, flow);
+    }
+    if (!this.flows.has(MAIN_FLOW_ID)) throw new Error(`the ${MAIN_FLOW_ID} flow is required`);
+  }
+
+  get(id: string): FlowDefinition | undefined {
+    return this.flows.get(id);
+  }
+
+  /** Flows offered in the main menu, in registration order. */
+  menu(): Array<{ flowId: string; label: string }> {
+    return [...this.flows.values()].filter((f) => f.menuLabel).map((f) => ({ flowId: f.id, label: f.menuLabel! }));
+  }
+}
+
+export function defaultFlowRegistry(): FlowRegistry {
+  return new FlowRegistry([welcomeFlow]);
+}

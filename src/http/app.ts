@@ -1,0 +1,53 @@
+/**
+ * The express app: security headers, health and metrics, the REST API, channel webhooks
+ * (mounted by each channel), and the static pages. One error handler maps AppErrors to
+ * `{ error: { code, message } }` and never leaks a stack trace.
+ */
+import path from 'node:path';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import helmet from 'helmet';
+import { AppError, publicError } from '../errors';
+import type { Services } from '../services';
+import { apiRoutes } from './routes/api';
+import { healthRoutes } from './routes/health';
+
+const webRoot = path.resolve(__dirname, '..', '..', 'web');
+
+export function createApp(services: Services, options: { isShuttingDown: () => boolean; mountChannels: (app: Express) => void }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // One proxy hop (the load balancer) is trusted for client addresses; never `true`.
+  app.set('trust proxy', 1);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: { 'script-src': ["'self'"], 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'style-src': ["'self'"] },
+      },
+    }),
+  );
+
+  app.use(healthRoutes(services, options.isShuttingDown));
+  app.use('/api/v1', express.json({ limit: '64kb' }), apiRoutes(services));
+  options.mountChannels(app);
+
+  app.get('/', (_req, res) => res.sendFile(path.join(webRoot, 'webchat.html')));
+  app.get('/agent', (_req, res) => res.sendFile(path.join(webRoot, 'agent.html')));
+  app.use('/static', express.static(path.join(webRoot, 'static'), { maxAge: '1h' }));
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'There is nothing at this address.' } });
+  });
+
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    const bodyError = error as { type?: string; status?: number };
+    if (bodyError.type === 'entity.too.large' || bodyError.type === 'entity.parse.failed') {
+      res.status(bodyError.status ?? 400).json({ error: { code: 'invalid_payload', message: bodyError.type === 'entity.too.large' ? 'The request body is too large.' : 'The request body is not valid JSON.' } });
+      return;
+    }
+    if (!(error instanceof AppError) || !error.expose) services.logger.error({ err: error, path: req.path }, 'http.error');
+    res.status(error instanceof AppError ? error.httpStatus : 500).json({ error: publicError(error) });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,94 @@
+/**
+ * REST API `/api/v1` (CONTRACT.md §4–5): sign-in, and the conversations an agent may see.
+ * Every route but login needs `Authorization: Bearer <token>`.
+ */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { z } from 'zod';
+import { authenticate, login, logout } from '../../agents/auth';
+import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
+import { conversationView, messagePayload } from '../../conversations/view';
+import { RateLimitError } from '../../errors';
+import { Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
+import type { Services } from '../../services';
+import { validateBody } from '../validate';
+
+const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
+const listQuery = z.object({
+  status: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
+  channel: z.string().max(20).optional(),
+  address: z.string().max(200).optional(),
+});
+
+type Authed = Request & { agent?: AgentPrincipal };
+
+export function apiRoutes(services: Services): Router {
+  const router = Router();
+  // Ten tries per address and email per 15 minutes, shared across web nodes through Redis.
+  const loginLimiter = new RateLimiterRedis({ storeClient: services.redis, keyPrefix: `${services.config.QUEUE_PREFIX}:login`, points: 10, duration: 900 });
+
+  router.post('/auth/login', validateBody(loginSchema), async (req, res) => {
+    const { email, password } = req.body as z.infer<typeof loginSchema>;
+    try {
+      await loginLimiter.consume(`${req.ip}-${email.toLowerCase()}`);
+    } catch {
+      throw new RateLimitError('Too many sign-in attempts. Please wait 15 minutes and try again.');
+    }
+    const session = await login(email, password, services.config.AGENT_SESSION_HOURS);
+    res.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), agent: { id: session.agent._id, name: session.agent.name, role: session.agent.role } });
+  });
+
+  const requireAgent = async (req: Authed, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : undefined;
+    req.agent = (await authenticate(token)).agent;
+    next();
+  };
+
+  router.post('/auth/logout', requireAgent, async (req, res) => {
+    await logout((req.get('authorization') ?? '').slice(7));
+    res.status(204).end();
+  });
+
+  router.get('/conversations', requireAgent, async (req: Authed, res) => {
+    const query = listQuery.parse(req.query);
+    const filter: Record<string, unknown> = {};
+    if (query.status) filter.status = query.status;
+    if (query.channel) filter.channel = query.channel;
+    if (query.address) {
+      const identities = await Identity.find({ channelUserId: query.address }).limit(50).lean();
+      filter.identityId = { $in: identities.map((i) => i._id) };
+    }
+    const found = await Conversation.find(filter).sort({ updatedAt: -1 }).limit(200).lean<ConversationDoc[]>();
+    res.json({ conversations: found.filter((c) => canSee(req.agent!, c)).map(conversationView) });
+  });
+
+  router.get('/conversations/:id', requireAgent, async (req: Authed, res) => {
+    res.json(conversationView(await loadVisible(req.agent!, String(req.params.id))));
+  });
+
+  router.get('/conversations/:id/messages', requireAgent, async (req: Authed, res) => {
+    const conversation = await loadVisible(req.agent!, String(req.params.id));
+    const messages = await Message.find({ conversationId: conversation._id }).sort({ seq: 1 }).limit(1000).lean<MessageDoc[]>();
+    res.json({ messages: messages.map((m) => ({ ...messagePayload(m), deliveryStatus: m.deliveryStatus, ...(m.deliveryError ? { deliveryError: m.deliveryError } : {}) })) });
+  });
+
+  router.get('/contacts/:id', requireAgent, async (req: Authed, res) => {
+    const contact = await Contact.findById(String(req.params.id)).lean();
+    const conversations = contact ? await Conversation.find({ contactId: contact._id }).sort({ createdAt: -1 }).limit(100).lean<ConversationDoc[]>() : [];
+    const visible = conversations.filter((c) => canSee(req.agent!, c));
+    if (!contact || visible.length === 0) {
+      res.status(404).json({ error: { code: 'not_found', message: 'That contact was not found.' } });
+      return;
+    }
+    const identities = await Identity.find({ contactId: contact._id }).lean();
+    res.json({
+      id: contact._id,
+      name: contact.name ?? null,
+      identities: identities.map((i) => ({ channel: i.channel, address: i.channelUserId, inboxId: i.inboxId })),
+      conversations: visible.map(conversationView),
+    });
+  });
+
+  return router;
+}

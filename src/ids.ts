@@ -1,0 +1,25 @@
+/** Deterministic ids: the same input always names the same record, so retries hit the same `_id`. */
+import { createHash } from 'node:crypto';
+
+export function shortHash(value: string, length = 20): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, length);
+}
+
+export const ids = {
+  inboundEvent: (channel: string, externalId: string) => `${channel}-${externalId}`,
+  inbox: (channel: string, address: string) => `${channel}-${address}`,
+  identity: (inboxId: string, channelUserId: string) => `${inboxId}-${channelUserId}`,
+  contact: (identityId: string) => `contact-${shortHash(identityId)}`,
+  conversation: (seed: string) => `conv-${shortHash(seed)}`,
+  /** The n-th message a turn creates for an inbound event (0 is the resident's own message). */
+  turnMessage: (eventId: string, index: number) => `m-${shortHash(`${eventId}#${index}`, 24)}`,
+  turn: (eventId: string) => `turn-${eventId}`,
+  claim: (conversationId: string, handoffId: string) => `${conversationId}-${handoffId}`,
+};
+
+let lastArrival = 0;
+/** Microsecond-ish arrival stamp: increasing within a process, time-ordered across processes. */
+export function nextArrival(): number {
+  lastArrival = Math.max(lastArrival + 1, Date.now() * 1000);
+  return lastArrival;
+}

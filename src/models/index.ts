@@ -1,0 +1,221 @@
+/**
+ * Mongoose schemas. They use only what MongoDB and FerretDB v1.24 both support
+ * (ferretdb.md §3): natural-key string `_id`s for anything looked up or deduplicated,
+ * plain 1/-1 indexes, no TTL indexes, no transactions, no `select: false` paths.
+ */
+import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
+
+const opts = { versionKey: false, timestamps: true } as const;
+
+const councilSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    timezone: { type: String, required: true },
+    officeHours: { type: String, required: true },
+    queues: { type: [String], default: ['general'] },
+  },
+  opts,
+);
+
+/** A council's address on one channel: `<channel>-<address>` (e.g. `webchat-default`, `sms-+6148…`). */
+const inboxSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    councilId: { type: String, required: true },
+    channel: { type: String, required: true },
+    address: { type: String, required: true },
+    name: { type: String, required: true },
+  },
+  opts,
+);
+
+/** One person, many identities. */
+const contactSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    councilId: { type: String, required: true },
+    name: String,
+    phone: String,
+  },
+  opts,
+);
+
+/** One channel address of a contact: `_id = <inboxId>-<channelUserId>`. */
+const identitySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    inboxId: { type: String, required: true },
+    channel: { type: String, required: true },
+    channelUserId: { type: String, required: true },
+    contactId: { type: String, required: true, index: true },
+    currentConversationId: String,
+  },
+  opts,
+);
+
+const conversationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    councilId: { type: String, required: true },
+    inboxId: { type: String, required: true },
+    channel: { type: String, required: true },
+    identityId: { type: String, required: true, index: true },
+    contactId: { type: String, required: true, index: true },
+    status: { type: String, required: true, enum: ['bot', 'queued', 'assigned', 'resolved'], index: true },
+    queue: String,
+    /** Changes at every escalation: claims are unique per (conversation, handoff). */
+    handoffId: String,
+    handoffReason: String,
+    queuedAt: Date,
+    assigneeId: String,
+    assigneeName: String,
+    assignedAt: Date,
+    flow: { type: Schema.Types.Mixed },
+    lastResidentAt: Date,
+    /** Sequence of the resident's latest message: timers compare it to see if the resident spoke since. */
+    lastResidentSeq: Number,
+    resolvedAt: Date,
+  },
+  opts,
+);
+
+const messageSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    conversationId: { type: String, required: true, index: true },
+    identityId: { type: String, required: true },
+    /** Increases per identity across its conversations: webchat resumes with `sinceSeq`. */
+    seq: { type: Number, required: true },
+    direction: { type: String, required: true, enum: ['inbound', 'outbound'] },
+    channel: { type: String, required: true },
+    /** For replies: the resident's and the council's address on the channel. */
+    to: String,
+    from: String,
+    sender: {
+      kind: { type: String, required: true, enum: ['contact', 'bot', 'agent', 'system'] },
+      id: String,
+      name: String,
+    },
+    text: { type: String, default: '' },
+    choices: [{ _id: false, value: String, label: String }],
+    content: { type: Schema.Types.Mixed },
+    /** Outbox state for replies; `received` for the resident's own messages. */
+    deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sent', 'delivered', 'failed'] },
+    providerMessageId: String,
+    deliveryError: String,
+  },
+  opts,
+);
+messageSchema.index({ identityId: 1, seq: 1 });
+
+/** The inbox: every verified inbound provider event, `_id = <channel>-<externalId>` (the dedup guard). */
+const inboundEventSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    channel: { type: String, required: true },
+    inboxId: { type: String, required: true },
+    identityId: { type: String, required: true },
+    channelUserId: { type: String, required: true },
+    externalId: { type: String, required: true },
+    receivedAt: { type: Date, required: true },
+    arrival: { type: Number, required: true },
+    content: { type: Schema.Types.Mixed, required: true },
+    raw: { type: Schema.Types.Mixed },
+    processedAt: Date,
+  },
+  opts,
+);
+
+/**
+ * Events not yet turned into a conversation turn. Kept apart from the inbox so it stays small:
+ * the per-resident drain query scans only what is waiting (FerretDB's SQLite backend scans).
+ */
+const pendingInboundSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    identityId: { type: String, required: true },
+    arrival: { type: Number, required: true },
+  },
+  { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
+);
+pendingInboundSchema.index({ identityId: 1, arrival: 1 });
+
+/**
+ * The decided outcome of one inbound event (`_id = turn-<eventId>`), written once before any
+ * effect: a worker that crashes and retries replays this record instead of deciding again,
+ * so no reply is sent twice or differently.
+ */
+const turnSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    messages: { type: [Schema.Types.Mixed], default: [] },
+    conversation: { type: Schema.Types.Mixed, required: true },
+    events: { type: [Schema.Types.Mixed], default: [] },
+  },
+  { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
+);
+
+/** The one winner of a claim race: `_id = <conversationId>-<handoffId>`, inserted once. */
+const claimSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    agentId: { type: String, required: true },
+  },
+  { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
+);
+
+const agentSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    /** Lower-cased; unique. */
+    email: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    passwordHash: { type: String, required: true },
+    role: { type: String, required: true, enum: ['agent', 'supervisor', 'admin'] },
+    queues: { type: [String], default: ['general'] },
+  },
+  opts,
+);
+
+/** A signed-in agent: `_id` is the SHA-256 of the bearer token, which is never stored. */
+const agentSessionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    agentId: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
+);
+
+function model<T extends Schema>(name: string, schema: T, collection: string): Model<InferSchemaType<T>> {
+  return (mongoose.models[name] as Model<InferSchemaType<T>>) ?? mongoose.model(name, schema, collection);
+}
+
+export const Council = model('Council', councilSchema, 'councils');
+export const Inbox = model('Inbox', inboxSchema, 'inboxes');
+export const Contact = model('Contact', contactSchema, 'contacts');
+export const Identity = model('Identity', identitySchema, 'identities');
+export const Conversation = model('Conversation', conversationSchema, 'conversations');
+export const Message = model('Message', messageSchema, 'messages');
+export const InboundEvent = model('InboundEvent', inboundEventSchema, 'inbound_events');
+export const PendingInbound = model('PendingInbound', pendingInboundSchema, 'pending_inbound');
+export const Turn = model('Turn', turnSchema, 'turns');
+export const Claim = model('Claim', claimSchema, 'claims');
+export const Agent = model('Agent', agentSchema, 'agents');
+export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
+
+export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: string };
+export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: string };
+export type InboundEventDoc = InferSchemaType<typeof inboundEventSchema> & { _id: string };
+export type AgentDoc = InferSchemaType<typeof agentSchema> & { _id: string };
+
+/** Connects mongoose and builds the indexes (only the kinds FerretDB supports are declared). */
+export async function connectDatabase(uri: string): Promise<typeof mongoose> {
+  mongoose.set('strictQuery', true);
+  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 20 });
+  await Promise.all(Object.values(mongoose.models).map((m) => m.createIndexes()));
+  return mongoose;
+}

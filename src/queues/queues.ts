@@ -1,0 +1,61 @@
+/**
+ * Producers for the engine's queues. Job ids are deterministic (derived from the stored
+ * record's id), so adding the same job twice is a no-op while the first still exists; the
+ * database's unique `_id`s stay the real guard against duplicates.
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from '../redis';
+import { QUEUES, safeJobId } from './names';
+
+export interface InboundJob { inboundEventId: string; identityId: string }
+export interface OutboundJob { messageId: string }
+export interface TimerJob { kind: 'inactivity'; conversationId: string; identityId: string; residentSeq: number }
+
+const keepLittle: JobsOptions = {
+  removeOnComplete: { age: 3600, count: 5000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export class Queues {
+  readonly inbound: Queue<InboundJob>;
+  readonly outbound: Queue<OutboundJob>;
+  readonly timers: Queue<TimerJob>;
+
+  constructor(connection: Redis, readonly prefix: string) {
+    this.inbound = new Queue(QUEUES.inbound, { connection, prefix });
+    this.outbound = new Queue(QUEUES.outbound, { connection, prefix });
+    this.timers = new Queue(QUEUES.timers, { connection, prefix });
+  }
+
+  addInbound(job: InboundJob): Promise<unknown> {
+    return this.inbound.add('turn', job, {
+      ...keepLittle,
+      jobId: safeJobId('in', job.inboundEventId),
+      attempts: 20,
+      backoff: { type: 'exponential', delay: 200 },
+    });
+  }
+
+  addOutbound(job: OutboundJob): Promise<unknown> {
+    return this.outbound.add('send', job, {
+      ...keepLittle,
+      jobId: safeJobId('out', job.messageId),
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1000 },
+    });
+  }
+
+  /** A timer that fires later and does nothing if the conversation has moved on. */
+  addTimer(job: TimerJob, delayMs: number): Promise<unknown> {
+    return this.timers.add(job.kind, job, {
+      ...keepLittle,
+      delay: delayMs,
+      jobId: safeJobId(`timer-${job.kind}`, `${job.conversationId}-${job.residentSeq}`),
+      attempts: 3,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close()]);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The worker role: one BullMQ worker per queue, plus the sweeper that re-enqueues stored
+ * inbound events whose job was lost (Redis down at ingest, or a job that failed for good).
+ */
+import { Worker, type Job } from 'bullmq';
+import { ConversationRouter } from '../conversations/router';
+import { deliverMessage } from '../conversations/outbox';
+import { Conversation, PendingInbound, type ConversationDoc } from '../models';
+import type { Services } from '../services';
+import { QUEUES, safeJobId } from './names';
+import type { InboundJob, OutboundJob, TimerJob } from './queues';
+
+export interface WorkerSet {
+  close(): Promise<void>;
+}
+
+export function startWorkers(services: Services, router: ConversationRouter): WorkerSet {
+  const { config, logger, redis } = services;
+  const common = {
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.JOB_LOCK_MS,
+    stalledInterval: Math.max(1000, Math.floor(config.JOB_LOCK_MS / 2)),
+    // A killed worker's job stalls; let it be retried a few times rather than failed at once.
+    maxStalledCount: 5,
+  };
+
+  const workers = [
+    new Worker<InboundJob>(QUEUES.inbound, (job) => router.handleInbound(job.data), common),
+    new Worker<OutboundJob>(QUEUES.outbound, (job) => deliverMessage(services, job.data.messageId), common),
+    new Worker<TimerJob>(QUEUES.timers, (job) => runTimer(services, job), { ...common, concurrency: 4 }),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job: Job | undefined, error: Error) =>
+      logger.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'job.failed'),
+    );
+    worker.on('stalled', (jobId: string) => logger.warn({ queue: worker.name, jobId }, 'job.stalled'));
+    worker.on('error', (error: Error) => logger.debug({ queue: worker.name, err: error.message }, 'worker.error'));
+  }
+
+  const sweeper = setInterval(() => {
+    sweepPending(services).catch((error: Error) => logger.debug({ err: error.message }, 'sweep.failed'));
+  }, config.SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  return {
+    async close() {
+      clearInterval(sweeper);
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
+
+/** Re-enqueues inbound events that are still pending well after arrival and have no live job. */
+export async function sweepPending(services: Services): Promise<number> {
+  const olderThan = new Date(Date.now() - 2 * services.config.SWEEP_INTERVAL_MS);
+  const stale = await PendingInbound.find({ createdAt: { $lt: olderThan } }).limit(500).lean();
+  let requeued = 0;
+  for (const pending of stale) {
+    const job = await services.queues.inbound.getJob(safeJobId('in', pending._id));
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'completed' || state === 'failed') await job!.remove();
+    if (state === 'missing' || state === 'completed' || state === 'failed' || state === 'unknown') {
+      await services.queues.addInbound({ inboundEventId: pending._id, identityId: pending.identityId });
+      requeued++;
+    }
+  }
+  if (requeued > 0) services.logger.info({ requeued }, 'sweep.requeued');
+  return requeued;
+}
+
+/** Timers do nothing when the conversation has moved on since they were set. */
+async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
+  const { conversationId, identityId, residentSeq } = job.data;
+  await services.lease.run(identityId, async () => {
+    const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
+    if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;
+    await Conversation.updateOne({ _id: conversationId }, { $set: { status: 'resolved', resolvedAt: new Date(), flow: null } });
+    services.broadcaster.publish(
+      { type: 'conversation.updated', conversationId, payload: { conversationId, status: 'resolved', channel: conversation.channel } },
+      identityId,
+      { toResident: true },
+    );
+    services.logger.info({ conversationId }, 'conversation.closed_inactive');
+  });
+}

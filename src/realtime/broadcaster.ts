@@ -1,0 +1,20 @@
+/**
+ * Fans domain events out to the rooms that should see them: agents watching the
+ * conversation or its queue, and the resident's own realtime client (webchat).
+ */
+import type { DomainEvent } from '../domain/events';
+import { rooms, type RealtimePublisher } from './publisher';
+
+export class Broadcaster {
+  constructor(private readonly publisher: RealtimePublisher) {}
+
+  /** `identityId` routes resident-visible events to the resident's room. */
+  publish(event: DomainEvent, identityId: string, options: { toResident: boolean }): void {
+    const agentRooms = [rooms.conversation(event.conversationId)];
+    if (event.queue) agentRooms.push(rooms.queue(event.queue));
+    this.publisher.emit('agents', agentRooms, event.type, event.payload);
+    if (options.toResident && event.type !== 'conversation.queued' && event.type !== 'conversation.claimed') {
+      this.publisher.emit('webchat', [rooms.resident(identityId)], event.type, event.payload);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Emits to Socket.IO rooms from any process. Web processes use their own server (which
+ * forwards through the Redis adapter); worker processes use the Redis emitter, so a reply
+ * decided in a worker reaches a socket held by any web node.
+ */
+import { Emitter } from '@socket.io/redis-emitter';
+import type { Server } from 'socket.io';
+import type { Redis } from '../redis';
+
+export type Namespace = 'agents' | 'webchat';
+
+export interface RealtimePublisher {
+  emit(namespace: Namespace, rooms: string[], event: string, payload: unknown): void;
+}
+
+export function serverPublisher(io: Server): RealtimePublisher {
+  return {
+    emit(namespace, rooms, event, payload) {
+      if (rooms.length > 0) io.of(`/${namespace}`).to(rooms).emit(event, payload);
+    },
+  };
+}
+
+export function emitterPublisher(redis: Redis): RealtimePublisher {
+  const emitter = new Emitter(redis);
+  return {
+    emit(namespace, rooms, event, payload) {
+      if (rooms.length > 0) emitter.of(`/${namespace}`).to(rooms).emit(event, payload);
+    },
+  };
+}
+
+/** Room names, in one place. */
+export const rooms = {
+  conversation: (id: string) => `conversation-${id}`,
+  queue: (name: string) => `queue-${name}`,
+  agent: (id: string) => `agent-${id}`,
+  resident: (identityId: string) => `resident-${identityId}`,
+};

@@ -1,0 +1,37 @@
+/** The services every part of the engine is handed by the composition root (src/engine.ts). */
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Redis } from './redis';
+import type { Queues } from './queues/queues';
+import type { TurnLease } from './queues/turn-lease';
+import type { Broadcaster } from './realtime/broadcaster';
+import type { FlowRegistry } from './flow-engine/registry';
+import type { ChannelAdapter } from './domain/channel';
+import type { ChannelId } from './domain/messages';
+import type { Metrics } from './metrics';
+
+export interface CouncilInfo {
+  id: string;
+  name: string;
+  timezone: string;
+  officeHours: string;
+  queues: string[];
+}
+
+export interface ChannelRegistry {
+  get(id: ChannelId | string): ChannelAdapter;
+  all(): ChannelAdapter[];
+}
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  queues: Queues;
+  lease: TurnLease;
+  broadcaster: Broadcaster;
+  flows: FlowRegistry;
+  channels: ChannelRegistry;
+  metrics: Metrics;
+  council: CouncilInfo;
+}

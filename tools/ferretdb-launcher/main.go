@@ -1,0 +1,63 @@
+// Command ferretdb-launcher runs FerretDB v1.24 (SQLite backend) embedded in a
+// program of the project's own. FerretDB's own command panics at start when it
+// is built with `go install` (its version file is not in the module zip); the
+// embeddable package skips that check. Configuration comes from the environment:
+//
+//	FERRETDB_LISTEN_ADDR  TCP address to listen on (default 127.0.0.1:27017)
+//	FERRETDB_SQLITE_URL   file: URI of an existing directory ending in / (required)
+//	FERRETDB_LOG_LEVEL    debug|info|warn|error (default warn)
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	addr := envOr("FERRETDB_LISTEN_ADDR", "127.0.0.1:27017")
+	sqliteURL := os.Getenv("FERRETDB_SQLITE_URL")
+	if sqliteURL == "" {
+		fmt.Fprintln(os.Stderr, "FERRETDB_SQLITE_URL is required (for example file:/path/to/dir/)")
+		os.Exit(2)
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(envOr("FERRETDB_LOG_LEVEL", "warn"))); err != nil {
+		fmt.Fprintln(os.Stderr, "bad FERRETDB_LOG_LEVEL:", err)
+		os.Exit(2)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: sqliteURL,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+
+	// SIGTERM/SIGINT cancel the context so FerretDB closes its SQLite files cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	fmt.Fprintf(os.Stderr, "ferretdb-launcher: listening on %s\n", addr)
+	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
