@@ -24,7 +24,7 @@ import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
 import { Broadcaster } from './realtime/broadcaster';
-import { emitterPublisher, serverPublisher } from './realtime/publisher';
+import { emitterPublisher, serverPublisher, socketChannelKey } from './realtime/publisher';
 import { seedDefaults } from './seed';
 import type { Services } from './services';
 
@@ -54,11 +54,11 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   const io = httpServer
     ? new Server(httpServer, {
         maxHttpBufferSize: MAX_SOCKET_PAYLOAD,
-        adapter: createAdapter(pubClient!, subClient!, { key: `${config.QUEUE_PREFIX}-socket.io` }),
+        adapter: createAdapter(pubClient!, subClient!, { key: socketChannelKey(config.QUEUE_PREFIX) }),
         serveClient: true,
       })
     : undefined;
-  const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate());
+  const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
   const channelModules = createChannelModules({ publisher });
   const services: Services = {

@@ -57,6 +57,14 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
   const limiter = new RateLimiterMemory({ points: 30, duration: 10 });
 
   io.of('/webchat').on('connection', (socket: Socket) => {
+    // One resident's messages are stored one after another, in the order the socket received
+    // them; otherwise a slower insert could let a later message reach the router first.
+    let ingestChain: Promise<unknown> = Promise.resolve();
+    const inOrder = <T>(work: () => Promise<T>): Promise<T> => {
+      const next = ingestChain.then(work, work);
+      ingestChain = next.catch(() => undefined);
+      return next;
+    };
     const session = () => {
       const data = socket.data as { identityId?: string; channelUserId?: string };
       if (!data.identityId || !data.channelUserId) throw new AppError('no_session', 'Start a session first (session.start).', 400, true);
@@ -95,7 +103,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       await limiter.consume(identityId).catch(() => {
         throw new RateLimitError('You are sending messages very quickly. Please wait a few seconds.');
       });
-      const result = await ingestInbound(services, {
+      const result = await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-${message.clientMessageId}`,
         inboxAddress: WEBCHAT_INBOX_ADDRESS,
@@ -103,14 +111,14 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         receivedAt: new Date(),
         content: toContent(message),
         raw: { clientMessageId: message.clientMessageId },
-      });
+      }));
       return { messageId: ids.turnMessage(result.eventId, 0), duplicate: result.duplicate };
     });
 
     /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */
     onCommand(socket, logger, 'handoff.request', z.object({}).passthrough(), async () => {
       const { identityId, channelUserId } = session();
-      await ingestInbound(services, {
+      await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-handoff-${randomBytes(8).toString('hex')}`,
         inboxAddress: WEBCHAT_INBOX_ADDRESS,
@@ -118,7 +126,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         receivedAt: new Date(),
         content: { kind: 'handoff' },
         raw: {},
-      });
+      }));
       await router.drainIdentity(identityId);
       const identity = await Identity.findById(identityId).lean();
       const conversation = identity?.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean() : null;

@@ -21,8 +21,11 @@ export function serverPublisher(io: Server): RealtimePublisher {
   };
 }
 
-export function emitterPublisher(redis: Redis): RealtimePublisher {
-  const emitter = new Emitter(redis);
+/** The Redis channel prefix shared by the web nodes' adapter and the workers' emitter. */
+export const socketChannelKey = (prefix: string) => `${prefix}-socket.io`;
+
+export function emitterPublisher(redis: Redis, prefix: string): RealtimePublisher {
+  const emitter = new Emitter(redis, { key: socketChannelKey(prefix) });
   return {
     emit(namespace, rooms, event, payload) {
       if (rooms.length > 0) emitter.of(`/${namespace}`).to(rooms).emit(event, payload);

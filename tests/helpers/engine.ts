@@ -3,7 +3,7 @@
  * Redis and FerretDB that `npm test` provides (tools/with-services.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { io, type Socket } from 'socket.io-client';
@@ -122,6 +122,11 @@ export class WebchatResident {
 
   say(text: string, clientMessageId = `c${++this.counter}-${randomBytes(3).toString('hex')}`): Promise<AckResult<{ messageId: string }>> {
     return this.emit<{ messageId: string }>('message.send', { clientMessageId, text });
+  }
+
+  /** The resident's channel address, as the engine derives it from the session token. */
+  sessionHash(): string {
+    return createHash('sha256').update(this.sessionToken!).digest('hex').slice(0, 32);
   }
 
   /** Replies (bot, agent or system) received so far. */
