@@ -3,6 +3,7 @@
  * (mounted by each channel), and the static pages. One error handler maps AppErrors to
  * `{ error: { code, message } }` and never leaks a stack trace.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
@@ -11,7 +12,8 @@ import type { Services } from '../services';
 import { apiRoutes } from './routes/api';
 import { healthRoutes } from './routes/health';
 
-const webRoot = path.resolve(__dirname, '..', '..', 'web');
+// web/ sits at the project root: two levels up from src/http, three from dist/src/http.
+const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirname, '..', '..', '..', 'web')].find((p) => existsSync(p))!;
 
 export function createApp(services: Services, options: { isShuttingDown: () => boolean; mountChannels: (app: Express) => void }): Express {
   const app = express();

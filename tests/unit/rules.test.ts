@@ -1,0 +1,54 @@
+/** Pure rules: escalation wording, the status machine, office hours, phone masking, flow runner. */
+import { wantsPerson } from '../../src/ai/escalation';
+import { nextStatus } from '../../src/domain/conversation';
+import { describeHours, isOpen, nextOpening } from '../../src/conversations/office-hours';
+import { runFlowStep } from '../../src/flow-engine/runner';
+import { defaultFlowRegistry } from '../../src/flow-engine/registry';
+import { maskPhone } from '../../src/logger';
+
+test.each(['agent', 'human', 'person', 'operator', 'Agent please', 'can I talk to a real person', 'I want to speak with someone', 'HUMAN!!'])('"%s" asks for a person', (text) => {
+  expect(wantsPerson(text)).toBe(true);
+});
+test.each(['hello', 'can I pay my rates in person at the office', 'my neighbour is a person who burns rubbish every night and the smoke is awful'])('"%s" does not', (text) => {
+  expect(wantsPerson(text)).toBe(false);
+});
+
+test('the status machine allows only the documented transitions', () => {
+  expect(nextStatus('bot', 'escalate')).toBe('queued');
+  expect(nextStatus('queued', 'claim')).toBe('assigned');
+  expect(nextStatus('assigned', 'resolve')).toBe('resolved');
+  expect(nextStatus('assigned', 'return_to_bot')).toBe('bot');
+  expect(() => nextStatus('assigned', 'claim')).toThrow(expect.objectContaining({ code: 'already_claimed' }));
+  expect(() => nextStatus('resolved', 'resolve')).toThrow(expect.objectContaining({ code: 'invalid_transition' }));
+  expect(() => nextStatus('bot', 'claim')).toThrow(expect.objectContaining({ code: 'invalid_transition' }));
+});
+
+test('office hours in the council time zone', () => {
+  const spec = 'Mon-Fri 08:30-17:00';
+  // Tuesday 24 Nov 2026, 10:00 in Sydney (UTC+11) = 23:00 UTC Monday.
+  expect(isOpen(new Date('2026-11-23T23:00:00Z'), spec, 'Australia/Sydney')).toBe(true);
+  // Saturday noon in Sydney.
+  const saturday = new Date('2026-11-28T01:00:00Z');
+  expect(isOpen(saturday, spec, 'Australia/Sydney')).toBe(false);
+  expect(nextOpening(saturday, spec, 'Australia/Sydney')).toBe('on Monday at 8:30am');
+  expect(describeHours(spec)).toBe('Monday to Friday, 8:30am to 5pm');
+});
+
+test('phone numbers are masked in logs', () => {
+  expect(maskPhone('+61412345678')).toBe('+61*******78');
+  expect(maskPhone('call 0412 345 678 now')).not.toContain('345');
+});
+
+test('two misunderstandings in a row offer a person', async () => {
+  const flows = defaultFlowRegistry();
+  const council = { name: 'Riverbend Council', officeHours: 'Mon-Fri 08:30-17:00' };
+  const first = await runFlowStep(flows, undefined, { content: { kind: 'text', text: 'hello' }, text: 'hello' }, { council });
+  expect(first.say.join(' ')).toContain('Riverbend Council assistant');
+  const miss1 = await runFlowStep(flows, first.state, { content: { kind: 'text', text: 'zxqv' }, text: 'zxqv' }, { council });
+  expect(miss1.say.join(' ')).not.toContain('talk to a person?');
+  const miss2 = await runFlowStep(flows, miss1.state, { content: { kind: 'text', text: 'blorp' }, text: 'blorp' }, { council });
+  expect(miss2.say.join(' ')).toContain('Would you like to talk to a person?');
+  expect(miss2.choices?.map((c) => c.value)).toContain('agent');
+  const picked = await runFlowStep(flows, miss2.state, { content: { kind: 'choice', value: 'agent' }, text: 'Talk to a person' }, { council });
+  expect(picked.handoff).toBeDefined();
+});
