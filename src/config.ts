@@ -21,6 +21,8 @@ const schema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
   /** Prefix of every BullMQ key, so several engines (or test files) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('sb'),
+  /** Database connections per process. FerretDB's SQLite backend serialises writes, so a few is fastest there. */
+  MONGODB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Concurrent jobs per worker process and queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** How long a per-resident turn lease lives without renewal; a crashed worker's lease frees after this. */

@@ -20,6 +20,7 @@ import { createMetrics } from './metrics';
 import { connectDatabase } from './models';
 import { Queues } from './queues/queues';
 import { TurnLease } from './queues/turn-lease';
+import { PendingTurns } from './queues/pending-turns';
 import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
@@ -41,7 +42,7 @@ const MAX_SOCKET_PAYLOAD = 64 * 1024;
 
 export async function startEngine(config: Config, options: { logger?: Logger } = {}): Promise<Engine> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL, { role: config.ROLE });
-  await connectDatabase(config.MONGODB_URI);
+  await connectDatabase(config.MONGODB_URI, config.MONGODB_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, logger, 'main');
   const { council, adminCreated } = await seedDefaults(config);
   if (adminCreated) logger.info({ email: config.SEED_ADMIN_EMAIL }, 'seed.admin_created');
@@ -67,6 +68,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     redis,
     queues: new Queues(redis, config.QUEUE_PREFIX),
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
+    pending: new PendingTurns(redis, config.QUEUE_PREFIX),
     broadcaster: new Broadcaster(publisher),
     flows: defaultFlowRegistry(),
     channels: channelRegistry(channelModules),

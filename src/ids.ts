@@ -13,7 +13,6 @@ export const ids = {
   conversation: (seed: string) => `conv-${shortHash(seed)}`,
   /** The n-th message a turn creates for an inbound event (0 is the resident's own message). */
   turnMessage: (eventId: string, index: number) => `m-${shortHash(`${eventId}#${index}`, 24)}`,
-  turn: (eventId: string) => `turn-${eventId}`,
   claim: (conversationId: string, handoffId: string) => `${conversationId}-${handoffId}`,
 };
 

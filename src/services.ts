@@ -4,6 +4,7 @@ import type { Logger } from './logger';
 import type { Redis } from './redis';
 import type { Queues } from './queues/queues';
 import type { TurnLease } from './queues/turn-lease';
+import type { PendingTurns } from './queues/pending-turns';
 import type { Broadcaster } from './realtime/broadcaster';
 import type { FlowRegistry } from './flow-engine/registry';
 import type { ChannelAdapter } from './domain/channel';
@@ -29,6 +30,7 @@ export interface Services {
   redis: Redis;
   queues: Queues;
   lease: TurnLease;
+  pending: PendingTurns;
   broadcaster: Broadcaster;
   flows: FlowRegistry;
   channels: ChannelRegistry;

@@ -1,9 +1,12 @@
 /**
- * `tsx tools/with-services.ts -- <command…>` runs a command with REDIS_URL and MONGODB_URI
- * set. When they are already set, it starts nothing (real servers); otherwise it starts a
- * local Redis and FerretDB under `.data/`, runs the command, and stops both cleanly.
+ * `tsx tools/with-services.ts [--ephemeral] -- <command…>` runs a command with REDIS_URL and
+ * MONGODB_URI set. When they are already set, it starts nothing (real servers); otherwise it
+ * starts a local Redis and FerretDB under `.data/`, runs the command, and stops both cleanly.
+ * `--ephemeral` (tests, benchmark) uses a fresh data folder for this run and removes it after,
+ * so a run killed half-way can never leave state that breaks the next one.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot, startFerretdb, startRedis, type RunningService } from './local-services';
 
@@ -15,17 +18,22 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const ephemeral = process.argv.slice(2, separator >= 0 ? separator : undefined).includes('--ephemeral');
+  const dataDir = path.join(projectRoot, '.data', ephemeral ? `run-${process.pid}` : '');
+  const removeData = () => {
+    if (ephemeral) rmSync(dataDir, { recursive: true, force: true });
+  };
   const started: RunningService[] = [];
   const env = { ...process.env };
   try {
     if (!env.REDIS_URL) {
-      const redis = await startRedis({ dir: path.join(projectRoot, '.data', 'redis') });
+      const redis = await startRedis({ dir: path.join(dataDir, 'redis') });
       started.push(redis);
       env.REDIS_URL = redis.url;
       console.error(`[services] Redis on ${redis.url}`);
     }
     if (!env.MONGODB_URI) {
-      const ferret = await startFerretdb();
+      const ferret = await startFerretdb({ dir: path.join(dataDir, 'ferretdb') });
       started.push(ferret);
       env.MONGODB_URI = ferret.url;
       console.error(`[services] FerretDB on ${ferret.url}`);
@@ -33,12 +41,14 @@ async function main(): Promise<void> {
   } catch (error) {
     console.error(`[services] ${(error as Error).message}`);
     await Promise.all(started.map((s) => s.stop()));
+    removeData();
     process.exit(1);
   }
 
   const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env, shell: false });
   const stopAll = async (code: number): Promise<never> => {
     await Promise.all(started.map((s) => s.stop()));
+    removeData();
     process.exit(code);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

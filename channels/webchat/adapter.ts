@@ -9,7 +9,7 @@ import { rooms, type RealtimePublisher } from '../../src/realtime/publisher';
 export function createWebchatAdapter(publisher: RealtimePublisher): ChannelAdapter {
   return {
     id: 'webchat',
-    capabilities: { delivery: 'push', choices: 'native', maxTextLength: 4000 },
+    capabilities: { delivery: 'realtime', choices: 'native', maxTextLength: 4000 },
     async send(delivery) {
       publisher.emit('webchat', [rooms.resident(delivery.identityId)], 'message.created', {
         id: delivery.messageId,

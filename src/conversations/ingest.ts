@@ -1,13 +1,14 @@
 /**
  * The inbox pattern for every channel: store the verified inbound message under its natural
- * key, mark it pending, then enqueue. A duplicate delivery hits the existing `_id` and is
- * acknowledged without a second turn. If the enqueue fails (Redis down), the stored pending
- * record is swept back into the queue later, so an acknowledged message is never lost.
+ * key, mark it pending for the resident (Redis), then enqueue. A duplicate delivery hits the
+ * existing `_id` and is acknowledged without a second turn. If Redis cannot take the mark
+ * quickly (it is down), a durable `PendingInbound` record is written instead and the sweeper
+ * enqueues it once Redis is back: an acknowledged message is never lost.
  */
 import type { InboundMessage } from '../domain/messages';
 import { isDuplicateKeyError } from '../errors';
 import { ids, nextArrival } from '../ids';
-import { InboundEvent, PendingInbound } from '../models';
+import { InboundEvent, Message, PendingInbound } from '../models';
 import type { Services } from '../services';
 
 export interface IngestResult {
@@ -16,7 +17,8 @@ export interface IngestResult {
   duplicate: boolean;
 }
 
-const ENQUEUE_WAIT_MS = 2000;
+/** How long a request waits for Redis before falling back to the durable pending record. */
+const ENQUEUE_WAIT_MS = 1500;
 
 export async function ingestInbound(services: Services, message: InboundMessage): Promise<IngestResult> {
   const inboxId = ids.inbox(message.channel, message.inboxAddress);
@@ -41,10 +43,10 @@ export async function ingestInbound(services: Services, message: InboundMessage)
     if (!isDuplicateKeyError(error)) throw error;
     services.metrics.inbound.inc({ channel: message.channel, outcome: 'duplicate' });
     // A crash between the two inserts below can leave an unprocessed event without its
-    // pending mark; a redelivery repairs that. A processed one is simply acknowledged.
-    const existing = await InboundEvent.findById(eventId).lean();
-    if (existing?.processedAt) return { eventId, identityId, duplicate: true };
-    await markPending(services, eventId, identityId, existing?.arrival ?? arrival);
+    // pending mark; a redelivery repairs that. A processed one (its turn is stored with the
+    // resident's message) is simply acknowledged.
+    const [existing, processed] = await Promise.all([InboundEvent.findById(eventId).lean(), Message.exists({ _id: ids.turnMessage(eventId, 0) })]);
+    if (!processed) await markPending(services, eventId, identityId, existing?.arrival ?? arrival);
     return { eventId, identityId, duplicate: true };
   }
   services.metrics.inbound.inc({ channel: message.channel, outcome: 'stored' });
@@ -53,13 +55,17 @@ export async function ingestInbound(services: Services, message: InboundMessage)
 }
 
 async function markPending(services: Services, eventId: string, identityId: string, arrival: number): Promise<void> {
+  const enqueue = services.pending
+    .add(identityId, eventId, arrival)
+    .then(() => services.queues.addInbound({ inboundEventId: eventId, identityId }))
+    .then(() => true);
+  enqueue.catch((error: Error) => services.logger.warn({ eventId, err: error.message }, 'inbound.enqueue_failed'));
+  // Don't hold the provider's request while Redis is away: keep a durable mark for the sweeper.
+  const queued = await Promise.race([enqueue.catch(() => false), new Promise<false>((r) => setTimeout(() => r(false), ENQUEUE_WAIT_MS).unref())]);
+  if (queued) return;
   try {
     await PendingInbound.create({ _id: eventId, identityId, arrival });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
   }
-  const enqueue = services.queues.addInbound({ inboundEventId: eventId, identityId });
-  enqueue.catch((error: Error) => services.logger.warn({ eventId, err: error.message }, 'inbound.enqueue_failed'));
-  // Don't hold the provider's request while Redis is away: the sweeper enqueues it later.
-  await Promise.race([enqueue.catch(() => undefined), new Promise((r) => setTimeout(r, ENQUEUE_WAIT_MS).unref())]);
 }

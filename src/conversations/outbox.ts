@@ -1,11 +1,13 @@
 /**
  * The outbox. A reply is stored (`deliveryStatus: pending`) before any provider is called;
  * the outbound job sends it once and records the provider's id. A retried job finds the
- * message no longer pending and sends nothing.
+ * message no longer pending and sends nothing. Realtime channels (webchat) have no provider
+ * call to protect: their replies are stored as sent and emitted at once, and emitted again
+ * if a turn is replayed (the client shows a message id once).
  */
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { PermanentDeliveryError } from '../domain/channel';
+import { PermanentDeliveryError, type OutboundDelivery } from '../domain/channel';
 import type { Choice } from '../domain/messages';
 import { isDuplicateKeyError } from '../errors';
 import { Conversation, Identity, Inbox, Message, type ConversationDoc, type MessageDoc } from '../models';
@@ -15,46 +17,64 @@ import { messagePayload } from './view';
 
 export type Sender = { kind: 'bot' | 'agent' | 'system'; id?: string; name?: string };
 
-/** Builds (does not store) a reply record addressed to the conversation's resident. */
+// Inboxes change only by configuration: one read per process each.
+const inboxAddresses = new Map<string, Promise<string | undefined>>();
+function inboxAddress(inboxId: string): Promise<string | undefined> {
+  let address = inboxAddresses.get(inboxId);
+  if (!address) {
+    address = Inbox.findById(inboxId).lean().then((inbox) => inbox?.address);
+    inboxAddresses.set(inboxId, address);
+  }
+  return address;
+}
+
+/** Builds (does not store) a reply addressed to the conversation's resident. */
 export async function buildReply(
   services: Services,
   conversation: ConversationDoc,
   sender: Sender,
   content: { text: string; choices?: Choice[] },
-  id: string = `m-${randomUUID()}`,
+  options: { id?: string; residentAddress?: string } = {},
 ): Promise<MessageDoc> {
-  const [identity, inbox] = await Promise.all([
-    Identity.findById(conversation.identityId).lean(),
-    Inbox.findById(conversation.inboxId).lean(),
+  const [residentAddress, councilAddress, seq] = await Promise.all([
+    options.residentAddress ?? Identity.findById(conversation.identityId).lean().then((i) => i?.channelUserId),
+    inboxAddress(conversation.inboxId),
+    nextSeq(services.redis, services.config.QUEUE_PREFIX, conversation.identityId),
   ]);
   const now = new Date();
+  const realtime = services.channels.get(conversation.channel).capabilities.delivery === 'realtime';
   return {
-    _id: id,
+    _id: options.id ?? `m-${randomUUID()}`,
     conversationId: conversation._id,
     identityId: conversation.identityId,
-    seq: await nextSeq(services.redis, services.config.QUEUE_PREFIX, conversation.identityId),
+    seq,
     direction: 'outbound',
     channel: conversation.channel,
-    to: identity?.channelUserId,
-    from: inbox?.address,
+    to: residentAddress,
+    from: councilAddress,
     sender,
     text: content.text,
     choices: content.choices ?? [],
-    deliveryStatus: 'pending',
+    deliveryStatus: realtime ? 'sent' : 'pending',
     createdAt: now,
     updatedAt: now,
   } as MessageDoc;
 }
 
-/** Stores messages (a repeat is ignored), tells agents, and queues replies for delivery. */
-export async function commitMessages(services: Services, messages: MessageDoc[], queue?: string | null): Promise<void> {
-  for (const message of messages) {
-    try {
-      await Message.create(message);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+/** Stores messages (repeats are ignored) in one round trip. */
+export async function storeMessages(messages: MessageDoc[]): Promise<void> {
+  if (messages.length === 0) return;
+  try {
+    await Message.insertMany(messages, { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: Array<{ code?: number; err?: { code?: number } }> }).writeErrors;
+    const onlyDuplicates = writeErrors?.length && writeErrors.every((e) => (e.code ?? e.err?.code) === 11000);
+    if (!onlyDuplicates && !isDuplicateKeyError(error)) throw error;
   }
+}
+
+/** Tells agents about stored messages and hands replies to their channel (now, or through the queue). */
+export async function announceMessages(services: Services, messages: MessageDoc[], queue?: string | null): Promise<void> {
   for (const message of messages) {
     services.broadcaster.publish(
       { type: 'message.created', conversationId: message.conversationId, ...(queue ? { queue } : {}), payload: messagePayload(message) },
@@ -62,15 +82,35 @@ export async function commitMessages(services: Services, messages: MessageDoc[],
       // The resident gets replies through their channel's adapter; their own messages are echoed here.
       { toResident: message.direction === 'inbound' },
     );
-    if (message.direction === 'outbound') await services.queues.addOutbound({ messageId: message._id });
+    if (message.direction !== 'outbound') continue;
+    if (message.deliveryStatus === 'pending') await services.queues.addOutbound({ messageId: message._id });
+    else {
+      await services.channels.get(message.channel).send(toDelivery(message));
+      services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent' });
+    }
   }
 }
 
 /** Stores and sends one reply outside a resident turn (agent replies, notices). */
 export async function sendReply(services: Services, conversation: ConversationDoc, sender: Sender, content: { text: string; choices?: Choice[] }): Promise<MessageDoc> {
   const message = await buildReply(services, conversation, sender, content);
-  await commitMessages(services, [message], conversation.queue);
+  await storeMessages([message]);
+  await announceMessages(services, [message], conversation.queue);
   return message;
+}
+
+function toDelivery(message: MessageDoc): OutboundDelivery {
+  return {
+    messageId: message._id,
+    conversationId: message.conversationId,
+    identityId: message.identityId,
+    seq: message.seq,
+    to: message.to ?? '',
+    from: message.from ?? '',
+    sender: { kind: message.sender!.kind as 'bot' | 'agent' | 'system', ...(message.sender!.name ? { name: message.sender!.name } : {}) },
+    content: { text: message.text ?? '', ...(message.choices?.length ? { choices: message.choices as Choice[] } : {}) },
+    createdAt: new Date(message.createdAt),
+  };
 }
 
 /** The outbound job: deliver one stored reply through its channel, at most once per success. */
@@ -90,17 +130,7 @@ export async function deliverMessage(services: Services, messageId: string): Pro
 
   const adapter = services.channels.get(message.channel);
   try {
-    const result = await adapter.send({
-      messageId: message._id,
-      conversationId: message.conversationId,
-      identityId: message.identityId,
-      seq: message.seq,
-      to: message.to ?? '',
-      from: message.from ?? '',
-      sender: { kind: message.sender!.kind as 'bot' | 'agent' | 'system', ...(message.sender!.name ? { name: message.sender!.name } : {}) },
-      content: { text: message.text ?? '', ...(message.choices?.length ? { choices: message.choices as Choice[] } : {}) },
-      createdAt: message.createdAt,
-    });
+    const result = await adapter.send(toDelivery(message));
     await Message.updateOne(
       { _id: messageId, deliveryStatus: 'pending' },
       { $set: { deliveryStatus: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) } },

@@ -1,8 +1,13 @@
 /**
- * The one conversation router. Every inbound event, from any channel, becomes one turn:
+ * The one conversation router. Every inbound event, from any channel, becomes one turn,
  * in arrival order per resident (a Redis lease plus a drain of that resident's pending
- * events), decided once (the Turn record), then applied idempotently. A worker killed at
- * any point leaves either no Turn (decide again) or a Turn (replay it): never two replies.
+ * events, oldest first). A turn is decided once and stored *with the resident's message*
+ * in a single insert, before any effect; then it is applied idempotently. A worker killed
+ * at any point leaves either no stored message (decide again) or one carrying its turn
+ * (replay that decision): nothing is lost and no reply is made twice.
+ *
+ * Round trips to the database are few on purpose: FerretDB's SQLite backend costs a few
+ * milliseconds per request and serialises writes.
  */
 import type { ConversationStatus, FlowState } from '../domain/conversation';
 import type { DomainEvent } from '../domain/events';
@@ -11,20 +16,23 @@ import { wantsPerson } from '../ai/escalation';
 import { isDuplicateKeyError } from '../errors';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
-import { Conversation, InboundEvent, PendingInbound, Turn, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
+import { Conversation, InboundEvent, Message, PendingInbound, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from '../queues/turn-lease';
 import type { InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { escalate } from './handoff';
 import { ensureIdentity, ensureOpenConversation } from './identity';
-import { buildReply, commitMessages } from './outbox';
+import { announceMessages, buildReply, storeMessages } from './outbox';
 
-interface TurnRecord {
-  _id: string;
-  conversationId: string;
-  messages: MessageDoc[];
+/** What a turn decided, stored on the resident's message as `turn`. */
+interface TurnDecision {
+  replies: MessageDoc[];
+  /** `$set` for the conversation, applied after the messages. */
   conversation: Partial<ConversationDoc>;
   events: DomainEvent[];
+  /** The conversation's status and queue once the turn is applied. */
+  statusAfter: ConversationStatus;
+  queue?: string;
 }
 
 const DRAIN_BATCH = 25;
@@ -34,7 +42,7 @@ export class ConversationRouter {
 
   /** Job handler for `inbound-messages`: returns once the event has had its turn (here or elsewhere). */
   async handleInbound(job: InboundJob): Promise<void> {
-    const stillPending = async () => (await PendingInbound.exists({ _id: job.inboundEventId })) !== null;
+    const stillPending = () => this.services.pending.has(job.identityId, job.inboundEventId);
     if (!(await stillPending())) return;
     await this.drainIdentity(job.identityId, stillPending);
   }
@@ -45,41 +53,47 @@ export class ConversationRouter {
       identityId,
       async () => {
         for (;;) {
-          const batch = await PendingInbound.find({ identityId }).sort({ arrival: 1 }).limit(DRAIN_BATCH).lean();
+          const batch = await this.services.pending.oldest(identityId, DRAIN_BATCH);
           if (batch.length === 0) return;
-          for (const pending of batch) await this.processEvent(pending._id);
+          for (const eventId of batch) await this.processEvent(identityId, eventId);
         }
       },
       stillNeeded ? { stillNeeded } : {},
     );
   }
 
-  private async processEvent(eventId: string): Promise<void> {
+  private async processEvent(identityId: string, eventId: string): Promise<void> {
     const started = process.hrtime.bigint();
     const event = await InboundEvent.findById(eventId).lean<InboundEventDoc>();
-    if (!event || event.processedAt) {
-      await PendingInbound.deleteOne({ _id: eventId });
-      return;
+    if (event) {
+      const { resident, decision, replayed } = await this.decideOnce(event);
+      await this.apply(resident, decision, replayed);
+      this.services.metrics.turns.inc({ outcome: replayed ? 'replayed' : 'decided' });
+      this.services.metrics.turnSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
-    let turn = await Turn.findById(ids.turn(eventId)).lean<TurnRecord>();
-    const replayed = turn !== null;
-    if (!turn) {
-      const decided = await this.decide(event);
-      try {
-        await Turn.create(decided);
-        turn = decided;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        turn = (await Turn.findById(ids.turn(eventId)).lean<TurnRecord>())!;
-      }
-    }
-    await this.apply(turn, event);
-    this.services.metrics.turns.inc({ outcome: replayed ? 'replayed' : 'decided' });
-    this.services.metrics.turnSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    // Only events stored while Redis was away have a durable pending record (see ingest.ts).
+    if (await this.services.pending.takeDurable(eventId)) await PendingInbound.deleteOne({ _id: eventId });
+    await this.services.pending.remove(identityId, eventId);
   }
 
-  /** Decides the turn: the resident's message, the replies, the conversation's new state. Writes only identity/conversation creation. */
-  private async decide(event: InboundEventDoc): Promise<TurnRecord> {
+  /** Decides the turn and stores it with the resident's message; if one is stored already, that one wins. */
+  private async decideOnce(event: InboundEventDoc): Promise<{ resident: MessageDoc; decision: TurnDecision; replayed: boolean }> {
+    const { resident, decision } = await this.decide(event);
+    try {
+      // One ordered insert: the resident's message (carrying the decision) first, then the replies.
+      // If the first is already there, nothing else is inserted and the stored decision is replayed.
+      await Message.insertMany([{ ...resident, turn: decision }, ...decision.replies], { ordered: true });
+      return { resident, decision, replayed: false };
+    } catch (error) {
+      const first = (error as { writeErrors?: Array<{ index: number; code?: number }> }).writeErrors?.[0];
+      if (!isDuplicateKeyError(error) && !(first?.index === 0 && first.code === 11000)) throw error;
+      const stored = (await Message.findById(resident._id).lean<MessageDoc & { turn: TurnDecision }>())!;
+      return { resident: stored, decision: stored.turn, replayed: true };
+    }
+  }
+
+  /** Decides what to say and do. Its only writes create the resident's identity and conversation on first contact. */
+  private async decide(event: InboundEventDoc): Promise<{ resident: MessageDoc; decision: TurnDecision }> {
     const { council } = this.services;
     const identity = await ensureIdentity(council.id, { inboxId: event.inboxId, channel: event.channel, channelUserId: event.channelUserId });
     const conversation = await ensureOpenConversation(council.id, identity, event._id);
@@ -87,7 +101,7 @@ export class ConversationRouter {
     const text = contentText(content);
     const now = new Date();
 
-    const residentMessage = {
+    const resident = {
       _id: ids.turnMessage(event._id, 0),
       conversationId: conversation._id,
       identityId: identity._id,
@@ -102,65 +116,65 @@ export class ConversationRouter {
       updatedAt: event.receivedAt,
     } as MessageDoc;
 
-    const turn: TurnRecord = {
-      _id: ids.turn(event._id),
-      conversationId: conversation._id,
-      messages: [residentMessage],
-      conversation: { lastResidentAt: now, lastResidentSeq: residentMessage.seq },
+    const status = conversation.status as ConversationStatus;
+    const decision: TurnDecision = {
+      replies: [],
+      conversation: { lastResidentAt: now, lastResidentSeq: resident.seq },
       events: [],
+      statusAfter: status,
+      ...(conversation.queue ? { queue: conversation.queue } : {}),
     };
     const reply = async (say: string, choices?: Array<{ value: string; label: string }>) => {
-      turn.messages.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: say, ...(choices ? { choices } : {}) }, ids.turnMessage(event._id, turn.messages.length)));
+      const id = ids.turnMessage(event._id, decision.replies.length + 1);
+      decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
     };
+    const result = { resident, decision };
     const askedForPerson = content.kind === 'handoff' || wantsPerson(text);
-    const status = conversation.status as ConversationStatus;
+    const escalateFor = async (reason: string, before: string[] = []) => {
+      const escalation = await escalate(council, conversation, reason, event._id, now);
+      Object.assign(decision.conversation, escalation.patch);
+      decision.events.push(...escalation.events);
+      decision.statusAfter = escalation.patch.status as ConversationStatus;
+      decision.queue = escalation.patch.queue as string;
+      await reply([...before, escalation.notice].join('\n'));
+    };
 
     if (status === 'queued' || status === 'assigned') {
       // A person owns the conversation: the bot stays quiet, except to confirm a repeated ask.
       if (askedForPerson && status === 'queued') await reply("You're in the queue for a person. They'll reply here as soon as they can.");
-      return turn;
+      return result;
     }
 
     if (askedForPerson) {
-      const reason = content.kind === 'handoff' ? 'Resident pressed "Talk to a person"' : 'Resident asked for a person';
-      const escalation = await escalate(council, conversation, reason, event._id, now);
-      Object.assign(turn.conversation, escalation.patch);
-      turn.events.push(...escalation.events);
-      await reply(escalation.notice);
-      return turn;
+      await escalateFor(content.kind === 'handoff' ? 'Resident pressed "Talk to a person"' : 'Resident asked for a person');
+      return result;
     }
 
     const outcome = await runFlowStep(this.services.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text }, {
       council: { name: council.name, officeHours: council.officeHours },
     });
     if (outcome.handoff) {
-      const escalation = await escalate(council, conversation, outcome.handoff.reason, event._id, now);
-      Object.assign(turn.conversation, escalation.patch);
-      turn.events.push(...escalation.events);
-      await reply([...outcome.say, escalation.notice].join('\n'));
-      return turn;
+      await escalateFor(outcome.handoff.reason, outcome.say);
+      return result;
     }
-    turn.conversation.flow = outcome.state;
+    decision.conversation.flow = outcome.state;
     if (outcome.say.length > 0) await reply(outcome.say.join('\n'), outcome.choices);
-    return turn;
+    return result;
   }
 
   /** Applies a decided turn. Every step is idempotent, so a replay after a crash is harmless. */
-  private async apply(turn: TurnRecord, event: InboundEventDoc): Promise<void> {
+  private async apply(resident: MessageDoc, decision: TurnDecision, replayed: boolean): Promise<void> {
     const { services } = this;
-    const patch = turn.conversation;
-    const updated = await Conversation.findOneAndUpdate({ _id: turn.conversationId }, { $set: patch }, { new: true }).lean<ConversationDoc>();
-    await commitMessages(services, turn.messages, updated?.queue ?? null);
-    for (const domainEvent of turn.events) services.broadcaster.publish(domainEvent, event.identityId, { toResident: true });
+    if (replayed) await storeMessages(decision.replies);
+    await Conversation.updateOne({ _id: resident.conversationId }, { $set: decision.conversation });
+    await announceMessages(services, [resident, ...decision.replies], decision.queue);
+    for (const domainEvent of decision.events) services.broadcaster.publish(domainEvent, resident.identityId, { toResident: true });
 
-    if (updated?.status === 'bot') {
-      const residentSeq = turn.messages[0]?.seq ?? 0;
+    if (decision.statusAfter === 'bot') {
       await services.queues.addTimer(
-        { kind: 'inactivity', conversationId: updated._id, identityId: updated.identityId, residentSeq },
+        { kind: 'inactivity', conversationId: resident.conversationId, identityId: resident.identityId, residentSeq: resident.seq },
         services.config.INACTIVITY_CLOSE_MINUTES * 60_000,
       );
     }
-    await InboundEvent.updateOne({ _id: event._id }, { $set: { processedAt: new Date() } });
-    await PendingInbound.deleteOne({ _id: event._id });
   }
 }

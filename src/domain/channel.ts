@@ -6,8 +6,12 @@ import type { ChannelId, OutboundContent } from './messages';
 import type { ConversationView } from './conversation';
 
 export interface ChannelCapabilities {
-  /** `push`: replies are sent later through the adapter; `response`: returned in the webhook reply (voice). */
-  delivery: 'push' | 'response';
+  /**
+   * `push`: replies go through the outbox queue to a provider (SMS, social);
+   * `realtime`: emitted at once to the resident's open client, no provider call (webchat);
+   * `response`: returned in the webhook's own reply (voice).
+   */
+  delivery: 'push' | 'realtime' | 'response';
   /** How choices appear: native buttons, "Reply 1, 2 or 3" text, or spoken options. */
   choices: 'native' | 'numbered-text' | 'spoken';
   /** Longest text one message may carry. */

@@ -104,6 +104,12 @@ const messageSchema = new Schema(
     deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sent', 'delivered', 'failed'] },
     providerMessageId: String,
     deliveryError: String,
+    /**
+     * On a resident's message: the turn decided for it (replies, conversation change, events).
+     * Stored in the same insert as the message, before any effect, so a worker that crashes
+     * and retries replays this decision instead of deciding again.
+     */
+    turn: { type: Schema.Types.Mixed },
   },
   opts,
 );
@@ -122,7 +128,6 @@ const inboundEventSchema = new Schema(
     arrival: { type: Number, required: true },
     content: { type: Schema.Types.Mixed, required: true },
     raw: { type: Schema.Types.Mixed },
-    processedAt: Date,
   },
   opts,
 );
@@ -140,22 +145,6 @@ const pendingInboundSchema = new Schema(
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );
 pendingInboundSchema.index({ identityId: 1, arrival: 1 });
-
-/**
- * The decided outcome of one inbound event (`_id = turn-<eventId>`), written once before any
- * effect: a worker that crashes and retries replays this record instead of deciding again,
- * so no reply is sent twice or differently.
- */
-const turnSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    conversationId: { type: String, required: true },
-    messages: { type: [Schema.Types.Mixed], default: [] },
-    conversation: { type: Schema.Types.Mixed, required: true },
-    events: { type: [Schema.Types.Mixed], default: [] },
-  },
-  { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
-);
 
 /** The one winner of a claim race: `_id = <conversationId>-<handoffId>`, inserted once. */
 const claimSchema = new Schema(
@@ -202,7 +191,6 @@ export const Conversation = model('Conversation', conversationSchema, 'conversat
 export const Message = model('Message', messageSchema, 'messages');
 export const InboundEvent = model('InboundEvent', inboundEventSchema, 'inbound_events');
 export const PendingInbound = model('PendingInbound', pendingInboundSchema, 'pending_inbound');
-export const Turn = model('Turn', turnSchema, 'turns');
 export const Claim = model('Claim', claimSchema, 'claims');
 export const Agent = model('Agent', agentSchema, 'agents');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
@@ -213,9 +201,9 @@ export type InboundEventDoc = InferSchemaType<typeof inboundEventSchema> & { _id
 export type AgentDoc = InferSchemaType<typeof agentSchema> & { _id: string };
 
 /** Connects mongoose and builds the indexes (only the kinds FerretDB supports are declared). */
-export async function connectDatabase(uri: string): Promise<typeof mongoose> {
+export async function connectDatabase(uri: string, poolSize = 20): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
-  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 20 });
+  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: poolSize });
   await Promise.all(Object.values(mongoose.models).map((m) => m.createIndexes()));
   return mongoose;
 }

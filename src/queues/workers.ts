@@ -5,7 +5,8 @@
 import { Worker, type Job } from 'bullmq';
 import { ConversationRouter } from '../conversations/router';
 import { deliverMessage } from '../conversations/outbox';
-import { Conversation, PendingInbound, type ConversationDoc } from '../models';
+import { ids } from '../ids';
+import { Conversation, Message, PendingInbound, type ConversationDoc } from '../models';
 import type { Services } from '../services';
 import { QUEUES, safeJobId } from './names';
 import type { InboundJob, OutboundJob, TimerJob } from './queues';
@@ -52,19 +53,28 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
   };
 }
 
-/** Re-enqueues inbound events that are still pending well after arrival and have no live job. */
+/**
+ * Puts inbound events that were stored while Redis was unreachable (durable `PendingInbound`
+ * records) back on the resident's pending set and the queue, unless their turn already ran.
+ */
 export async function sweepPending(services: Services): Promise<number> {
-  const olderThan = new Date(Date.now() - 2 * services.config.SWEEP_INTERVAL_MS);
-  const stale = await PendingInbound.find({ createdAt: { $lt: olderThan } }).limit(500).lean();
+  const stale = await PendingInbound.find({}).sort({ arrival: 1 }).limit(500).lean();
   let requeued = 0;
   for (const pending of stale) {
+    if (await Message.exists({ _id: ids.turnMessage(pending._id, 0) })) {
+      await PendingInbound.deleteOne({ _id: pending._id });
+      continue;
+    }
     const job = await services.queues.inbound.getJob(safeJobId('in', pending._id));
     const state = job ? await job.getState() : 'missing';
     if (state === 'completed' || state === 'failed') await job!.remove();
     if (state === 'missing' || state === 'completed' || state === 'failed' || state === 'unknown') {
+      await services.pending.markDurable(pending._id);
+      await services.pending.add(pending.identityId, pending._id, pending.arrival);
       await services.queues.addInbound({ inboundEventId: pending._id, identityId: pending.identityId });
       requeued++;
     }
+    // The resident's pending set and a live job now hold it; the turn deletes this record.
   }
   if (requeued > 0) services.logger.info({ requeued }, 'sweep.requeued');
   return requeued;
