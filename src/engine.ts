@@ -49,7 +49,10 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
 
   const runsWeb = config.ROLE !== 'worker';
   const runsWorker = config.ROLE !== 'web';
-  const httpServer = runsWeb ? http.createServer() : undefined;
+  // Socket.IO must wrap the server's request handler to keep /socket.io/* for itself, so the
+  // handler exists before Socket.IO attaches and points at the express app once it is built.
+  let handleRequest: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  const httpServer = runsWeb ? http.createServer((req, res) => handleRequest(req, res)) : undefined;
   const pubClient = runsWeb ? createRedis(config.REDIS_URL, logger, 'socket-pub') : undefined;
   const subClient = runsWeb ? createRedis(config.REDIS_URL, logger, 'socket-sub') : undefined;
   const io = httpServer
@@ -84,7 +87,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
       isShuttingDown: () => shuttingDown,
       mountChannels: (expressApp) => channelModules.forEach((m) => m.mountHttp?.(expressApp, services, router)),
     });
-    httpServer.on('request', app);
+    handleRequest = app;
     mountAgentsNamespace(io, services, new AgentActions(services), config.PUBLIC_URL);
     for (const m of channelModules) m.mountSockets?.(io, services, router);
     await new Promise<void>((resolve) => httpServer.listen(config.PORT, resolve));
@@ -108,7 +111,12 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));
       }
-      if (workers) await Promise.race([workers.close(), new Promise((r) => setTimeout(r, 10_000))]);
+      if (workers) {
+        // Jobs in flight get ten seconds to finish; the rest are retried by another worker.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([workers.close(), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+        clearTimeout(timer);
+      }
       await services.queues.close();
       await Promise.all([redis, pubClient, subClient].map((c) => c?.quit().catch(() => undefined)));
       await mongoose.disconnect();

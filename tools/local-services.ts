@@ -142,3 +142,13 @@ export async function startFerretdb(options: { dir?: string; port?: number } = {
   await waitForPort(port, child, 'ferretdb');
   return { url: `mongodb://127.0.0.1:${port}/switchboard`, port, process: child, stop: () => stopChild(child) };
 }
+
+/** Debian's Chromium for browser tests (never a downloaded browser); installed with apt-get when missing. */
+export function ensureChromium(): string {
+  const path = '/usr/bin/chromium';
+  if (existsSync(path)) return path;
+  console.error('[services] chromium is missing: installing it from Debian (apt-get, about a minute)…');
+  const install = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
+  if (install.status !== 0 || !existsSync(path)) throw new Error('Could not install chromium for the browser tests');
+  return path;
+}

@@ -9,7 +9,7 @@ export function healthRoutes(services: Services, isShuttingDown: () => boolean):
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
+    const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
     const [redis, database] = await Promise.all([
       withTimeout(services.redis.ping()).then(() => true, () => false),
       withTimeout(mongoose.connection.db!.admin().ping()).then(() => true, () => false),
