@@ -32,7 +32,7 @@ const schema = z.object({
   /** How often stored-but-unqueued inbound messages are swept back into the queue. */
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(5_000),
   /** Close a bot conversation after this long without a message from the resident. */
-  INACTIVITY_CLOSE_MINUTES: z.coerce.number().int().min(1).default(60),
+  INACTIVITY_CLOSE_MINUTES: z.coerce.number().min(0.01).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Name residents see for the default council. */

@@ -3,20 +3,12 @@
  */
 import { io } from 'socket.io-client';
 import { InboundEvent, Message } from '../src/models';
-import { agentCommand, agentSocket, loginAgent, startTestEngine, stopAndDrop, testEnv, WebchatResident } from './helpers/engine';
+import { agentCommand, agentSocket, loginAgent, useTestEngine, WebchatResident } from './helpers/engine';
 
-type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
-let engine: TestEngine;
-
-beforeAll(async () => {
-  engine = await startTestEngine(testEnv());
-});
-afterAll(async () => {
-  await stopAndDrop(engine);
-});
+const engine = useTestEngine();
 
 test('malformed webchat payloads get an error ack naming the problem, and store nothing', async () => {
-  const resident = new WebchatResident(engine.url!);
+  const resident = new WebchatResident(engine().url!);
   // Before a session exists.
   expect(await resident.emit('message.send', { clientMessageId: 'a1', text: 'hi' })).toMatchObject({ ok: false, error: { code: 'no_session' } });
   await resident.start();
@@ -55,31 +47,31 @@ test('malformed webchat payloads get an error ack naming the problem, and store 
 });
 
 test('a payload larger than the socket limit closes that connection only; the engine stays up', async () => {
-  const resident = new WebchatResident(engine.url!);
+  const resident = new WebchatResident(engine().url!);
   await resident.start();
   const closed = new Promise<string>((resolve) => resident.socket.once('disconnect', resolve));
   resident.socket.emit('message.send', { clientMessageId: 'huge', text: 'x'.repeat(200_000) });
   expect(await closed).toBeTruthy();
-  expect((await fetch(`${engine.url}/healthz`)).status).toBe(200);
-  const other = new WebchatResident(engine.url!);
+  expect((await fetch(`${engine().url}/healthz`)).status).toBe(200);
+  const other = new WebchatResident(engine().url!);
   await other.start();
   expect((await other.say('hello')).ok).toBe(true);
   other.close();
 });
 
 test('agent sockets: no token or a bad token is refused; bad commands get error acks', async () => {
-  const noToken = io(`${engine.url}/agents`, { transports: ['websocket'], forceNew: true, reconnection: false });
+  const noToken = io(`${engine().url}/agents`, { transports: ['websocket'], forceNew: true, reconnection: false });
   const refusal = await new Promise<Error>((resolve) => noToken.once('connect_error', resolve));
   expect(refusal.message).toMatch(/sign in/i);
   noToken.close();
-  await expect(agentSocket(engine.url!, 'not-a-real-token')).rejects.toThrow();
+  await expect(agentSocket(engine().url!, 'not-a-real-token')).rejects.toThrow();
 
-  const foreign = io(`${engine.url}/agents`, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { origin: 'https://evil.example' }, auth: { token: 'x' } });
+  const foreign = io(`${engine().url}/agents`, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { origin: 'https://evil.example' }, auth: { token: 'x' } });
   const foreignError = await new Promise<Error>((resolve) => foreign.once('connect_error', resolve));
   expect(foreignError.message).toMatch(/own site/);
   foreign.close();
 
-  const agent = await agentSocket(engine.url!, await loginAgent(engine.url!, 'admin@council.example', 'test-admin-password'));
+  const agent = await agentSocket(engine().url!, await loginAgent(engine().url!, 'admin@council.example', 'test-admin-password'));
   expect(await agentCommand(agent, 'conversation.claim', {})).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
   expect(await agentCommand(agent, 'conversation.claim', { conversationId: 'conv-does-not-exist' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   expect(await agentCommand(agent, 'message.send', { conversationId: 'x', text: '' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
@@ -87,7 +79,7 @@ test('agent sockets: no token or a bad token is refused; bad commands get error 
 });
 
 test('REST: bad logins and bodies get clear JSON errors; login is rate limited', async () => {
-  const post = (body: string) => fetch(`${engine.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (body: string) => fetch(`${engine().url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const malformed = await post('{not json');
   expect(malformed.status).toBe(400);
   expect(await malformed.json()).toMatchObject({ error: { code: 'invalid_payload' } });
@@ -98,5 +90,5 @@ test('REST: bad logins and bodies get clear JSON errors; login is rate limited',
   for (let i = 0; i < 12; i++) statuses.push((await post(JSON.stringify({ email: 'someone@council.example', password: `guess-${i}` }))).status);
   expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
   expect(statuses.slice(10)).toEqual([429, 429]);
-  expect((await fetch(`${engine.url}/api/v1/conversations`)).status).toBe(401);
+  expect((await fetch(`${engine().url}/api/v1/conversations`)).status).toBe(401);
 });

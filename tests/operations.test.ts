@@ -1,42 +1,34 @@
-/** Health, readiness, metrics, security headers, config validation and graceful shutdown. */
+/** Health, readiness, metrics, security headers and configuration validation. */
 import { parseConfig } from '../src/config';
-import { startTestEngine, stopAndDrop, testEnv, WebchatResident } from './helpers/engine';
+import { useTestEngine, WebchatResident } from './helpers/engine';
 
-type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
-let engine: TestEngine;
-
-beforeAll(async () => {
-  engine = await startTestEngine(testEnv());
-});
-afterAll(async () => {
-  await stopAndDrop(engine);
-});
+const engine = useTestEngine();
 
 test('/healthz, /readyz and /metrics answer', async () => {
-  expect(await (await fetch(`${engine.url}/healthz`)).json()).toEqual({ status: 'ok' });
-  const ready = await fetch(`${engine.url}/readyz`);
+  expect(await (await fetch(`${engine().url}/healthz`)).json()).toEqual({ status: 'ok' });
+  const ready = await fetch(`${engine().url}/readyz`);
   expect(ready.status).toBe(200);
   expect(await ready.json()).toMatchObject({ status: 'ready', redis: true, database: true });
 
-  const resident = new WebchatResident(engine.url!);
+  const resident = new WebchatResident(engine().url!);
   await resident.start();
   await resident.say('hello');
   await resident.waitForReply(() => true);
   resident.close();
-  const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+  const metrics = await (await fetch(`${engine().url}/metrics`)).text();
   expect(metrics).toMatch(/switchboard_inbound_events_total\{channel="webchat",outcome="stored"\} 1/);
   expect(metrics).toMatch(/switchboard_turns_total\{outcome="decided"\} 1/);
   expect(metrics).toMatch(/switchboard_outbound_messages_total\{channel="webchat",outcome="sent"\} 1/);
 });
 
 test('pages are served with a strict Content-Security-Policy', async () => {
-  const page = await fetch(`${engine.url}/`);
+  const page = await fetch(`${engine().url}/`);
   expect(page.status).toBe(200);
   const csp = page.headers.get('content-security-policy') ?? '';
   expect(csp).toContain("script-src 'self'");
   expect(csp).not.toContain('unsafe-inline');
   expect(await page.text()).toContain('Talk to a person');
-  expect((await fetch(`${engine.url}/no-such-page`)).status).toBe(404);
+  expect((await fetch(`${engine().url}/no-such-page`)).status).toBe(404);
 });
 
 test('configuration problems are listed together', () => {

@@ -4,6 +4,7 @@
  */
 import { Worker, type Job } from 'bullmq';
 import { ConversationRouter } from '../conversations/router';
+import { nextStatus } from '../domain/conversation';
 import { deliverMessage } from '../conversations/outbox';
 import { ids } from '../ids';
 import { Conversation, Message, PendingInbound, type ConversationDoc } from '../models';
@@ -86,9 +87,10 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
   await services.lease.run(identityId, async () => {
     const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
     if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;
-    await Conversation.updateOne({ _id: conversationId }, { $set: { status: 'resolved', resolvedAt: new Date(), flow: null } });
+    const status = nextStatus('bot', 'resolve');
+    await Conversation.updateOne({ _id: conversationId }, { $set: { status, resolvedAt: new Date(), flow: null } });
     services.broadcaster.publish(
-      { type: 'conversation.updated', conversationId, payload: { conversationId, status: 'resolved', channel: conversation.channel } },
+      { type: 'conversation.updated', conversationId, payload: { conversationId, status, channel: conversation.channel } },
       identityId,
       { toResident: true },
     );

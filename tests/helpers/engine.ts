@@ -160,3 +160,18 @@ export function agentSocket(url: string, token: string): Promise<Socket> {
 export function agentCommand<T = Record<string, unknown>>(socket: Socket, event: string, payload: unknown): Promise<AckResult<T>> {
   return socket.timeout(20_000).emitWithAck(event, payload) as Promise<AckResult<T>>;
 }
+
+/** Starts an engine for the whole test file (own database and queue prefix) and stops it after. */
+export function useTestEngine(overrides: Record<string, string> = {}): () => Awaited<ReturnType<typeof startTestEngine>> {
+  let engine: Awaited<ReturnType<typeof startTestEngine>> | undefined;
+  beforeAll(async () => {
+    engine = await startTestEngine(testEnv(overrides));
+  });
+  afterAll(async () => {
+    await stopAndDrop(engine);
+  });
+  return () => {
+    if (!engine) throw new Error('the test engine has not started');
+    return engine;
+  };
+}
