@@ -10,7 +10,6 @@ import { AuthError, ConflictError, NotFoundError, isDuplicateKeyError } from '..
 import { ids, shortHash } from '../ids';
 import { Claim, Conversation, type AgentDoc, type ConversationDoc } from '../models';
 import type { Services } from '../services';
-import { DEFAULT_QUEUE } from './handoff';
 import { sendReply } from './outbox';
 import { conversationView } from './view';
 
@@ -145,4 +144,3 @@ export class AgentActions {
   }
 }
 
-export { DEFAULT_QUEUE };

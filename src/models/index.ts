@@ -133,8 +133,8 @@ const inboundEventSchema = new Schema(
 );
 
 /**
- * Events not yet turned into a conversation turn. Kept apart from the inbox so it stays small:
- * the per-resident drain query scans only what is waiting (FerretDB's SQLite backend scans).
+ * The durable pending mark for events stored while Redis could not take them (ingest.ts).
+ * Normally empty: the sweeper reads it whole, which stays cheap even where FerretDB scans.
  */
 const pendingInboundSchema = new Schema(
   {
@@ -144,7 +144,6 @@ const pendingInboundSchema = new Schema(
   },
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );
-pendingInboundSchema.index({ identityId: 1, arrival: 1 });
 
 /** The one winner of a claim race: `_id = <conversationId>-<handoffId>`, inserted once. */
 const claimSchema = new Schema(
