@@ -89,6 +89,7 @@ async function runPaced(connectClient: Connect, sessions: number, seconds: numbe
 }
 
 function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

@@ -134,3 +134,21 @@ test('an unknown session token starts a fresh session instead of failing', async
   expect(session.sessionToken).not.toBe('x'.repeat(40));
   expect(session.messages).toEqual([]);
 });
+
+test('return to bot: the assistant answers again, and the resident is told', async () => {
+  const frank = resident();
+  const { conversationId } = await frank.start();
+  await frank.emit('handoff.request', {});
+  const agent = await agentSocket(url, await loginAgent(url, 'admin@council.example', 'test-admin-password'));
+  expect(await agentCommand(agent, 'conversation.claim', { conversationId })).toMatchObject({ ok: true });
+  // Only a queued or assigned conversation can go back; a second return is refused clearly.
+  expect(await agentCommand(agent, 'conversation.return_to_bot', { conversationId })).toMatchObject({ ok: true, data: { status: 'bot' } });
+  expect(await agentCommand(agent, 'conversation.return_to_bot', { conversationId })).toMatchObject({ ok: false, error: { code: 'invalid_transition' } });
+  await frank.waitForReply((m) => m.text.includes('back with the assistant'));
+  await waitUntil(() => frank.updates.find((u) => u.status === 'bot'), 10_000, 'bot update');
+
+  await frank.say('hello');
+  const menu = await frank.waitForReply((m) => m.sender.kind === 'bot' && m.text.includes('What can I help with'));
+  expect(menu.conversationId).toBe(conversationId);
+  agent.close();
+});
