@@ -8,6 +8,9 @@ import type { ConversationRouter } from '../src/conversations/router';
 import type { ChannelAdapter } from '../src/domain/channel';
 import type { RealtimePublisher } from '../src/realtime/publisher';
 import type { ChannelRegistry, Services } from '../src/services';
+import type { Config } from '../src/config';
+import { createSmsAdapter } from './sms/adapter';
+import { mountSmsWebhooks } from './sms/webhook';
 import { createWebchatAdapter } from './webchat/adapter';
 import { mountWebchatNamespace } from './webchat/namespace';
 
@@ -17,8 +20,11 @@ export interface ChannelModule {
   mountSockets?(io: Server, services: Services, router: ConversationRouter): void;
 }
 
-export function createChannelModules(deps: { publisher: RealtimePublisher }): ChannelModule[] {
-  return [{ adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace }];
+export function createChannelModules(deps: { publisher: RealtimePublisher; config: Config }): ChannelModule[] {
+  return [
+    { adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace },
+    { adapter: createSmsAdapter(deps.config), mountHttp: mountSmsWebhooks },
+  ];
 }
 
 export function channelRegistry(modules: ChannelModule[]): ChannelRegistry {

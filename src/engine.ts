@@ -64,7 +64,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     : undefined;
   const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
-  const channelModules = createChannelModules({ publisher });
+  const channelModules = createChannelModules({ publisher, config });
   const services: Services = {
     config,
     logger,

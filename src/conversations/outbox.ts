@@ -128,6 +128,14 @@ export async function deliverMessage(services: Services, messageId: string): Pro
     }
   }
 
+  // An address that opted out (STOP) receives nothing until it opts in again.
+  const identity = await Identity.findById(message.identityId).lean();
+  if (identity?.optedOut) {
+    await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'opted_out' } });
+    services.metrics.outbound.inc({ channel: message.channel, outcome: 'opted_out' });
+    return;
+  }
+
   const adapter = services.channels.get(message.channel);
   try {
     const result = await adapter.send(toDelivery(message));

@@ -16,7 +16,7 @@ import { wantsPerson } from '../ai/escalation';
 import { isDuplicateKeyError } from '../errors';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
-import { Conversation, InboundEvent, Message, PendingInbound, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
+import { Conversation, Identity, InboundEvent, Message, PendingInbound, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from '../queues/turn-lease';
 import type { InboundJob } from '../queues/queues';
 import type { Services } from '../services';
@@ -30,6 +30,8 @@ interface TurnDecision {
   /** `$set` for the conversation, applied after the messages. */
   conversation: Partial<ConversationDoc>;
   events: DomainEvent[];
+  /** `$set` for the resident's identity (consent to be messaged). */
+  identity?: { optedOut: boolean };
   /** The conversation's status and queue once the turn is applied. */
   statusAfter: ConversationStatus;
   queue?: string;
@@ -129,6 +131,17 @@ export class ConversationRouter {
       decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
     };
     const result = { resident, decision };
+    if (content.kind === 'consent') {
+      // Carrier rules: STOP silences the address at once (the carrier confirms it); START and HELP are answered.
+      if (content.action === 'opt_out') decision.identity = { optedOut: true };
+      if (content.action === 'opt_in') {
+        decision.identity = { optedOut: false };
+        await reply(`You're subscribed again to ${council.name} messages. Reply HELP for help or STOP to opt out.`);
+      }
+      if (content.action === 'help') await reply(`${council.name}: text your question, or AGENT to talk to a person. Reply STOP to opt out.`);
+      return result;
+    }
+
     const askedForPerson = content.kind === 'handoff' || wantsPerson(text);
     const escalateFor = async (reason: string, before: string[] = []) => {
       const escalation = await escalate(council, conversation, reason, event._id, now);
@@ -167,6 +180,7 @@ export class ConversationRouter {
     const { services } = this;
     if (replayed) await storeMessages(decision.replies);
     await Conversation.updateOne({ _id: resident.conversationId }, { $set: decision.conversation });
+    if (decision.identity) await Identity.updateOne({ _id: resident.identityId }, { $set: decision.identity });
     await announceMessages(services, [resident, ...decision.replies], decision.queue);
     for (const domainEvent of decision.events) services.broadcaster.publish(domainEvent, resident.identityId, { toResident: true });
 

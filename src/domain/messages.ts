@@ -20,6 +20,8 @@ export const inboundContentSchema = z.discriminatedUnion('kind', [
   /** The resident asked for a person through a button, a key press or a menu. */
   z.object({ kind: z.literal('handoff') }),
   z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input']) }),
+  /** Carrier keywords (STOP, START, HELP): consent to be messaged, or a request for help. */
+  z.object({ kind: z.literal('consent'), action: z.enum(['opt_out', 'opt_in', 'help']), text: z.string() }),
 ]);
 export type InboundContent = z.infer<typeof inboundContentSchema>;
 
@@ -61,5 +63,7 @@ export function contentText(content: InboundContent): string {
       return 'Asked to talk to a person';
     case 'call':
       return `Call ${content.event.replace('_', ' ')}`;
+    case 'consent':
+      return content.text;
   }
 }

@@ -50,6 +50,8 @@ const identitySchema = new Schema(
     channelUserId: { type: String, required: true },
     contactId: { type: String, required: true, index: true },
     currentConversationId: String,
+    /** The resident texted STOP: nothing more is sent to this address until they opt in again. */
+    optedOut: { type: Boolean, default: false },
   },
   opts,
 );
@@ -102,6 +104,8 @@ const messageSchema = new Schema(
     content: { type: Schema.Types.Mixed },
     /** Outbox state for replies; `received` for the resident's own messages. */
     deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sent', 'delivered', 'failed'] },
+    /** The provider's last reported status (e.g. Twilio's queued, sent, delivered, undelivered). */
+    providerStatus: String,
     providerMessageId: String,
     deliveryError: String,
     /**

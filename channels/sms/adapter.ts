@@ -1,0 +1,56 @@
+/**
+ * SMS (and WhatsApp through Twilio) replies, sent with the real `twilio` SDK. Its REST base
+ * URL comes from TWILIO_API_URL through the SDK's documented custom `httpClient` hook, so
+ * tests talk to a local double speaking Twilio's wire format. Provider errors a retry cannot
+ * fix (unsubscribed recipient, invalid number: any 4xx but 429) are permanent.
+ */
+import twilio from 'twilio';
+import { PermanentDeliveryError, type ChannelAdapter } from '../../src/domain/channel';
+import type { Config } from '../../src/config';
+import { renderSms } from './render';
+
+type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: TData };
+
+/** Rewrites Twilio's default API host to the configured base URL. */
+class BaseUrlRequestClient extends twilio.RequestClient {
+  constructor(private readonly baseUrl: string) {
+    super({ keepAlive: true, timeout: 10_000 });
+  }
+
+  override request<TData>(options: RequestOptions<TData>) {
+    return super.request<TData>({ ...options, uri: options.uri.replace(/^https:\/\/api\.twilio\.com/, this.baseUrl) });
+  }
+}
+
+export function createTwilioClient(config: Config) {
+  return twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, {
+    httpClient: new BaseUrlRequestClient(config.TWILIO_API_URL.replace(/\/$/, '')),
+  });
+}
+
+export function createSmsAdapter(config: Config): ChannelAdapter {
+  const client = createTwilioClient(config);
+  return {
+    id: 'sms',
+    capabilities: { delivery: 'push', choices: 'numbered-text', maxTextLength: 1600 },
+    async send(delivery) {
+      // A WhatsApp resident is answered from the council's WhatsApp sender.
+      const from = delivery.to.startsWith('whatsapp:') && !delivery.from.startsWith('whatsapp:') ? `whatsapp:${delivery.from}` : delivery.from;
+      try {
+        const message = await client.messages.create({
+          to: delivery.to,
+          from,
+          body: renderSms(delivery.content),
+          statusCallback: `${config.PUBLIC_URL}/webhooks/twilio/sms/status?m=${encodeURIComponent(delivery.messageId)}`,
+        });
+        return { providerMessageId: message.sid };
+      } catch (error) {
+        const { status, code, message } = error as { status?: number; code?: number; message?: string };
+        if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+          throw new PermanentDeliveryError(String(code ?? status), message ?? 'Twilio refused the message');
+        }
+        throw error;
+      }
+    },
+  };
+}

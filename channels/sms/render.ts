@@ -1,0 +1,32 @@
+/**
+ * Replies shaped for SMS: choices become numbered lines and "Reply 1, 2 or 3", and
+ * typographic characters that would force UCS-2 (70 characters a segment instead of 160)
+ * are swapped for their GSM-7 look-alikes.
+ */
+import type { OutboundContent } from '../../src/domain/messages';
+
+const GSM_LOOKALIKES: Array<[RegExp, string]> = [
+  [/[\u2018\u2019\u201B\u2032]/g, "'"],
+  [/[\u201C\u201D\u201F\u2033]/g, '"'],
+  [/[\u2013\u2014\u2212]/g, '-'],
+  [/\u2026/g, '...'],
+  [/[\u00A0\u2007\u202F]/g, ' '],
+  [/\u2022/g, '-'],
+];
+
+export function toGsmFriendly(text: string): string {
+  return GSM_LOOKALIKES.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+}
+
+function spokenList(numbers: string[]): string {
+  return numbers.length <= 1 ? (numbers[0] ?? '') : `${numbers.slice(0, -1).join(', ')} or ${numbers[numbers.length - 1]}`;
+}
+
+export function renderSms(content: OutboundContent): string {
+  const lines = [content.text];
+  if (content.choices?.length) {
+    content.choices.forEach((choice, i) => lines.push(`${i + 1} ${choice.label}`));
+    lines.push(`Reply ${spokenList(content.choices.map((_, i) => String(i + 1)))}.`);
+  }
+  return toGsmFriendly(lines.join('\n'));
+}

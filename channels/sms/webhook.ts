@@ -1,0 +1,132 @@
+/**
+ * Twilio's SMS webhooks (CONTRACT.md §2). Every request must carry a valid
+ * `X-Twilio-Signature` over PUBLIC_URL + path and *every* posted parameter (the `twilio`
+ * library's own check, port quirk included); otherwise 403 and nothing is stored. Unknown
+ * parameters are kept, since Twilio adds fields without notice.
+ */
+import express, { type Express, type RequestHandler } from 'express';
+import twilio from 'twilio';
+import { z } from 'zod';
+import { ingestInbound } from '../../src/conversations/ingest';
+import type { InboundContent } from '../../src/domain/messages';
+import { AppError, AuthError, NotFoundError, ValidationError } from '../../src/errors';
+import { describeIssues } from '../../src/http/validate';
+import { ids } from '../../src/ids';
+import { Inbox, Message } from '../../src/models';
+import type { Services } from '../../src/services';
+import { countryOf, normaliseAddress } from './phone';
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
+
+const inboundSchema = z.looseObject({
+  MessageSid: z.string().regex(MESSAGE_SID, 'is not a Twilio message id'),
+  From: z.string().min(3).max(64),
+  To: z.string().min(3).max(64),
+  Body: z.string().max(1600).default(''),
+  NumMedia: z.coerce.number().int().min(0).max(10).default(0),
+});
+
+const statusSchema = z.looseObject({
+  MessageSid: z.string().regex(MESSAGE_SID),
+  MessageStatus: z.string().min(1).max(30),
+  ErrorCode: z.string().max(10).optional(),
+});
+
+/** Carrier keywords, as Twilio's default opt-out handling understands them. */
+const OPT_OUT = /^(stop|stopall|unsubscribe|cancel|end|quit)$/i;
+const OPT_IN = /^(start|yes|unstop)$/i;
+const HELP = /^(help|info)$/i;
+
+/** Later statuses win; a late `sent` never overwrites `delivered`. */
+const STATUS_RANK: Record<string, number> = { accepted: 0, queued: 0, sending: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, read: 4 };
+
+function contentOf(body: z.infer<typeof inboundSchema>): InboundContent {
+  const text = body.Body.trim();
+  if (OPT_OUT.test(text)) return { kind: 'consent', action: 'opt_out', text };
+  if (OPT_IN.test(text)) return { kind: 'consent', action: 'opt_in', text };
+  if (HELP.test(text)) return { kind: 'consent', action: 'help', text };
+  if (body.NumMedia > 0) {
+    const urls: string[] = [];
+    const contentTypes: string[] = [];
+    for (let n = 0; n < body.NumMedia; n++) {
+      const url = body[`MediaUrl${n}`];
+      if (typeof url === 'string') {
+        urls.push(url);
+        contentTypes.push(String(body[`MediaContentType${n}`] ?? 'application/octet-stream'));
+      }
+    }
+    return { kind: 'media', urls, contentTypes, ...(text ? { text } : {}) };
+  }
+  return { kind: 'text', text };
+}
+
+export function mountSmsWebhooks(app: Express, services: Services): void {
+  const { config } = services;
+  const defaultCountry = countryOf(config.TWILIO_PHONE_NUMBER);
+
+  const verifySignature: RequestHandler = (req, _res, next) => {
+    const signature = req.get('x-twilio-signature');
+    const url = `${config.PUBLIC_URL}${req.originalUrl}`;
+    const params = (req.body ?? {}) as Record<string, unknown>;
+    if (!signature || !twilio.validateRequest(config.TWILIO_AUTH_TOKEN, signature, url, params)) {
+      services.metrics.inbound.inc({ channel: 'sms', outcome: 'forged' });
+      return next(new AuthError('The request is not signed by Twilio.', 'invalid_signature', 403));
+    }
+    next();
+  };
+
+  const router = express.Router();
+  router.use('/webhooks/twilio/sms', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+
+  router.post('/webhooks/twilio/sms', verifySignature, async (req, res) => {
+    const parsed = inboundSchema.safeParse(req.body);
+    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
+    const from = normaliseAddress(parsed.data.From, defaultCountry);
+    const to = normaliseAddress(parsed.data.To, defaultCountry);
+    if (!from || !to) throw new ValidationError('From and To must be phone numbers.');
+    const inboxAddress = to.replace(/^whatsapp:/, '');
+    if (!(await Inbox.exists({ _id: ids.inbox('sms', inboxAddress) }))) throw new NotFoundError(`The number ${inboxAddress}`);
+    await ingestInbound(services, {
+      channel: 'sms',
+      externalId: parsed.data.MessageSid,
+      inboxAddress,
+      channelUserId: from,
+      receivedAt: new Date(),
+      content: contentOf(parsed.data),
+      raw: req.body as Record<string, unknown>,
+    });
+    res.type('text/xml').send(EMPTY_TWIML);
+  });
+
+  router.post('/webhooks/twilio/sms/status', verifySignature, async (req, res) => {
+    const parsed = statusSchema.safeParse(req.body);
+    const messageId = typeof req.query.m === 'string' ? req.query.m : undefined;
+    if (!parsed.success || !messageId) throw new ValidationError(parsed.success ? 'The status callback names no message.' : describeIssues(parsed.error));
+    const message = await Message.findById(messageId).lean();
+    if (!message || message.providerMessageId !== parsed.data.MessageSid) {
+      // Not ours (or not sent yet from our side): acknowledge so Twilio stops retrying.
+      res.status(204).end();
+      return;
+    }
+    const incoming = parsed.data.MessageStatus.toLowerCase();
+    const rank = STATUS_RANK[incoming];
+    if (rank === undefined) throw new AppError('unknown_status', `Unknown message status ${incoming}.`, 400, true);
+    if (rank > (STATUS_RANK[message.providerStatus ?? 'queued'] ?? 0)) {
+      const failed = incoming === 'failed' || incoming === 'undelivered';
+      await Message.updateOne(
+        { _id: messageId },
+        {
+          $set: {
+            providerStatus: incoming,
+            ...(incoming === 'delivered' || incoming === 'read' ? { deliveryStatus: 'delivered' } : {}),
+            ...(failed ? { deliveryStatus: 'failed', deliveryError: `twilio ${parsed.data.ErrorCode ?? incoming}` } : {}),
+          },
+        },
+      );
+    }
+    res.status(204).end();
+  });
+
+  app.use(router);
+}

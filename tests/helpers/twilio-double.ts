@@ -1,0 +1,52 @@
+/**
+ * A local HTTP double of Twilio's REST API for messages, speaking its wire format
+ * (form-encoded requests with Basic auth, JSON resources and errors), so the real `twilio`
+ * SDK is exercised end to end. Numbers in `refuse` get Twilio's error instead.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+
+export interface SentSms { To: string; From: string; Body: string; StatusCallback?: string; sid: string; auth: string }
+
+export async function startTwilioDouble(): Promise<{ url: string; sent: SentSms[]; refused: string[]; refuse: Map<string, { code: number; message: string; status: number }>; stop: () => Promise<void> }> {
+  const sent: SentSms[] = [];
+  const refused: string[] = [];
+  const refuse = new Map<string, { code: number; message: string; status: number }>();
+  const app = express();
+  app.use(express.urlencoded({ extended: false }));
+  app.post('/2010-04-01/Accounts/:accountSid/Messages.json', (req, res) => {
+    const body = req.body as Record<string, string>;
+    const refusal = refuse.get(body.To ?? '');
+    if (refusal) {
+      refused.push(body.To ?? '');
+      res.status(refusal.status).json({ code: refusal.code, message: refusal.message, more_info: `https://www.twilio.com/docs/errors/${refusal.code}`, status: refusal.status });
+      return;
+    }
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    sent.push({ To: body.To ?? '', From: body.From ?? '', Body: body.Body ?? '', ...(body.StatusCallback ? { StatusCallback: body.StatusCallback } : {}), sid, auth: req.get('authorization') ?? '' });
+    res.status(201).json({
+      sid,
+      account_sid: req.params.accountSid,
+      to: body.To,
+      from: body.From,
+      body: body.Body,
+      status: 'queued',
+      num_segments: '1',
+      direction: 'outbound-api',
+      api_version: '2010-04-01',
+      date_created: new Date().toUTCString(),
+      uri: `/2010-04-01/Accounts/${req.params.accountSid}/Messages/${sid}.json`,
+    });
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sent,
+    refused,
+    refuse,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+}

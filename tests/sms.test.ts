@@ -1,0 +1,150 @@
+/**
+ * SMS through Twilio end to end: genuinely signed webhooks (signed exactly as Twilio signs),
+ * the real router and flows on Redis and FerretDB, and replies through the real `twilio` SDK
+ * to a local double of Twilio's REST API.
+ */
+import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
+import { ids } from '../src/ids';
+import { InboundEvent, Message } from '../src/models';
+import { sleep, useTestEngine, waitUntil } from './helpers/engine';
+import { startTwilioDouble } from './helpers/twilio-double';
+
+const PUBLIC_URL = 'https://council.example';
+const TOKEN = 'test-auth-token-0123456789abcdef';
+const COUNCIL = '+61480000000';
+let double: Awaited<ReturnType<typeof startTwilioDouble>>;
+
+beforeAll(async () => {
+  double = await startTwilioDouble();
+});
+afterAll(async () => {
+  await double.stop();
+});
+const engine = useTestEngine({ PUBLIC_URL, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, get TWILIO_API_URL() { return double.url; } });
+
+const messageSid = () => `SM${randomBytes(16).toString('hex')}`;
+
+function inbound(from: string, body: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ToCountry: 'AU', SmsMessageSid: '', NumMedia: '0', ToCity: '', FromState: '', SmsSid: '', FromCountry: 'AU', To: COUNCIL, MessagingServiceSid: '', ToZip: '', NumSegments: '1', MessageSid: messageSid(), AccountSid: `AC${'1'.repeat(32)}`, From: from, ApiVersion: '2010-04-01', Body: body, SmsStatus: 'received', ...extra };
+}
+
+/** POSTs form parameters signed as Twilio signs them (HMAC-SHA1 over URL + sorted params). */
+async function post(path: string, params: Record<string, string>, sign: { token?: string; url?: string; header?: string | null } = {}): Promise<Response> {
+  const signature = sign.header === undefined ? twilio.getExpectedTwilioSignature(sign.token ?? TOKEN, sign.url ?? `${PUBLIC_URL}${path}`, params) : sign.header;
+  return fetch(`${engine().url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+const smsTo = (to: string) => double.sent.filter((m) => m.To === to);
+
+test('a signed SMS gets its reply through the Twilio REST API, with choices as numbered text', async () => {
+  const from = '+61412000001';
+  const res = await post('/webhooks/twilio/sms', inbound(from, 'hello'));
+  expect(res.status).toBe(200);
+  expect(await res.text()).toContain('<Response/>');
+  const [reply] = await waitUntil(() => (smsTo(from).length ? smsTo(from) : undefined), 15_000, 'reply SMS');
+  expect(reply).toMatchObject({ From: COUNCIL });
+  expect(reply!.Body).toContain('What can I help with today?');
+  expect(reply!.Body).toMatch(/1 Talk to a person\nReply 1\.$/);
+  expect(reply!.Body).not.toMatch(/[\u2018\u2019\u201C\u201D]/);
+  expect(reply!.StatusCallback).toMatch(/^https:\/\/council\.example\/webhooks\/twilio\/sms\/status\?m=m-/);
+  expect(reply!.auth).toBe(`Basic ${Buffer.from(`AC${'1'.repeat(32)}:${TOKEN}`).toString('base64')}`);
+  await waitUntil(async () => (await Message.findOne({ providerMessageId: reply!.sid }).lean())?.deliveryStatus === 'sent', 5000, 'stored as sent');
+});
+
+test('the same MessageSid delivered three times (two at once) is answered once', async () => {
+  const from = '+61412000002';
+  const params = inbound(from, 'hello');
+  const statuses = await Promise.all([post('/webhooks/twilio/sms', params), post('/webhooks/twilio/sms', params)]);
+  await waitUntil(() => smsTo(from).length === 1 || undefined, 15_000, 'first reply');
+  statuses.push(await post('/webhooks/twilio/sms', params));
+  expect(statuses.map((s) => s.status)).toEqual([200, 200, 200]);
+  await sleep(1500);
+  expect(smsTo(from)).toHaveLength(1);
+  expect(await InboundEvent.countDocuments({ _id: `sms-${params.MessageSid}` })).toBe(1);
+});
+
+test('forged or unsigned requests get 403 and store nothing', async () => {
+  const path = '/webhooks/twilio/sms';
+  const genuine = inbound('+61412000003', 'hello');
+  const before = await InboundEvent.countDocuments({});
+  const forged: Array<Promise<Response>> = [
+    post(path, genuine, { token: 'wrong-token' }),
+    post(path, { ...genuine, Body: 'changed' }, { header: twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC_URL}${path}`, genuine) }),
+    post(path, { ...genuine, Extra: 'added' }, { header: twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC_URL}${path}`, genuine) }),
+    post(path, genuine, { url: `http://council.example${path}` }),
+    post(path, genuine, { url: `${PUBLIC_URL}/webhooks/twilio/other` }),
+    post(path, genuine, { header: null }),
+  ];
+  for (const response of await Promise.all(forged)) {
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_signature' } });
+  }
+  expect(await InboundEvent.countDocuments({})).toBe(before);
+  // The positive control: the same genuine request, correctly signed, with an unknown field Twilio might add.
+  expect((await post(path, { ...genuine, SomeNewTwilioField: 'x' })).status).toBe(200);
+});
+
+test('STOP silences the number until START; HELP is answered', async () => {
+  const from = '+61412000004';
+  await post('/webhooks/twilio/sms', inbound(from, 'hello'));
+  await waitUntil(() => smsTo(from).length === 1 || undefined, 15_000, 'first reply');
+  await post('/webhooks/twilio/sms', inbound(from, 'STOP'));
+  await post('/webhooks/twilio/sms', inbound(from, 'hello'));
+  const silenced = await waitUntil(async () => (await Message.findOne({ to: from, deliveryError: 'opted_out' }).lean()) ?? undefined, 15_000, 'reply held back');
+  expect(silenced.deliveryStatus).toBe('failed');
+  await sleep(500);
+  expect(smsTo(from)).toHaveLength(1);
+
+  await post('/webhooks/twilio/sms', inbound(from, 'START'));
+  await waitUntil(() => smsTo(from).find((m) => m.Body.includes('subscribed again')), 15_000, 'opt-in confirmation');
+  await post('/webhooks/twilio/sms', inbound(from, 'HELP'));
+  const help = await waitUntil(() => smsTo(from).find((m) => m.Body.includes('Reply STOP to opt out')), 15_000, 'help reply');
+  expect(help.Body.length).toBeLessThanOrEqual(160);
+});
+
+test('status callbacks are signed and monotonic: a late "sent" never overwrites "delivered"', async () => {
+  const from = '+61412000005';
+  await post('/webhooks/twilio/sms', inbound(from, 'hello'));
+  const sms = await waitUntil(() => smsTo(from)[0], 15_000, 'reply');
+  const callbackPath = sms.StatusCallback!.slice(PUBLIC_URL.length);
+  const messageId = new URL(sms.StatusCallback!).searchParams.get('m')!;
+  await waitUntil(async () => (await Message.findById(messageId).lean())?.providerMessageId === sms.sid, 5000, 'provider id stored');
+  const status = (MessageStatus: string) => ({ MessageSid: sms.sid, MessageStatus, AccountSid: `AC${'1'.repeat(32)}`, To: from, From: COUNCIL, ApiVersion: '2010-04-01' });
+
+  expect((await post(callbackPath, status('delivered'))).status).toBe(204);
+  expect((await post(callbackPath, status('sent'))).status).toBe(204);
+  expect(await Message.findById(messageId).lean()).toMatchObject({ deliveryStatus: 'delivered', providerStatus: 'delivered' });
+  expect((await post(callbackPath, status('delivered'), { token: 'forged' })).status).toBe(403);
+});
+
+test('a permanent Twilio error is recorded on the message and not retried', async () => {
+  const from = '+61412000006';
+  double.refuse.set(from, { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 });
+  await post('/webhooks/twilio/sms', inbound(from, 'hello'));
+  const failed = await waitUntil(async () => (await Message.findOne({ to: from, deliveryStatus: 'failed' }).lean()) ?? undefined, 15_000, 'failed reply');
+  expect(failed.deliveryError).toMatch(/^21610: Attempt to send to unsubscribed recipient/);
+  await sleep(2500); // longer than the first retry's backoff (1 s)
+  expect(double.refused.filter((to) => to === from)).toHaveLength(1);
+});
+
+test('an MMS keeps every photo URL; a number in local format is the same E.164 identity', async () => {
+  const from = '+61412000007';
+  const params = inbound('0412 000 007', 'pothole here', {
+    NumMedia: '2',
+    MediaUrl0: `https://api.twilio.com/2010-04-01/Accounts/AC${'1'.repeat(32)}/Messages/MM1/Media/ME1`,
+    MediaContentType0: 'image/jpeg',
+    MediaUrl1: `https://api.twilio.com/2010-04-01/Accounts/AC${'1'.repeat(32)}/Messages/MM1/Media/ME2`,
+    MediaContentType1: 'image/png',
+  });
+  expect((await post('/webhooks/twilio/sms', params)).status).toBe(200);
+  const resident = await waitUntil(async () => (await Message.findById(ids.turnMessage(`sms-${params.MessageSid}`, 0)).lean()) ?? undefined, 15_000, 'stored');
+  expect(resident.content).toMatchObject({ kind: 'media', urls: [params.MediaUrl0, params.MediaUrl1], contentTypes: ['image/jpeg', 'image/png'], text: 'pothole here' });
+  expect(resident.identityId).toBe(`sms-${COUNCIL}-${from}`);
+  // Twilio's raw payload is kept whole.
+  expect((await InboundEvent.findById(`sms-${params.MessageSid}`).lean())?.raw).toMatchObject({ MediaUrl1: params.MediaUrl1, ToCountry: 'AU' });
+});
