@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { ids } from '../src/ids';
-import { InboundEvent, Message } from '../src/models';
+import { Conversation, InboundEvent, Message } from '../src/models';
 import { sleep, useTestEngine, waitUntil } from './helpers/engine';
 import { startTwilioDouble } from './helpers/twilio-double';
 
@@ -147,4 +147,29 @@ test('an MMS keeps every photo URL; a number in local format is the same E.164 i
   expect(resident.identityId).toBe(`sms-${COUNCIL}-${from}`);
   // Twilio's raw payload is kept whole.
   expect((await InboundEvent.findById(`sms-${params.MessageSid}`).lean())?.raw).toMatchObject({ MediaUrl1: params.MediaUrl1, ToCountry: 'AU' });
+});
+
+test('one person across phone channels: SMS and WhatsApp from one number are one contact', async () => {
+  const number = '+61412000008';
+  const sms = inbound(number, 'hello');
+  const whatsapp = inbound(`whatsapp:${number}`, 'hello', { To: `whatsapp:${COUNCIL}`, ProfileName: 'Sam' });
+  await post('/webhooks/twilio/sms', sms);
+  await post('/webhooks/twilio/sms', whatsapp);
+  const [a, b] = await waitUntil(async () => {
+    const found = await Promise.all([sms, whatsapp].map((p) => Message.findById(ids.turnMessage(`sms-${p.MessageSid}`, 0)).lean()));
+    return found.every(Boolean) ? found : undefined;
+  }, 15_000, 'both stored');
+  expect(a!.identityId).not.toBe(b!.identityId);
+  const conversations = await Promise.all([a, b].map((m) => Conversation.findById(m!.conversationId).lean()));
+  expect(conversations[0]!.contactId).toBe(conversations[1]!.contactId);
+  // The WhatsApp reply goes out from the council's WhatsApp sender.
+  const reply = await waitUntil(() => double.sent.find((m) => m.To === `whatsapp:${number}`), 15_000, 'WhatsApp reply');
+  expect(reply.From).toBe(`whatsapp:${COUNCIL}`);
+
+  // Agents see the person with both identities and both conversations.
+  const login = await fetch(`${engine().url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@council.example', password: 'test-admin-password' }) });
+  const { token } = (await login.json()) as { token: string };
+  const contact = await (await fetch(`${engine().url}/api/v1/contacts/${conversations[0]!.contactId}`, { headers: { authorization: `Bearer ${token}` } })).json() as { identities: Array<{ address: string }>; conversations: unknown[] };
+  expect(contact.identities.map((i) => i.address).sort()).toEqual([number, `whatsapp:${number}`]);
+  expect(contact.conversations).toHaveLength(2);
 });

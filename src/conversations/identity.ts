@@ -23,12 +23,20 @@ async function insertIgnoringDuplicate(insert: () => Promise<unknown>): Promise<
   }
 }
 
+/** An E.164 number (optionally `whatsapp:`-prefixed) names a person on every phone channel. */
+export function phoneOf(channelUserId: string): string | undefined {
+  return /^(?:whatsapp:)?(\+[1-9]\d{6,14})$/.exec(channelUserId)?.[1];
+}
+
 export async function ensureIdentity(councilId: string, ref: IdentityRef): Promise<IdentityDoc> {
   const identityId = ids.identity(ref.inboxId, ref.channelUserId);
   const existing = await Identity.findById(identityId).lean<IdentityDoc>();
   if (existing) return existing;
-  const contactId = ids.contact(identityId);
-  await insertIgnoringDuplicate(() => Contact.create({ _id: contactId, councilId }));
+  // The same number texting, calling or on WhatsApp is one contact with one history. Other
+  // channels start a contact of their own; they join a person only through a verified link.
+  const phone = phoneOf(ref.channelUserId);
+  const contactId = ids.contact(phone ? `${councilId}-phone-${phone}` : identityId);
+  await insertIgnoringDuplicate(() => Contact.create({ _id: contactId, councilId, ...(phone ? { phone } : {}) }));
   await insertIgnoringDuplicate(() => Identity.create({ _id: identityId, ...ref, contactId }));
   return (await Identity.findById(identityId).lean<IdentityDoc>())!;
 }
