@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { ids } from '../src/ids';
 import { Conversation, InboundEvent, Message } from '../src/models';
-import { sleep, useTestEngine, waitUntil } from './helpers/engine';
+import { agentCommand, agentSocket, loginAgent, sleep, useTestEngine, waitUntil } from './helpers/engine';
 import { startTwilioDouble } from './helpers/twilio-double';
 
 const PUBLIC_URL = 'https://council.example';
@@ -172,4 +172,40 @@ test('one person across phone channels: SMS and WhatsApp from one number are one
   const contact = await (await fetch(`${engine().url}/api/v1/contacts/${conversations[0]!.contactId}`, { headers: { authorization: `Bearer ${token}` } })).json() as { identities: Array<{ address: string }>; conversations: unknown[] };
   expect(contact.identities.map((i) => i.address).sort()).toEqual([number, `whatsapp:${number}`]);
   expect(contact.conversations).toHaveLength(2);
+});
+
+test('Twilio down for a moment (500): the reply is retried and sent exactly once', async () => {
+  const from = '+61412000009';
+  double.failNext.count = 1;
+  await post('/webhooks/twilio/sms', inbound(from, 'hello'));
+  await waitUntil(() => smsTo(from)[0], 15_000, 'reply after a retry');
+  await sleep(1500);
+  expect(smsTo(from)).toHaveLength(1);
+  expect(await Message.findOne({ to: from, direction: 'outbound' }).lean()).toMatchObject({ deliveryStatus: 'sent' });
+});
+
+test('a send interrupted after calling Twilio is never repeated; the doubt is recorded for agents', async () => {
+  const from = '+61412000010';
+  await post('/webhooks/twilio/sms', inbound(from, 'hello'));
+  const first = await waitUntil(async () => (await Message.findOne({ to: from, direction: 'outbound', deliveryStatus: 'sent' }).lean()) ?? undefined, 15_000, 'first reply');
+  // As if a worker died between Twilio's answer and recording it, then the job ran again.
+  await Message.updateOne({ _id: first._id }, { $set: { deliveryStatus: 'sending' } });
+  await engine().services.queues.outbound.add('send', { messageId: first._id }, { jobId: `again-${first._id}` });
+  const marked = await waitUntil(async () => (await Message.findById(first._id).lean())?.deliveryStatus === 'failed' || undefined, 10_000, 'doubt recorded');
+  expect(marked).toBe(true);
+  expect((await Message.findById(first._id).lean())?.deliveryError).toMatch(/^unknown_after_interruption/);
+  expect(smsTo(from)).toHaveLength(1);
+});
+
+test('an agent reply longer than an SMS can carry is refused with a clear message', async () => {
+  const from = '+61412000011';
+  await post('/webhooks/twilio/sms', inbound(from, 'agent'));
+  const conversation = await waitUntil(async () => (await Conversation.findOne({ status: 'queued', channel: 'sms' }).lean()) ?? undefined, 15_000, 'queued');
+  const agent = await agentSocket(engine().url!, await loginAgent(engine().url!, 'admin@council.example', 'test-admin-password'));
+  expect(await agentCommand(agent, 'conversation.claim', { conversationId: conversation._id })).toMatchObject({ ok: true });
+  const tooLong = await agentCommand(agent, 'message.send', { conversationId: conversation._id, text: 'x'.repeat(1601) });
+  expect(tooLong).toMatchObject({ ok: false, error: { code: 'message_too_long' } });
+  expect(await agentCommand(agent, 'message.send', { conversationId: conversation._id, text: 'We have booked a crew for Monday.' })).toMatchObject({ ok: true });
+  await waitUntil(() => smsTo(from).find((m) => m.Body === 'We have booked a crew for Monday.'), 15_000, 'agent SMS');
+  agent.close();
 });

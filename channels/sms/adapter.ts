@@ -5,7 +5,7 @@
  * fix (unsubscribed recipient, invalid number: any 4xx but 429) are permanent.
  */
 import twilio from 'twilio';
-import { PermanentDeliveryError, type ChannelAdapter } from '../../src/domain/channel';
+import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
 import { renderSms } from './render';
 
@@ -45,9 +45,13 @@ export function createSmsAdapter(config: Config): ChannelAdapter {
         });
         return { providerMessageId: message.sid };
       } catch (error) {
-        const { status, code, message } = error as { status?: number; code?: number; message?: string };
+        const { status, code, message } = error as { status?: number; code?: number | string; message?: string };
         if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
           throw new PermanentDeliveryError(String(code ?? status), message ?? 'Twilio refused the message');
+        }
+        // Twilio answered 429/5xx, or the connection was refused: it did not create the message.
+        if (status !== undefined || code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
+          throw new TransientDeliveryError(`Twilio ${status ?? code}: ${message ?? 'unavailable'}`);
         }
         throw error;
       }

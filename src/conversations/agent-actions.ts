@@ -6,7 +6,7 @@
  */
 import { nextStatus, type ConversationAction, type ConversationStatus, type ConversationView } from '../domain/conversation';
 import type { ConversationUpdatedPayload } from '../domain/events';
-import { AuthError, ConflictError, NotFoundError, isDuplicateKeyError } from '../errors';
+import { AuthError, ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../errors';
 import { ids, shortHash } from '../ids';
 import { Claim, Conversation, type AgentDoc, type ConversationDoc } from '../models';
 import type { Services } from '../services';
@@ -101,6 +101,10 @@ export class AgentActions {
     const conversation = await loadVisible(agent, conversationId);
     if (conversation.status !== 'assigned' || conversation.assigneeId !== agent._id) {
       throw new ConflictError('not_assigned', 'Claim this conversation before replying.');
+    }
+    const limit = this.services.channels.get(conversation.channel).capabilities.maxTextLength;
+    if (text.length > limit) {
+      throw new ValidationError(`Replies on ${conversation.channel} can be up to ${limit} characters; this one has ${text.length}. Please shorten it or send it in parts.`, 'message_too_long');
     }
     const message = await sendReply(this.services, conversation, { kind: 'agent', id: agent._id, name: agent.name }, { text });
     return { messageId: message._id };

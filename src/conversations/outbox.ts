@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { PermanentDeliveryError, type OutboundDelivery } from '../domain/channel';
+import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from '../domain/channel';
 import type { Choice } from '../domain/messages';
 import { isDuplicateKeyError } from '../errors';
 import { Conversation, Identity, Inbox, Message, type ConversationDoc, type MessageDoc } from '../models';
@@ -113,10 +113,21 @@ function toDelivery(message: MessageDoc): OutboundDelivery {
   };
 }
 
-/** The outbound job: deliver one stored reply through its channel, at most once per success. */
+/**
+ * The outbound job: deliver one stored reply through its channel, never twice. The message is
+ * marked `sending` before the provider is called; a retry that finds that mark cannot know
+ * whether the provider took the message (Twilio has no idempotency key), so it records the
+ * doubt on the message for agents to see instead of risking a second text.
+ */
 export async function deliverMessage(services: Services, messageId: string): Promise<void> {
   const message = await Message.findById(messageId).lean<MessageDoc>();
-  if (!message || message.deliveryStatus !== 'pending') return;
+  if (!message) return;
+  if (message.deliveryStatus === 'sending') {
+    await Message.updateOne({ _id: messageId, deliveryStatus: 'sending' }, { $set: { deliveryStatus: 'failed', deliveryError: 'unknown_after_interruption: the send was interrupted; it may or may not have been delivered' } });
+    services.metrics.outbound.inc({ channel: message.channel, outcome: 'unknown' });
+    return;
+  }
+  if (message.deliveryStatus !== 'pending') return;
 
   // The bot re-checks ownership: a person who took over after the bot decided speaks instead.
   if (message.sender?.kind === 'bot') {
@@ -137,10 +148,11 @@ export async function deliverMessage(services: Services, messageId: string): Pro
   }
 
   const adapter = services.channels.get(message.channel);
+  await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'sending' } });
   try {
     const result = await adapter.send(toDelivery(message));
     await Message.updateOne(
-      { _id: messageId, deliveryStatus: 'pending' },
+      { _id: messageId, deliveryStatus: 'sending' },
       { $set: { deliveryStatus: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) } },
     );
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent' });
@@ -150,7 +162,12 @@ export async function deliverMessage(services: Services, messageId: string): Pro
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'failed' });
       throw new UnrecoverableError(error.message);
     }
-    services.metrics.outbound.inc({ channel: message.channel, outcome: 'retry' });
+    if (error instanceof TransientDeliveryError) {
+      // The provider certainly did not take it: back to pending, and the job retries with backoff.
+      await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'pending', deliveryError: error.message } });
+      services.metrics.outbound.inc({ channel: message.channel, outcome: 'retry' });
+    }
+    // Anything else (e.g. a timeout) may have been delivered: the retry records the doubt instead of resending.
     throw error;
   }
 }

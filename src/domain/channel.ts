@@ -43,10 +43,21 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
+/** The provider certainly did not take the message (it refused with 429/5xx, or could not be reached): retrying is safe. */
+export class TransientDeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransientDeliveryError';
+  }
+}
+
 export interface ChannelAdapter {
   id: ChannelId;
   capabilities: ChannelCapabilities;
-  /** Delivers one reply; throws PermanentDeliveryError when retrying is pointless. */
+  /**
+   * Delivers one reply. Throws PermanentDeliveryError when retrying is pointless and
+   * TransientDeliveryError when a retry is safe; any other error leaves the outcome unknown.
+   */
   send(delivery: OutboundDelivery): Promise<SendResult>;
   /** Tells the resident's open client that the conversation changed (queued, assigned…), where the channel can. */
   notifyConversation?(conversation: ConversationView): Promise<void>;

@@ -103,7 +103,7 @@ const messageSchema = new Schema(
     choices: [{ _id: false, value: String, label: String }],
     content: { type: Schema.Types.Mixed },
     /** Outbox state for replies; `received` for the resident's own messages. */
-    deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sent', 'delivered', 'failed'] },
+    deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sending', 'sent', 'delivered', 'failed'] },
     /** The provider's last reported status (e.g. Twilio's queued, sent, delivered, undelivered). */
     providerStatus: String,
     providerMessageId: String,

@@ -10,7 +10,18 @@ import express from 'express';
 
 export interface SentSms { To: string; From: string; Body: string; StatusCallback?: string; sid: string; auth: string }
 
-export async function startTwilioDouble(): Promise<{ url: string; sent: SentSms[]; refused: string[]; refuse: Map<string, { code: number; message: string; status: number }>; stop: () => Promise<void> }> {
+export interface TwilioDouble {
+  url: string;
+  sent: SentSms[];
+  refused: string[];
+  refuse: Map<string, { code: number; message: string; status: number }>;
+  /** Answer this many requests with Twilio's 500 before accepting again. */
+  failNext: { count: number };
+  stop: () => Promise<void>;
+}
+
+export async function startTwilioDouble(): Promise<TwilioDouble> {
+  const failNext = { count: 0 };
   const sent: SentSms[] = [];
   const refused: string[] = [];
   const refuse = new Map<string, { code: number; message: string; status: number }>();
@@ -18,6 +29,11 @@ export async function startTwilioDouble(): Promise<{ url: string; sent: SentSms[
   app.use(express.urlencoded({ extended: false }));
   app.post('/2010-04-01/Accounts/:accountSid/Messages.json', (req, res) => {
     const body = req.body as Record<string, string>;
+    if (failNext.count > 0) {
+      failNext.count--;
+      res.status(500).json({ code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 });
+      return;
+    }
     const refusal = refuse.get(body.To ?? '');
     if (refusal) {
       refused.push(body.To ?? '');
@@ -47,6 +63,7 @@ export async function startTwilioDouble(): Promise<{ url: string; sent: SentSms[
     sent,
     refused,
     refuse,
+    failNext,
     stop: () => new Promise((r) => server.close(() => r())),
   };
 }
