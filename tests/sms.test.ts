@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { ids } from '../src/ids';
-import { Conversation, InboundEvent, Message } from '../src/models';
+import { Conversation, InboundEvent, Media, Message } from '../src/models';
 import { agentCommand, agentSocket, loginAgent, sleep, useTestEngine, waitUntil } from './helpers/engine';
 import { startTwilioDouble } from './helpers/twilio-double';
 
@@ -147,6 +147,44 @@ test('an MMS keeps every photo URL; a number in local format is the same E.164 i
   expect(resident.identityId).toBe(`sms-${COUNCIL}-${from}`);
   // Twilio's raw payload is kept whole.
   expect((await InboundEvent.findById(`sms-${params.MessageSid}`).lean())?.raw).toMatchObject({ MediaUrl1: params.MediaUrl1, ToCountry: 'AU' });
+});
+
+test('MMS photos are downloaded from Twilio with the account credentials; other URLs are never fetched', async () => {
+  const account = `AC${'1'.repeat(32)}`;
+  const photo = Buffer.from('\xff\xd8\xff\xe0 a small jpeg-ish payload', 'binary');
+  double.media.set(`/2010-04-01/Accounts/${account}/Messages/MM2/Media/ME1`, { contentType: 'image/jpeg', data: photo });
+  double.media.set(`/2010-04-01/Accounts/${account}/Messages/MM2/Media/ME2`, { contentType: 'image/png', data: Buffer.alloc(5 * 1024 * 1024 + 1, 1) });
+  // A listener standing in for internal services: it must never be contacted.
+  const probes: string[] = [];
+  const internal = (await import('node:http')).createServer((req, res) => {
+    probes.push(req.url ?? '');
+    res.end('secret');
+  });
+  await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
+  const internalUrl = `http://127.0.0.1:${(internal.address() as { port: number }).port}/latest/meta-data`;
+  const urls = [
+    `https://api.twilio.com/2010-04-01/Accounts/${account}/Messages/MM2/Media/ME1`,
+    `https://api.twilio.com/2010-04-01/Accounts/${account}/Messages/MM2/Media/ME2`,
+    internalUrl,
+    `https://api.twilio.com/2010-04-01/Accounts/AC${'9'.repeat(32)}/Messages/MM2/Media/ME3`,
+    `https://api.twilio.com.evil.example/2010-04-01/Accounts/${account}/Messages/MM2/Media/ME4`,
+  ];
+  const params = inbound('+61412000012', 'dumped rubbish', Object.fromEntries([['NumMedia', String(urls.length)], ...urls.flatMap((u, n) => [[`MediaUrl${n}`, u], [`MediaContentType${n}`, 'image/jpeg']])]));
+  expect((await post('/webhooks/twilio/sms', params)).status).toBe(200);
+
+  const eventId = `sms-${params.MessageSid}`;
+  const stored = await waitUntil(async () => {
+    const docs = await Media.find({ inboundEventId: eventId }).lean();
+    return docs.length === urls.length ? docs.sort((a, b) => a._id.localeCompare(b._id)) : undefined;
+  }, 15_000, 'all attachments handled');
+  expect(stored[0]).toMatchObject({ contentType: 'image/jpeg', size: photo.byteLength });
+  expect(Buffer.from((stored[0]!.data as unknown as { buffer: Uint8Array }).buffer).equals(photo)).toBe(true);
+  expect(stored[1]!.refused).toMatch(/^too_large/);
+  expect(stored.slice(2).map((m) => m.refused?.split(':')[0])).toEqual(['not_twilio_media', 'not_twilio_media', 'not_twilio_media']);
+  expect(probes).toEqual([]);
+  expect(double.mediaRequests.map((r) => r.path)).toEqual(expect.arrayContaining([`/2010-04-01/Accounts/${account}/Messages/MM2/Media/ME1`]));
+  expect(double.mediaRequests.every((r) => r.auth === `Basic ${Buffer.from(`${account}:${TOKEN}`).toString('base64')}`)).toBe(true);
+  await new Promise((r) => internal.close(r));
 });
 
 test('one person across phone channels: SMS and WhatsApp from one number are one contact', async () => {

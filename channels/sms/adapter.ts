@@ -7,6 +7,7 @@
 import twilio from 'twilio';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
+import { fetchTwilioMedia } from './media';
 import { renderSms } from './render';
 
 type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: TData };
@@ -33,6 +34,7 @@ export function createSmsAdapter(config: Config): ChannelAdapter {
   return {
     id: 'sms',
     capabilities: { delivery: 'push', choices: 'numbered-text', maxTextLength: 1600 },
+    fetchMedia: (url) => fetchTwilioMedia(config, url),
     async send(delivery) {
       // A WhatsApp resident is answered from the council's WhatsApp sender.
       const from = delivery.to.startsWith('whatsapp:') && !delivery.from.startsWith('whatsapp:') ? `whatsapp:${delivery.from}` : delivery.from;

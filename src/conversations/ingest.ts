@@ -51,6 +51,12 @@ export async function ingestInbound(services: Services, message: InboundMessage)
   }
   services.metrics.inbound.inc({ channel: message.channel, outcome: 'stored' });
   await markPending(services, eventId, identityId, arrival);
+  if (message.content.kind === 'media' && message.content.urls.length > 0) {
+    // Not awaited: a provider's request never waits on attachments.
+    void services.queues.addMedia({ inboundEventId: eventId, channel: message.channel, urls: message.content.urls }).catch((error: Error) =>
+      services.logger.warn({ eventId, err: error.message }, 'media.enqueue_failed'),
+    );
+  }
   return { eventId, identityId, duplicate: false };
 }
 

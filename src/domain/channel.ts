@@ -51,6 +51,11 @@ export class TransientDeliveryError extends Error {
   }
 }
 
+/** The outcome of downloading one of a resident's attachments. */
+export type MediaFetch =
+  | { ok: true; contentType: string; data: Buffer }
+  | { ok: false; reason: string; detail: string };
+
 export interface ChannelAdapter {
   id: ChannelId;
   capabilities: ChannelCapabilities;
@@ -59,6 +64,8 @@ export interface ChannelAdapter {
    * TransientDeliveryError when a retry is safe; any other error leaves the outcome unknown.
    */
   send(delivery: OutboundDelivery): Promise<SendResult>;
+  /** Downloads an attachment the resident sent, refusing anything outside the provider's own media. */
+  fetchMedia?(url: string): Promise<MediaFetch>;
   /** Tells the resident's open client that the conversation changed (queued, assigned…), where the channel can. */
   notifyConversation?(conversation: ConversationView): Promise<void>;
 }

@@ -159,6 +159,21 @@ const claimSchema = new Schema(
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );
 
+/** A resident's attachment, downloaded once: `_id = media-<inboundEventId>-<n>`. */
+const mediaSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    inboundEventId: { type: String, required: true },
+    sourceUrl: { type: String, required: true },
+    contentType: String,
+    size: Number,
+    data: Buffer,
+    /** Why it was not downloaded (e.g. `not_twilio_media`, `too_large`). */
+    refused: String,
+  },
+  opts,
+);
+
 const agentSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -195,6 +210,7 @@ export const Message = model('Message', messageSchema, 'messages');
 export const InboundEvent = model('InboundEvent', inboundEventSchema, 'inbound_events');
 export const PendingInbound = model('PendingInbound', pendingInboundSchema, 'pending_inbound');
 export const Claim = model('Claim', claimSchema, 'claims');
+export const Media = model('Media', mediaSchema, 'media');
 export const Agent = model('Agent', agentSchema, 'agents');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
 

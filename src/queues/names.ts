@@ -3,6 +3,7 @@ export const QUEUES = {
   inbound: 'inbound-messages',
   outbound: 'outbound-messages',
   timers: 'conversation-timers',
+  media: 'media-downloads',
 } as const;
 
 /** BullMQ job ids may not contain `:` and may not be integers; provider ids can hold anything. */

@@ -9,6 +9,7 @@ import { QUEUES, safeJobId } from './names';
 
 export interface InboundJob { inboundEventId: string; identityId: string }
 export interface OutboundJob { messageId: string }
+export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
 export interface TimerJob { kind: 'inactivity'; conversationId: string; identityId: string; residentSeq: number }
 
 const keepLittle: JobsOptions = {
@@ -20,11 +21,18 @@ export class Queues {
   readonly inbound: Queue<InboundJob>;
   readonly outbound: Queue<OutboundJob>;
   readonly timers: Queue<TimerJob>;
+  readonly media: Queue<MediaJob>;
 
   constructor(connection: Redis, readonly prefix: string) {
     this.inbound = new Queue(QUEUES.inbound, { connection, prefix });
     this.outbound = new Queue(QUEUES.outbound, { connection, prefix });
     this.timers = new Queue(QUEUES.timers, { connection, prefix });
+    this.media = new Queue(QUEUES.media, { connection, prefix });
+  }
+
+  /** Downloads a message's attachments off the webhook and turn paths. */
+  addMedia(job: MediaJob): Promise<unknown> {
+    return this.media.add('download', job, { ...keepLittle, jobId: safeJobId('media', job.inboundEventId), attempts: 5, backoff: { type: 'exponential', delay: 2000 } });
   }
 
   addInbound(job: InboundJob): Promise<unknown> {
@@ -56,6 +64,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close()]);
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close()]);
   }
 }

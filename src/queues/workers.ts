@@ -7,10 +7,11 @@ import { ConversationRouter } from '../conversations/router';
 import { nextStatus } from '../domain/conversation';
 import { deliverMessage } from '../conversations/outbox';
 import { ids } from '../ids';
-import { Conversation, Message, PendingInbound, type ConversationDoc } from '../models';
+import { Conversation, Media, Message, PendingInbound, type ConversationDoc } from '../models';
+import { isDuplicateKeyError } from '../errors';
 import type { Services } from '../services';
 import { QUEUES, safeJobId } from './names';
-import type { InboundJob, OutboundJob, TimerJob } from './queues';
+import type { InboundJob, MediaJob, OutboundJob, TimerJob } from './queues';
 
 export interface WorkerSet {
   close(): Promise<void>;
@@ -32,6 +33,7 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     new Worker<InboundJob>(QUEUES.inbound, (job) => router.handleInbound(job.data), common),
     new Worker<OutboundJob>(QUEUES.outbound, (job) => deliverMessage(services, job.data.messageId), common),
     new Worker<TimerJob>(QUEUES.timers, (job) => runTimer(services, job), { ...common, concurrency: 4 }),
+    new Worker<MediaJob>(QUEUES.media, (job) => downloadMedia(services, job.data), { ...common, concurrency: 2 }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, error: Error) =>
@@ -96,4 +98,24 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
     );
     services.logger.info({ conversationId }, 'conversation.closed_inactive');
   });
+}
+
+/** Stores each attachment once (`media-<event>-<n>`), or why it was refused. */
+async function downloadMedia(services: Services, job: MediaJob): Promise<void> {
+  const adapter = services.channels.get(job.channel);
+  for (const [n, url] of job.urls.entries()) {
+    const _id = `media-${job.inboundEventId}-${n}`;
+    if (await Media.exists({ _id })) continue;
+    const result = adapter.fetchMedia ? await adapter.fetchMedia(url) : { ok: false as const, reason: 'unsupported', detail: 'channel cannot fetch media' };
+    const doc = result.ok
+      ? { _id, inboundEventId: job.inboundEventId, sourceUrl: url, contentType: result.contentType, size: result.data.byteLength, data: result.data }
+      : { _id, inboundEventId: job.inboundEventId, sourceUrl: url, refused: `${result.reason}: ${result.detail}` };
+    if (!result.ok && result.reason === 'http_error') throw new Error(`media ${n}: ${result.detail}`); // retried with backoff
+    try {
+      await Media.create(doc);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    if (!result.ok) services.logger.warn({ inboundEventId: job.inboundEventId, reason: result.reason }, 'media.refused');
+  }
 }

@@ -15,6 +15,9 @@ export interface TwilioDouble {
   sent: SentSms[];
   refused: string[];
   refuse: Map<string, { code: number; message: string; status: number }>;
+  /** Media served at `/2010-04-01/Accounts/<sid>/Messages/<MM>/Media/<ME>` (Basic auth required). */
+  media: Map<string, { contentType: string; data: Buffer }>;
+  mediaRequests: Array<{ path: string; auth: string }>;
   /** Answer this many requests with Twilio's 500 before accepting again. */
   failNext: { count: number };
   stop: () => Promise<void>;
@@ -22,6 +25,8 @@ export interface TwilioDouble {
 
 export async function startTwilioDouble(): Promise<TwilioDouble> {
   const failNext = { count: 0 };
+  const media = new Map<string, { contentType: string; data: Buffer }>();
+  const mediaRequests: Array<{ path: string; auth: string }> = [];
   const sent: SentSms[] = [];
   const refused: string[] = [];
   const refuse = new Map<string, { code: number; message: string; status: number }>();
@@ -56,6 +61,19 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
       uri: `/2010-04-01/Accounts/${req.params.accountSid}/Messages/${sid}.json`,
     });
   });
+  app.get('/2010-04-01/Accounts/:accountSid/Messages/:messageSid/Media/:mediaSid', (req, res) => {
+    mediaRequests.push({ path: req.path, auth: req.get('authorization') ?? '' });
+    const file = media.get(req.path);
+    if (!req.get('authorization')) {
+      res.status(401).json({ code: 20003, message: 'Authenticate', status: 401 });
+      return;
+    }
+    if (!file) {
+      res.status(404).json({ code: 20404, message: 'The requested resource was not found', status: 404 });
+      return;
+    }
+    res.type(file.contentType).send(file.data);
+  });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -64,6 +82,12 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
     refused,
     refuse,
     failNext,
-    stop: () => new Promise((r) => server.close(() => r())),
+    media,
+    mediaRequests,
+    stop: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
