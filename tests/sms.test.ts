@@ -53,7 +53,12 @@ test('a signed SMS gets its reply through the Twilio REST API, with choices as n
   expect(reply!.Body).not.toMatch(/[\u2018\u2019\u201C\u201D]/);
   expect(reply!.StatusCallback).toMatch(/^https:\/\/council\.example\/webhooks\/twilio\/sms\/status\?m=m-/);
   expect(reply!.auth).toBe(`Basic ${Buffer.from(`AC${'1'.repeat(32)}:${TOKEN}`).toString('base64')}`);
-  await waitUntil(async () => (await Message.findOne({ providerMessageId: reply!.sid }).lean())?.deliveryStatus === 'sent', 5000, 'stored as sent');
+  const stored = await waitUntil(async () => {
+    const found = await Message.findOne({ providerMessageId: reply!.sid }).lean();
+    return found?.deliveryStatus === 'sent' ? found : undefined;
+  }, 5000, 'stored as sent');
+  // Typographic quotes in the copy were swapped, so the text stays GSM-7 (160 characters a segment).
+  expect(stored.billing).toEqual({ encoding: 'GSM-7', segments: reply!.Body.length <= 160 ? 1 : Math.ceil(reply!.Body.length / 153) });
 });
 
 test('the same MessageSid delivered three times (two at once) is answered once', async () => {

@@ -8,7 +8,7 @@ import twilio from 'twilio';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
 import { fetchTwilioMedia } from './media';
-import { renderSms } from './render';
+import { renderSms, smsBilling } from './render';
 
 type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: TData };
 
@@ -38,14 +38,15 @@ export function createSmsAdapter(config: Config): ChannelAdapter {
     async send(delivery) {
       // A WhatsApp resident is answered from the council's WhatsApp sender.
       const from = delivery.to.startsWith('whatsapp:') && !delivery.from.startsWith('whatsapp:') ? `whatsapp:${delivery.from}` : delivery.from;
+      const body = renderSms(delivery.content);
       try {
         const message = await client.messages.create({
           to: delivery.to,
           from,
-          body: renderSms(delivery.content),
+          body,
           statusCallback: `${config.PUBLIC_URL}/webhooks/twilio/sms/status?m=${encodeURIComponent(delivery.messageId)}`,
         });
-        return { providerMessageId: message.sid };
+        return { providerMessageId: message.sid, billing: smsBilling(body) };
       } catch (error) {
         const { status, code, message } = error as { status?: number; code?: number | string; message?: string };
         if (status !== undefined && status >= 400 && status < 500 && status !== 429) {

@@ -3,6 +3,7 @@
  * typographic characters that would force UCS-2 (70 characters a segment instead of 160)
  * are swapped for their GSM-7 look-alikes.
  */
+import { SegmentedMessage } from 'sms-segments-calculator';
 import type { OutboundContent } from '../../src/domain/messages';
 
 const GSM_LOOKALIKES: Array<[RegExp, string]> = [
@@ -29,4 +30,10 @@ export function renderSms(content: OutboundContent): string {
     lines.push(`Reply ${spokenList(content.choices.map((_, i) => String(i + 1)))}.`);
   }
   return toGsmFriendly(lines.join('\n'));
+}
+
+/** The encoding (GSM-7 or UCS-2) and segment count a carrier bills for `body`. */
+export function smsBilling(body: string): { encoding: string; segments: number } {
+  const segmented = new SegmentedMessage(body);
+  return { encoding: segmented.encodingName, segments: segmented.segmentsCount };
 }

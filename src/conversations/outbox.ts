@@ -153,7 +153,13 @@ export async function deliverMessage(services: Services, messageId: string): Pro
     const result = await adapter.send(toDelivery(message));
     await Message.updateOne(
       { _id: messageId, deliveryStatus: 'sending' },
-      { $set: { deliveryStatus: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) } },
+      {
+        $set: {
+          deliveryStatus: 'sent',
+          ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+          ...(result.billing ? { billing: result.billing } : {}),
+        },
+      },
     );
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent' });
   } catch (error) {

@@ -33,6 +33,8 @@ export interface OutboundDelivery {
 
 export interface SendResult {
   providerMessageId?: string;
+  /** What the provider bills: e.g. `{ encoding: 'GSM-7', segments: 2 }` for SMS. */
+  billing?: { encoding: string; segments: number };
 }
 
 /** A provider error that retrying will not fix (invalid number, unsubscribed recipient…). */

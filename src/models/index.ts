@@ -106,6 +106,8 @@ const messageSchema = new Schema(
     deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sending', 'sent', 'delivered', 'failed'] },
     /** The provider's last reported status (e.g. Twilio's queued, sent, delivered, undelivered). */
     providerStatus: String,
+    /** SMS: the encoding and number of segments the carrier bills. */
+    billing: { encoding: String, segments: Number },
     providerMessageId: String,
     deliveryError: String,
     /**
