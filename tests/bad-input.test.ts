@@ -91,4 +91,10 @@ test('REST: bad logins and bodies get clear JSON errors; login is rate limited',
   expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
   expect(statuses.slice(10)).toEqual([429, 429]);
   expect((await fetch(`${engine().url}/api/v1/conversations`)).status).toBe(401);
+
+  // A bad query string is the caller's mistake: a 400 that names it, not a server error.
+  const token = await loginAgent(engine().url!, 'admin@council.example', 'test-admin-password');
+  const badQuery = await fetch(`${engine().url}/api/v1/conversations?status=sleeping`, { headers: { authorization: `Bearer ${token}` } });
+  expect(badQuery.status).toBe(400);
+  expect(await badQuery.json()).toMatchObject({ error: { code: 'invalid_payload', message: expect.stringContaining('status') } });
 });

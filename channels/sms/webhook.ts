@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { ingestInbound } from '../../src/conversations/ingest';
 import type { InboundContent } from '../../src/domain/messages';
 import { AppError, AuthError, NotFoundError, ValidationError } from '../../src/errors';
-import { describeIssues } from '../../src/http/validate';
 import { ids } from '../../src/ids';
+import { parseInput } from '../../src/validation';
 import { Inbox, Message } from '../../src/models';
 import type { Services } from '../../src/services';
 import { countryOf, normaliseAddress } from './phone';
@@ -32,6 +32,9 @@ const statusSchema = z.looseObject({
   MessageStatus: z.string().min(1).max(30),
   ErrorCode: z.string().max(10).optional(),
 });
+
+/** The status callback URL names our message (`?m=`), so the lookup is by `_id`. */
+const statusQuerySchema = z.object({ m: z.string().min(1).max(100) });
 
 /** Carrier keywords, as Twilio's default opt-out handling understands them. */
 const OPT_OUT = /^(stop|stopall|unsubscribe|cancel|end|quit)$/i;
@@ -79,37 +82,37 @@ export function mountSmsWebhooks(app: Express, services: Services): void {
   const router = express.Router();
   router.use('/webhooks/twilio/sms', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
 
+  // The signature is checked on the body exactly as posted, before validation reshapes it.
   router.post('/webhooks/twilio/sms', verifySignature, async (req, res) => {
-    const parsed = inboundSchema.safeParse(req.body);
-    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
-    const from = normaliseAddress(parsed.data.From, defaultCountry);
-    const to = normaliseAddress(parsed.data.To, defaultCountry);
+    const raw = req.body as Record<string, unknown>;
+    const body = parseInput(inboundSchema, raw);
+    const from = normaliseAddress(body.From, defaultCountry);
+    const to = normaliseAddress(body.To, defaultCountry);
     if (!from || !to) throw new ValidationError('From and To must be phone numbers.');
     const inboxAddress = to.replace(/^whatsapp:/, '');
     if (!(await Inbox.exists({ _id: ids.inbox('sms', inboxAddress) }))) throw new NotFoundError(`The number ${inboxAddress}`);
     await ingestInbound(services, {
       channel: 'sms',
-      externalId: parsed.data.MessageSid,
+      externalId: body.MessageSid,
       inboxAddress,
       channelUserId: from,
       receivedAt: new Date(),
-      content: contentOf(parsed.data),
-      raw: req.body as Record<string, unknown>,
+      content: contentOf(body),
+      raw,
     });
     res.type('text/xml').send(EMPTY_TWIML);
   });
 
   router.post('/webhooks/twilio/sms/status', verifySignature, async (req, res) => {
-    const parsed = statusSchema.safeParse(req.body);
-    const messageId = typeof req.query.m === 'string' ? req.query.m : undefined;
-    if (!parsed.success || !messageId) throw new ValidationError(parsed.success ? 'The status callback names no message.' : describeIssues(parsed.error));
+    const status = parseInput(statusSchema, req.body);
+    const { m: messageId } = parseInput(statusQuerySchema, req.query);
     const message = await Message.findById(messageId).lean();
-    if (!message || message.providerMessageId !== parsed.data.MessageSid) {
+    if (!message || message.providerMessageId !== status.MessageSid) {
       // Not ours (or not sent yet from our side): acknowledge so Twilio stops retrying.
       res.status(204).end();
       return;
     }
-    const incoming = parsed.data.MessageStatus.toLowerCase();
+    const incoming = status.MessageStatus.toLowerCase();
     const rank = STATUS_RANK[incoming];
     if (rank === undefined) throw new AppError('unknown_status', `Unknown message status ${incoming}.`, 400, true);
     if (rank > (STATUS_RANK[message.providerStatus ?? 'queued'] ?? 0)) {
@@ -120,7 +123,7 @@ export function mountSmsWebhooks(app: Express, services: Services): void {
           $set: {
             providerStatus: incoming,
             ...(incoming === 'delivered' || incoming === 'read' ? { deliveryStatus: 'delivered' } : {}),
-            ...(failed ? { deliveryStatus: 'failed', deliveryError: `twilio ${parsed.data.ErrorCode ?? incoming}` } : {}),
+            ...(failed ? { deliveryStatus: 'failed', deliveryError: `twilio ${status.ErrorCode ?? incoming}` } : {}),
           },
         },
       );

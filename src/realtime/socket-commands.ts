@@ -5,9 +5,9 @@
  */
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { ValidationError, publicError } from '../errors';
+import { publicError } from '../errors';
 import type { Logger } from '../logger';
-import { describeIssues } from '../http/validate';
+import { parseInput } from '../validation';
 
 export type Ack = (response: { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } }) => void;
 
@@ -23,9 +23,7 @@ export function onCommand<T extends z.ZodType>(
     const ack: Ack = typeof last === 'function' ? (last as Ack) : () => undefined;
     const payload = typeof last === 'function' ? args.slice(0, -1)[0] : args[0];
     try {
-      const parsed = schema.safeParse(payload ?? {});
-      if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
-      ack({ ok: true, data: await handler(parsed.data) });
+      ack({ ok: true, data: await handler(parseInput(schema, payload ?? {})) });
     } catch (error) {
       const shown = publicError(error);
       if (shown.code === 'internal_error') logger.error({ err: error, command: name }, 'socket.command_failed');

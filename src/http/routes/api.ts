@@ -11,6 +11,7 @@ import { conversationView, messagePayload } from '../../conversations/view';
 import { RateLimitError } from '../../errors';
 import { Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
+import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
@@ -51,7 +52,7 @@ export function apiRoutes(services: Services): Router {
   });
 
   router.get('/conversations', requireAgent, async (req: Authed, res) => {
-    const query = listQuery.parse(req.query);
+    const query = parseInput(listQuery, req.query);
     const filter: Record<string, unknown> = {};
     if (query.status) filter.status = query.status;
     if (query.channel) filter.channel = query.channel;
