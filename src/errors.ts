@@ -53,7 +53,13 @@ export function publicError(error: unknown): { code: string; message: string } {
   return { code: 'internal_error', message: 'Something went wrong on our side. Please try again.' };
 }
 
-/** MongoDB and FerretDB both report unique-key violations with code 11000 (FerretDB gives no key details). */
+/**
+ * A unique-key violation, and nothing else: code 11000 (MongoDB and FerretDB; FerretDB gives no
+ * key details), or a bulk write whose every failed document was a duplicate.
+ */
 export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, writeErrors } = error as { code?: unknown; writeErrors?: Array<{ code?: number; err?: { code?: number } }> };
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) return writeErrors.every((e) => (e.code ?? e.err?.code) === 11000);
+  return code === 11000;
 }

@@ -5,9 +5,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { AuthError, isDuplicateKeyError } from '../errors';
+import { AuthError } from '../errors';
 import { shortHash } from '../ids';
-import { Agent, AgentSession, type AgentDoc } from '../models';
+import { Agent, AgentSession, insertOnce, type AgentDoc } from '../models';
 
 const tokenId = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -40,13 +40,7 @@ export async function createAgent(input: CreateAgentInput): Promise<AgentDoc> {
 /** Creates the seeded admin when no agent exists yet (a deterministic id makes concurrent boots safe). */
 export async function seedAdmin(email: string, password: string): Promise<boolean> {
   if ((await Agent.estimatedDocumentCount()) > 0) return false;
-  try {
-    await createAgent({ email, name: 'Administrator', password, role: 'admin' });
-    return true;
-  } catch (error) {
-    if (isDuplicateKeyError(error)) return false;
-    throw error;
-  }
+  return insertOnce(createAgent({ email, name: 'Administrator', password, role: 'admin' }));
 }
 
 // A fixed hash to verify against when the email is unknown, so timing doesn't reveal accounts.

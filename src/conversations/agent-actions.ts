@@ -6,9 +6,9 @@
  */
 import { nextStatus, type ConversationAction, type ConversationStatus, type ConversationView } from '../domain/conversation';
 import type { ConversationUpdatedPayload } from '../domain/events';
-import { AuthError, ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../errors';
+import { AuthError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { ids, shortHash } from '../ids';
-import { Claim, Conversation, type AgentDoc, type ConversationDoc } from '../models';
+import { Claim, Conversation, insertOnce, type AgentDoc, type ConversationDoc } from '../models';
 import type { Services } from '../services';
 import { sendReply } from './outbox';
 import { conversationView } from './view';
@@ -75,12 +75,10 @@ export class AgentActions {
     if (conversation.status !== 'queued' || !conversation.handoffId) {
       throw new ConflictError('invalid_transition', `A ${conversation.status} conversation cannot be claimed.`);
     }
-    try {
-      await Claim.create({ _id: ids.claim(conversationId, conversation.handoffId), conversationId, agentId: agent._id });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+    const claimId = ids.claim(conversationId, conversation.handoffId);
+    if (!(await insertOnce(Claim.create({ _id: claimId, conversationId, agentId: agent._id })))) {
       // The same agent retrying a claim it already won (e.g. after a crash) may go on.
-      const existing = await Claim.findById(ids.claim(conversationId, conversation.handoffId)).lean();
+      const existing = await Claim.findById(claimId).lean();
       if (existing?.agentId !== agent._id) {
         this.services.metrics.claims.inc({ outcome: 'lost' });
         throw new ConflictError('already_claimed', 'Another agent has already claimed this conversation.');

@@ -3,9 +3,8 @@
  * resident's open conversation, creating them on first contact. Every create is an insert
  * on a deterministic `_id`, so a retry or a race finds the same records.
  */
-import { isDuplicateKeyError } from '../errors';
 import { ids } from '../ids';
-import { Contact, Conversation, Identity, type ConversationDoc } from '../models';
+import { Contact, Conversation, Identity, insertOnce, type ConversationDoc } from '../models';
 
 export interface IdentityRef {
   inboxId: string;
@@ -14,14 +13,6 @@ export interface IdentityRef {
 }
 
 export type IdentityDoc = { _id: string; inboxId: string; channel: string; channelUserId: string; contactId: string; currentConversationId?: string | null };
-
-async function insertIgnoringDuplicate(insert: () => Promise<unknown>): Promise<void> {
-  try {
-    await insert();
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
-}
 
 /** An E.164 number (optionally `whatsapp:`-prefixed) names a person on every phone channel. */
 export function phoneOf(channelUserId: string): string | undefined {
@@ -36,8 +27,8 @@ export async function ensureIdentity(councilId: string, ref: IdentityRef): Promi
   // channels start a contact of their own; they join a person only through a verified link.
   const phone = phoneOf(ref.channelUserId);
   const contactId = ids.contact(phone ? `${councilId}-phone-${phone}` : identityId);
-  await insertIgnoringDuplicate(() => Contact.create({ _id: contactId, councilId, ...(phone ? { phone } : {}) }));
-  await insertIgnoringDuplicate(() => Identity.create({ _id: identityId, ...ref, contactId }));
+  await insertOnce(Contact.create({ _id: contactId, councilId, ...(phone ? { phone } : {}) }));
+  await insertOnce(Identity.create({ _id: identityId, ...ref, contactId }));
   return (await Identity.findById(identityId).lean<IdentityDoc>())!;
 }
 
@@ -51,7 +42,7 @@ export async function ensureOpenConversation(councilId: string, identity: Identi
     if (current && current.status !== 'resolved') return current;
   }
   const conversationId = ids.conversation(seed);
-  await insertIgnoringDuplicate(() =>
+  await insertOnce(
     Conversation.create({
       _id: conversationId,
       councilId,

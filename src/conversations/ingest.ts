@@ -6,9 +6,8 @@
  * enqueues it once Redis is back: an acknowledged message is never lost.
  */
 import type { InboundMessage } from '../domain/messages';
-import { isDuplicateKeyError } from '../errors';
 import { ids, nextArrival } from '../ids';
-import { InboundEvent, Message, PendingInbound } from '../models';
+import { InboundEvent, Message, PendingInbound, insertOnce } from '../models';
 import type { Services } from '../services';
 
 export interface IngestResult {
@@ -26,8 +25,8 @@ export async function ingestInbound(services: Services, message: InboundMessage)
   const eventId = ids.inboundEvent(message.channel, message.externalId);
   const arrival = nextArrival();
 
-  try {
-    await InboundEvent.create({
+  const stored = await insertOnce(
+    InboundEvent.create({
       _id: eventId,
       channel: message.channel,
       inboxId,
@@ -38,13 +37,13 @@ export async function ingestInbound(services: Services, message: InboundMessage)
       arrival,
       content: message.content,
       raw: message.raw,
-    });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
+    }),
+  );
+  if (!stored) {
     services.metrics.inbound.inc({ channel: message.channel, outcome: 'duplicate' });
-    // A crash between the two inserts below can leave an unprocessed event without its
-    // pending mark; a redelivery repairs that. A processed one (its turn is stored with the
-    // resident's message) is simply acknowledged.
+    // A crash after the insert but before the pending mark leaves an unprocessed event
+    // unmarked; the provider's redelivery repairs that. A processed one (its turn is stored
+    // with the resident's message) is simply acknowledged.
     const [existing, processed] = await Promise.all([InboundEvent.findById(eventId).lean(), Message.exists({ _id: ids.turnMessage(eventId, 0) })]);
     if (!processed) await markPending(services, eventId, identityId, existing?.arrival ?? arrival);
     return { eventId, identityId, duplicate: true };
@@ -69,9 +68,5 @@ async function markPending(services: Services, eventId: string, identityId: stri
   // Don't hold the provider's request while Redis is away: keep a durable mark for the sweeper.
   const queued = await Promise.race([enqueue.catch(() => false), new Promise<false>((r) => setTimeout(() => r(false), ENQUEUE_WAIT_MS).unref())]);
   if (queued) return;
-  try {
-    await PendingInbound.create({ _id: eventId, identityId, arrival });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
+  await insertOnce(PendingInbound.create({ _id: eventId, identityId, arrival }));
 }

@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from '../domain/channel';
 import type { Choice } from '../domain/messages';
-import { isDuplicateKeyError } from '../errors';
-import { Conversation, Identity, Inbox, Message, type ConversationDoc, type MessageDoc } from '../models';
+import { Conversation, Identity, Inbox, Message, insertOnce, type ConversationDoc, type MessageDoc } from '../models';
 import { nextSeq } from '../queues/turn-lease';
 import type { Services } from '../services';
 import { messagePayload } from './view';
@@ -63,14 +62,7 @@ export async function buildReply(
 
 /** Stores messages (repeats are ignored) in one round trip. */
 export async function storeMessages(messages: MessageDoc[]): Promise<void> {
-  if (messages.length === 0) return;
-  try {
-    await Message.insertMany(messages, { ordered: false });
-  } catch (error) {
-    const writeErrors = (error as { writeErrors?: Array<{ code?: number; err?: { code?: number } }> }).writeErrors;
-    const onlyDuplicates = writeErrors?.length && writeErrors.every((e) => (e.code ?? e.err?.code) === 11000);
-    if (!onlyDuplicates && !isDuplicateKeyError(error)) throw error;
-  }
+  if (messages.length > 0) await insertOnce(Message.insertMany(messages, { ordered: false }));
 }
 
 /** Tells agents about stored messages and hands replies to their channel (now, or through the queue). */

@@ -13,10 +13,9 @@ import type { ConversationStatus, FlowState } from '../domain/conversation';
 import type { DomainEvent } from '../domain/events';
 import { contentText, type InboundContent } from '../domain/messages';
 import { wantsPerson } from '../ai/escalation';
-import { isDuplicateKeyError } from '../errors';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
-import { Conversation, Identity, InboundEvent, Message, PendingInbound, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
+import { Conversation, Identity, InboundEvent, Message, PendingInbound, insertOnce, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from '../queues/turn-lease';
 import type { InboundJob } from '../queues/queues';
 import type { Services } from '../services';
@@ -81,17 +80,14 @@ export class ConversationRouter {
   /** Decides the turn and stores it with the resident's message; if one is stored already, that one wins. */
   private async decideOnce(event: InboundEventDoc): Promise<{ resident: MessageDoc; decision: TurnDecision; replayed: boolean }> {
     const { resident, decision } = await this.decide(event);
-    try {
-      // One ordered insert: the resident's message (carrying the decision) first, then the replies.
-      // If the first is already there, nothing else is inserted and the stored decision is replayed.
-      await Message.insertMany([{ ...resident, turn: decision }, ...decision.replies], { ordered: true });
+    // One ordered insert: the resident's message (carrying the decision) first, then the replies.
+    // If the resident's message is already there, the stored decision is replayed (and its
+    // replies stored if a crash cut the first attempt short).
+    if (await insertOnce(Message.insertMany([{ ...resident, turn: decision }, ...decision.replies], { ordered: true }))) {
       return { resident, decision, replayed: false };
-    } catch (error) {
-      const first = (error as { writeErrors?: Array<{ index: number; code?: number }> }).writeErrors?.[0];
-      if (!isDuplicateKeyError(error) && !(first?.index === 0 && first.code === 11000)) throw error;
-      const stored = (await Message.findById(resident._id).lean<MessageDoc & { turn: TurnDecision }>())!;
-      return { resident: stored, decision: stored.turn, replayed: true };
     }
+    const stored = (await Message.findById(resident._id).lean<MessageDoc & { turn: TurnDecision }>())!;
+    return { resident: stored, decision: stored.turn, replayed: true };
   }
 
   /** Decides what to say and do. Its only writes create the resident's identity and conversation on first contact. */

@@ -4,6 +4,7 @@
  * plain 1/-1 indexes, no TTL indexes, no transactions, no `select: false` paths.
  */
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
+import { isDuplicateKeyError } from '../errors';
 
 const opts = { versionKey: false, timestamps: true } as const;
 
@@ -220,6 +221,21 @@ export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id
 export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: string };
 export type InboundEventDoc = InferSchemaType<typeof inboundEventSchema> & { _id: string };
 export type AgentDoc = InferSchemaType<typeof agentSchema> & { _id: string };
+
+/**
+ * Inserts on natural-key `_id`s are how this engine deduplicates and claims (atomic on MongoDB
+ * and FerretDB alike). Returns true when this call inserted, false when the record was already
+ * there; any other failure is thrown.
+ */
+export async function insertOnce(insert: Promise<unknown>): Promise<boolean> {
+  try {
+    await insert;
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
 
 /** Connects mongoose and builds the indexes (only the kinds FerretDB supports are declared). */
 export async function connectDatabase(uri: string, poolSize = 20): Promise<typeof mongoose> {

@@ -7,8 +7,7 @@ import { ConversationRouter } from '../conversations/router';
 import { nextStatus } from '../domain/conversation';
 import { deliverMessage } from '../conversations/outbox';
 import { ids } from '../ids';
-import { Conversation, Media, Message, PendingInbound, type ConversationDoc } from '../models';
-import { isDuplicateKeyError } from '../errors';
+import { Conversation, Media, Message, PendingInbound, insertOnce, type ConversationDoc } from '../models';
 import type { Services } from '../services';
 import { QUEUES, safeJobId } from './names';
 import type { InboundJob, MediaJob, OutboundJob, TimerJob } from './queues';
@@ -111,11 +110,7 @@ async function downloadMedia(services: Services, job: MediaJob): Promise<void> {
       ? { _id, inboundEventId: job.inboundEventId, sourceUrl: url, contentType: result.contentType, size: result.data.byteLength, data: result.data }
       : { _id, inboundEventId: job.inboundEventId, sourceUrl: url, refused: `${result.reason}: ${result.detail}` };
     if (!result.ok && result.reason === 'http_error') throw new Error(`media ${n}: ${result.detail}`); // retried with backoff
-    try {
-      await Media.create(doc);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await insertOnce(Media.create(doc));
     if (!result.ok) services.logger.warn({ inboundEventId: job.inboundEventId, reason: result.reason }, 'media.refused');
   }
 }
