@@ -53,14 +53,16 @@ export class AgentActions {
     check?: (c: ConversationDoc) => void,
   ): Promise<ConversationDoc> {
     const first = await loadVisible(agent, conversationId);
-    const result = await this.services.lease.run(first.identityId, async () => {
-      const current = await loadVisible(agent, conversationId);
-      check?.(current);
-      const status = nextStatus(current.status as ConversationStatus, action);
-      return (await Conversation.findOneAndUpdate({ _id: conversationId }, { $set: { status, ...patch(current) } }, { new: true }).lean<ConversationDoc>())!;
-    }, { waitMs: 5000 });
-    if (!result.acquired) throw new Error('unreachable: lease run without stillNeeded');
-    const updated = result.value;
+    const updated = await this.services.lease.hold(
+      first.identityId,
+      async () => {
+        const current = await loadVisible(agent, conversationId);
+        check?.(current);
+        const status = nextStatus(current.status as ConversationStatus, action);
+        return (await Conversation.findOneAndUpdate({ _id: conversationId }, { $set: { status, ...patch(current) } }, { new: true }).lean<ConversationDoc>())!;
+      },
+      5000,
+    );
     const event = { conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: updatedPayload(updated) };
     this.services.broadcaster.publish({ type: 'conversation.updated', ...event }, updated.identityId, { toResident: true });
     return updated;

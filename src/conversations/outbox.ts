@@ -10,7 +10,7 @@ import { UnrecoverableError } from 'bullmq';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from '../domain/channel';
 import type { Choice } from '../domain/messages';
 import { Conversation, Identity, Inbox, Message, insertOnce, type ConversationDoc, type MessageDoc } from '../models';
-import { nextSeq } from '../queues/turn-lease';
+import { nextSeq } from './message-seq';
 import type { Services } from '../services';
 import { messagePayload } from './view';
 

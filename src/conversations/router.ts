@@ -16,7 +16,7 @@ import { wantsPerson } from '../ai/escalation';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
 import { Conversation, Identity, InboundEvent, Message, PendingInbound, insertOnce, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
-import { nextSeq } from '../queues/turn-lease';
+import { nextSeq } from './message-seq';
 import type { InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { escalate } from './handoff';
@@ -50,17 +50,15 @@ export class ConversationRouter {
 
   /** Takes the resident's lease and runs every pending turn of theirs, oldest first. */
   async drainIdentity(identityId: string, stillNeeded?: () => Promise<boolean>): Promise<void> {
-    await this.services.lease.run(
-      identityId,
-      async () => {
-        for (;;) {
-          const batch = await this.services.pending.oldest(identityId, DRAIN_BATCH);
-          if (batch.length === 0) return;
-          for (const eventId of batch) await this.processEvent(identityId, eventId);
-        }
-      },
-      stillNeeded ? { stillNeeded } : {},
-    );
+    const drain = async () => {
+      for (;;) {
+        const batch = await this.services.pending.oldest(identityId, DRAIN_BATCH);
+        if (batch.length === 0) return;
+        for (const eventId of batch) await this.processEvent(identityId, eventId);
+      }
+    };
+    if (stillNeeded) await this.services.lease.holdUnlessDone(identityId, drain, stillNeeded);
+    else await this.services.lease.hold(identityId, drain);
   }
 
   private async processEvent(identityId: string, eventId: string): Promise<void> {

@@ -17,49 +17,55 @@ export class TurnLease {
   }
 
   /** Takes the lease or returns null at once. */
-  async tryAcquire(identityId: string): Promise<string | null> {
+  private async tryAcquire(identityId: string): Promise<string | null> {
     const token = randomUUID();
     const ok = await this.redis.set(this.key(identityId), token, 'PX', this.ttlMs, 'NX');
     return ok === 'OK' ? token : null;
   }
 
-  async release(identityId: string, token: string): Promise<void> {
+  private async release(identityId: string, token: string): Promise<void> {
     await this.redis.eval(RELEASE, 1, this.key(identityId), token);
   }
 
+  /** Runs `fn` holding the lease, waiting up to `waitMs` for it to be free. */
+  async hold<T>(identityId: string, fn: () => Promise<T>, waitMs = 60_000): Promise<T> {
+    const token = (await this.acquire(identityId, waitMs))!;
+    return this.runHeld(identityId, token, fn);
+  }
+
   /**
-   * Runs `fn` holding the lease, waiting for it up to `waitMs`. Returns `{ acquired: false }`
-   * when `stillNeeded()` turns false while waiting (another holder did the work).
+   * Runs `fn` holding the lease, unless `stillNeeded()` turns false while waiting for it
+   * (another holder did the work). Returns whether `fn` ran.
    */
-  async run<T>(
-    identityId: string,
-    fn: () => Promise<T>,
-    options: { waitMs?: number; stillNeeded?: () => Promise<boolean> } = {},
-  ): Promise<{ acquired: true; value: T } | { acquired: false }> {
-    const deadline = Date.now() + (options.waitMs ?? 60_000);
+  async holdUnlessDone(identityId: string, fn: () => Promise<void>, stillNeeded: () => Promise<boolean>): Promise<boolean> {
+    const token = await this.acquire(identityId, 60_000, stillNeeded);
+    if (!token) return false;
+    await this.runHeld(identityId, token, fn);
+    return true;
+  }
+
+  private async acquire(identityId: string, waitMs: number, stillNeeded?: () => Promise<boolean>): Promise<string | null> {
+    const deadline = Date.now() + waitMs;
     let delay = 5;
-    let token = await this.tryAcquire(identityId);
-    while (!token) {
-      if (options.stillNeeded && !(await options.stillNeeded())) return { acquired: false };
-      if (Date.now() > deadline) throw new Error(`turn lease for ${identityId} not free after ${options.waitMs ?? 60_000} ms`);
+    for (;;) {
+      const token = await this.tryAcquire(identityId);
+      if (token) return token;
+      if (stillNeeded && !(await stillNeeded())) return null;
+      if (Date.now() > deadline) throw new Error(`turn lease for ${identityId} not free after ${waitMs} ms`);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 100);
-      token = await this.tryAcquire(identityId);
-    }
-    const held = token;
-    const renew = setInterval(() => {
-      void this.redis.eval(RENEW, 1, this.key(identityId), held, this.ttlMs).catch(() => undefined);
-    }, Math.max(200, Math.floor(this.ttlMs / 3)));
-    try {
-      return { acquired: true, value: await fn() };
-    } finally {
-      clearInterval(renew);
-      await this.release(identityId, held).catch(() => undefined);
     }
   }
-}
 
-/** Per-identity message sequence (atomic INCR): webchat clients resume with `sinceSeq`. */
-export function nextSeq(redis: Redis, prefix: string, identityId: string): Promise<number> {
-  return redis.incr(`${prefix}:seq:${identityId}`);
+  private async runHeld<T>(identityId: string, token: string, fn: () => Promise<T>): Promise<T> {
+    const renew = setInterval(() => {
+      void this.redis.eval(RENEW, 1, this.key(identityId), token, this.ttlMs).catch(() => undefined);
+    }, Math.max(200, Math.floor(this.ttlMs / 3)));
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+      await this.release(identityId, token).catch(() => undefined);
+    }
+  }
 }

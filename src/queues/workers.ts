@@ -85,7 +85,7 @@ export async function sweepPending(services: Services): Promise<number> {
 /** Timers do nothing when the conversation has moved on since they were set. */
 async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
   const { conversationId, identityId, residentSeq } = job.data;
-  await services.lease.run(identityId, async () => {
+  await services.lease.hold(identityId, async () => {
     const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
     if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;
     const status = nextStatus('bot', 'resolve');
