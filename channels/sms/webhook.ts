@@ -7,12 +7,13 @@
 import express, { type Express, type RequestHandler } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
+import { findInbox } from '../../src/conversations/inboxes';
 import { ingestInbound } from '../../src/conversations/ingest';
 import type { InboundContent } from '../../src/domain/messages';
 import { AppError, AuthError, NotFoundError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
 import { parseInput } from '../../src/validation';
-import { Inbox, Message } from '../../src/models';
+import { Message } from '../../src/models';
 import type { Services } from '../../src/services';
 import { countryOf, normaliseAddress } from './phone';
 
@@ -90,7 +91,7 @@ export function mountSmsWebhooks(app: Express, services: Services): void {
     const to = normaliseAddress(body.To, defaultCountry);
     if (!from || !to) throw new ValidationError('From and To must be phone numbers.');
     const inboxAddress = to.replace(/^whatsapp:/, '');
-    if (!(await Inbox.exists({ _id: ids.inbox('sms', inboxAddress) }))) throw new NotFoundError(`The number ${inboxAddress}`);
+    if (!(await findInbox(ids.inbox('sms', inboxAddress)))) throw new NotFoundError(`The number ${inboxAddress}`);
     await ingestInbound(services, {
       channel: 'sms',
       externalId: body.MessageSid,

@@ -37,7 +37,8 @@ const messageSendSchema = z
   })
   .refine((m) => m.text !== undefined || m.choice !== undefined || m.location !== undefined, 'send text, a choice or a location');
 
-const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
+/** The resident's webchat address: a hash of their session token (the token itself is never stored). */
+export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
 
 function toContent(message: z.infer<typeof messageSendSchema>): InboundContent {
   if (message.choice !== undefined) {

@@ -5,13 +5,12 @@
  * Status changes take the resident's turn lease, so they never interleave with a bot turn.
  */
 import { nextStatus, type ConversationAction, type ConversationStatus, type ConversationView } from '../domain/conversation';
-import type { ConversationUpdatedPayload } from '../domain/events';
 import { AuthError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { ids, shortHash } from '../ids';
 import { Claim, Conversation, insertOnce, type AgentDoc, type ConversationDoc } from '../models';
 import type { Services } from '../services';
 import { sendReply } from './outbox';
-import { conversationView } from './view';
+import { conversationUpdate, conversationView } from './view';
 
 export type AgentPrincipal = Pick<AgentDoc, '_id' | 'name' | 'role' | 'queues'>;
 
@@ -27,18 +26,6 @@ export async function loadVisible(agent: AgentPrincipal, conversationId: string)
   // Same answer for "missing" and "not yours", so ids cannot be probed.
   if (!conversation || !canSee(agent, conversation)) throw new NotFoundError('That conversation');
   return conversation;
-}
-
-function updatedPayload(c: ConversationDoc): ConversationUpdatedPayload {
-  return {
-    conversationId: c._id,
-    status: c.status as ConversationStatus,
-    channel: c.channel,
-    ...(c.queue ? { queue: c.queue } : {}),
-    ...(c.assigneeName ? { agentName: c.assigneeName } : {}),
-    ...(c.assigneeId ? { agentId: c.assigneeId } : {}),
-    ...(c.handoffReason ? { handoffReason: c.handoffReason } : {}),
-  };
 }
 
 export class AgentActions {
@@ -63,7 +50,7 @@ export class AgentActions {
       },
       5000,
     );
-    const event = { conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: updatedPayload(updated) };
+    const event = { conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) };
     this.services.broadcaster.publish({ type: 'conversation.updated', ...event }, updated.identityId, { toResident: true });
     return updated;
   }
@@ -89,7 +76,7 @@ export class AgentActions {
     const updated = await this.transition(agent, conversationId, 'claim', () => ({ assigneeId: agent._id, assigneeName: agent.name, assignedAt: new Date() }));
     this.services.metrics.claims.inc({ outcome: 'won' });
     this.services.broadcaster.publish(
-      { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: updatedPayload(updated) },
+      { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) },
       updated.identityId,
       { toResident: false },
     );
@@ -137,7 +124,7 @@ export class AgentActions {
       (c) => ({ queue, queuedAt: new Date(), handoffId: shortHash(`${c._id}-${Date.now()}-${Math.random()}`, 12), assigneeId: null, assigneeName: null, assignedAt: null }),
       (c) => this.assertOwnerOrSupervisor(agent, c),
     );
-    this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: updatedPayload(updated) }, updated.identityId, { toResident: false });
+    this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
     return conversationView(updated);
   }
 

@@ -9,23 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from '../domain/channel';
 import type { Choice } from '../domain/messages';
-import { Conversation, Identity, Inbox, Message, insertOnce, type ConversationDoc, type MessageDoc } from '../models';
+import { Conversation, Identity, Message, insertOnce, type ConversationDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
 import type { Services } from '../services';
+import { findInbox } from './inboxes';
 import { messagePayload } from './view';
 
 export type Sender = { kind: 'bot' | 'agent' | 'system'; id?: string; name?: string };
-
-// Inboxes change only by configuration: one read per process each.
-const inboxAddresses = new Map<string, Promise<string | undefined>>();
-function inboxAddress(inboxId: string): Promise<string | undefined> {
-  let address = inboxAddresses.get(inboxId);
-  if (!address) {
-    address = Inbox.findById(inboxId).lean().then((inbox) => inbox?.address);
-    inboxAddresses.set(inboxId, address);
-  }
-  return address;
-}
 
 /** Builds (does not store) a reply addressed to the conversation's resident. */
 export async function buildReply(
@@ -37,7 +27,7 @@ export async function buildReply(
 ): Promise<MessageDoc> {
   const [residentAddress, councilAddress, seq] = await Promise.all([
     options.residentAddress ?? Identity.findById(conversation.identityId).lean().then((i) => i?.channelUserId),
-    inboxAddress(conversation.inboxId),
+    findInbox(conversation.inboxId).then((inbox) => inbox?.address),
     nextSeq(services.redis, services.config.QUEUE_PREFIX, conversation.identityId),
   ]);
   const now = new Date();

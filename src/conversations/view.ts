@@ -1,6 +1,6 @@
 /** Shapes stored records into what REST, sockets and events show. */
 import type { ConversationView } from '../domain/conversation';
-import type { MessageCreatedPayload } from '../domain/events';
+import type { ConversationUpdatedPayload, MessageCreatedPayload } from '../domain/events';
 import type { ChannelId, Choice } from '../domain/messages';
 import type { ConversationDoc, MessageDoc } from '../models';
 
@@ -19,6 +19,19 @@ export function conversationView(c: ConversationDoc): ConversationView {
     ...(flow ? { flow: { id: flow.id, step: flow.step, slots: flow.slots ?? {} } } : {}),
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
+  };
+}
+
+/** The `conversation.updated` payload for a stored conversation. */
+export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPayload {
+  return {
+    conversationId: c._id,
+    status: c.status as ConversationUpdatedPayload['status'],
+    channel: c.channel,
+    ...(c.queue ? { queue: c.queue } : {}),
+    ...(c.assigneeName ? { agentName: c.assigneeName } : {}),
+    ...(c.assigneeId ? { agentId: c.assigneeId } : {}),
+    ...(c.handoffReason ? { handoffReason: c.handoffReason } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { Worker, type Job } from 'bullmq';
 import { ConversationRouter } from '../conversations/router';
 import { nextStatus } from '../domain/conversation';
 import { deliverMessage } from '../conversations/outbox';
+import { conversationUpdate } from '../conversations/view';
 import { ids } from '../ids';
 import { Conversation, Media, Message, PendingInbound, insertOnce, type ConversationDoc } from '../models';
 import type { Services } from '../services';
@@ -88,10 +89,10 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
   await services.lease.hold(identityId, async () => {
     const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
     if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;
-    const status = nextStatus('bot', 'resolve');
-    await Conversation.updateOne({ _id: conversationId }, { $set: { status, resolvedAt: new Date(), flow: null } });
+    const closed = { status: nextStatus('bot', 'resolve'), resolvedAt: new Date(), flow: null };
+    await Conversation.updateOne({ _id: conversationId }, { $set: closed });
     services.broadcaster.publish(
-      { type: 'conversation.updated', conversationId, payload: { conversationId, status, channel: conversation.channel } },
+      { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
       identityId,
       { toResident: true },
     );

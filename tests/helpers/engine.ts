@@ -3,10 +3,11 @@
  * Redis and FerretDB that `npm test` provides (tools/with-services.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { io, type Socket } from 'socket.io-client';
+import { sessionHash } from '../../channels/webchat/namespace';
 import { parseConfig, type Config } from '../../src/config';
 import { startEngine, type Engine } from '../../src/engine';
 import { createLogger } from '../../src/logger';
@@ -126,7 +127,7 @@ export class WebchatResident {
 
   /** The resident's channel address, as the engine derives it from the session token. */
   sessionHash(): string {
-    return createHash('sha256').update(this.sessionToken!).digest('hex').slice(0, 32);
+    return sessionHash(this.sessionToken!);
   }
 
   /** Replies (bot, agent or system) received so far. */
