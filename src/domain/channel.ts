@@ -3,7 +3,6 @@
  * outbound worker only see this interface, through the registry in channels/index.ts.
  */
 import type { ChannelId, OutboundContent } from './messages';
-import type { ConversationView } from './conversation';
 
 export interface ChannelCapabilities {
   /**
@@ -68,6 +67,4 @@ export interface ChannelAdapter {
   send(delivery: OutboundDelivery): Promise<SendResult>;
   /** Downloads an attachment the resident sent, refusing anything outside the provider's own media. */
   fetchMedia?(url: string): Promise<MediaFetch>;
-  /** Tells the resident's open client that the conversation changed (queued, assigned…), where the channel can. */
-  notifyConversation?(conversation: ConversationView): Promise<void>;
 }

@@ -49,7 +49,6 @@ export interface ConversationView {
   identityId: string;
   inboxId: string;
   queue?: string;
-  queuePosition?: number;
   assignee?: { id: string; name: string };
   handoffReason?: string;
   flow?: { id: string; step: string; slots: Record<string, unknown> };
