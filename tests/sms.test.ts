@@ -73,27 +73,6 @@ test('the same MessageSid delivered three times (two at once) is answered once',
   expect(await InboundEvent.countDocuments({ _id: `sms-${params.MessageSid}` })).toBe(1);
 });
 
-test('forged or unsigned requests get 403 and store nothing', async () => {
-  const path = '/webhooks/twilio/sms';
-  const genuine = inbound('+61412000003', 'hello');
-  const before = await InboundEvent.countDocuments({});
-  const forged: Array<Promise<Response>> = [
-    post(path, genuine, { token: 'wrong-token' }),
-    post(path, { ...genuine, Body: 'changed' }, { header: twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC_URL}${path}`, genuine) }),
-    post(path, { ...genuine, Extra: 'added' }, { header: twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC_URL}${path}`, genuine) }),
-    post(path, genuine, { url: `http://council.example${path}` }),
-    post(path, genuine, { url: `${PUBLIC_URL}/webhooks/twilio/other` }),
-    post(path, genuine, { header: null }),
-  ];
-  for (const response of await Promise.all(forged)) {
-    expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: { code: 'invalid_signature' } });
-  }
-  expect(await InboundEvent.countDocuments({})).toBe(before);
-  // The positive control: the same genuine request, correctly signed, with an unknown field Twilio might add.
-  expect((await post(path, { ...genuine, SomeNewTwilioField: 'x' })).status).toBe(200);
-});
-
 test('STOP silences the number until START; HELP is answered', async () => {
   const from = '+61412000004';
   await post('/webhooks/twilio/sms', inbound(from, 'hello'));

@@ -1,33 +1,13 @@
 /**
- * SMS (and WhatsApp through Twilio) replies, sent with the real `twilio` SDK. Its REST base
- * URL comes from TWILIO_API_URL through the SDK's documented custom `httpClient` hook, so
- * tests talk to a local double speaking Twilio's wire format. Provider errors a retry cannot
- * fix (unsubscribed recipient, invalid number: any 4xx but 429) are permanent.
+ * SMS (and WhatsApp through Twilio) replies, sent with the real `twilio` SDK (see
+ * ../twilio/client.ts). Provider errors a retry cannot fix (unsubscribed recipient, invalid
+ * number: any 4xx but 429) are permanent.
  */
-import twilio from 'twilio';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
+import { createTwilioClient, isPermanentTwilioError } from '../twilio/client';
 import { fetchTwilioMedia } from './media';
 import { renderSms, smsBilling } from './render';
-
-type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: TData };
-
-/** Rewrites Twilio's default API host to the configured base URL. */
-class BaseUrlRequestClient extends twilio.RequestClient {
-  constructor(private readonly baseUrl: string) {
-    super({ keepAlive: true, timeout: 10_000 });
-  }
-
-  override request<TData>(options: RequestOptions<TData>) {
-    return super.request<TData>({ ...options, uri: options.uri.replace(/^https:\/\/api\.twilio\.com/, this.baseUrl) });
-  }
-}
-
-export function createTwilioClient(config: Config) {
-  return twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, {
-    httpClient: new BaseUrlRequestClient(config.TWILIO_API_URL.replace(/\/$/, '')),
-  });
-}
 
 export function createSmsAdapter(config: Config): ChannelAdapter {
   const client = createTwilioClient(config);
@@ -49,7 +29,7 @@ export function createSmsAdapter(config: Config): ChannelAdapter {
         return { providerMessageId: message.sid, billing: smsBilling(body) };
       } catch (error) {
         const { status, code, message } = error as { status?: number; code?: number | string; message?: string };
-        if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+        if (isPermanentTwilioError(error)) {
           throw new PermanentDeliveryError(String(code ?? status), message ?? 'Twilio refused the message');
         }
         // Twilio answered 429/5xx, or the connection was refused: it did not create the message.

@@ -1,21 +1,19 @@
 /**
- * Twilio's SMS webhooks (CONTRACT.md §2). Every request must carry a valid
- * `X-Twilio-Signature` over PUBLIC_URL + path and *every* posted parameter (the `twilio`
- * library's own check, port quirk included); otherwise 403 and nothing is stored. Unknown
+ * Twilio's SMS webhooks (CONTRACT.md §2), signed (../twilio/signature.ts). Unknown
  * parameters are kept, since Twilio adds fields without notice.
  */
-import express, { type Express, type RequestHandler } from 'express';
-import twilio from 'twilio';
+import express, { type Express } from 'express';
 import { z } from 'zod';
 import { findInbox } from '../../src/conversations/inboxes';
 import { ingestInbound } from '../../src/conversations/ingest';
 import type { InboundContent } from '../../src/domain/messages';
-import { AppError, AuthError, NotFoundError, ValidationError } from '../../src/errors';
+import { AppError, NotFoundError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
 import { parseInput } from '../../src/validation';
 import { Message } from '../../src/models';
 import type { Services } from '../../src/services';
-import { countryOf, normaliseAddress } from './phone';
+import { requireTwilioSignature, twilioForm } from '../twilio/signature';
+import { countryOf, normaliseAddress } from '../twilio/phone';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
@@ -69,19 +67,10 @@ export function mountSmsWebhooks(app: Express, services: Services): void {
   const { config } = services;
   const defaultCountry = countryOf(config.TWILIO_PHONE_NUMBER);
 
-  const verifySignature: RequestHandler = (req, _res, next) => {
-    const signature = req.get('x-twilio-signature');
-    const url = `${config.PUBLIC_URL}${req.originalUrl}`;
-    const params = (req.body ?? {}) as Record<string, unknown>;
-    if (!signature || !twilio.validateRequest(config.TWILIO_AUTH_TOKEN, signature, url, params)) {
-      services.metrics.inbound.inc({ channel: 'sms', outcome: 'forged' });
-      return next(new AuthError('The request is not signed by Twilio.', 'invalid_signature', 403));
-    }
-    next();
-  };
+  const verifySignature = requireTwilioSignature(services, 'sms');
 
   const router = express.Router();
-  router.use('/webhooks/twilio/sms', express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
+  router.use('/webhooks/twilio/sms', twilioForm);
 
   // The signature is checked on the body exactly as posted, before validation reshapes it.
   router.post('/webhooks/twilio/sms', verifySignature, async (req, res) => {

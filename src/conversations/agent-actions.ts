@@ -7,7 +7,8 @@
 import { nextStatus, type ConversationAction, type ConversationStatus, type ConversationView } from '../domain/conversation';
 import { AuthError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { ids, shortHash } from '../ids';
-import { Claim, Conversation, insertOnce, type AgentDoc, type ConversationDoc } from '../models';
+import { Agent, Claim, Conversation, Identity, insertOnce, type AgentDoc, type ConversationDoc } from '../models';
+import { findInbox } from './inboxes';
 import type { Services } from '../services';
 import { sendReply } from './outbox';
 import { conversationUpdate, conversationView } from './view';
@@ -81,7 +82,33 @@ export class AgentActions {
       { toResident: false },
     );
     await sendReply(this.services, updated, { kind: 'system' }, { text: `${agent.name} from ${this.services.council.name} has joined the conversation.` });
+    await this.connectCall(agent, updated);
     return conversationView(updated);
+  }
+
+  /** A phone conversation: put the agent on the line (the waiting call, or a call-back). */
+  private async connectCall(agent: AgentPrincipal, conversation: ConversationDoc): Promise<void> {
+    const adapter = this.services.channels.get(conversation.channel);
+    if (!adapter.connectAgent) return;
+    const [profile, identity, inbox] = await Promise.all([
+      Agent.findById(agent._id).lean(),
+      Identity.findById(conversation.identityId).lean(),
+      findInbox(conversation.inboxId),
+    ]);
+    const call = (conversation.call ?? {}) as { sid?: string; live?: boolean };
+    try {
+      await adapter.connectAgent({
+        conversationId: conversation._id,
+        ...(call.live && call.sid ? { liveCallSid: call.sid } : {}),
+        residentAddress: identity?.channelUserId ?? '',
+        councilAddress: inbox?.address ?? '',
+        agent: { name: agent.name, ...(profile?.phone ? { phone: profile.phone } : {}), ...(profile?.clientIdentity ? { clientIdentity: profile.clientIdentity } : {}) },
+      });
+    } catch (error) {
+      // The claim stands; the agent is told why the call did not come through.
+      this.services.logger.warn({ conversationId: conversation._id, err: (error as Error).message }, 'voice.connect_failed');
+      throw new ConflictError('call_not_connected', `You have claimed this call, but it could not be put through: ${(error as Error).message}`);
+    }
   }
 
   async reply(agent: AgentPrincipal, conversationId: string, text: string): Promise<{ messageId: string }> {
@@ -89,7 +116,11 @@ export class AgentActions {
     if (conversation.status !== 'assigned' || conversation.assigneeId !== agent._id) {
       throw new ConflictError('not_assigned', 'Claim this conversation before replying.');
     }
-    const limit = this.services.channels.get(conversation.channel).capabilities.maxTextLength;
+    const { capabilities } = this.services.channels.get(conversation.channel);
+    if (capabilities.delivery === 'response') {
+      throw new ValidationError('This resident is on a phone call: talk to them on the call. To write to them, ask if they would like a text message.', 'phone_call');
+    }
+    const limit = capabilities.maxTextLength;
     if (text.length > limit) {
       throw new ValidationError(`Replies on ${conversation.channel} can be up to ${limit} characters; this one has ${text.length}. Please shorten it or send it in parts.`, 'message_too_long');
     }

@@ -18,6 +18,12 @@ export async function queuePosition(queue: string, conversationId: string, queue
   return ahead + 1;
 }
 
+/** What a caller on the phone hears; the queue's own announcements give their place. */
+export function spokenHandoffNotice(council: CouncilInfo, now: Date): string {
+  if (isOpen(now, council.officeHours, council.timezone)) return 'Thanks. Please hold and the next available person will answer.';
+  return `Our team is away right now and back ${nextOpening(now, council.officeHours, council.timezone)}. Our hours are ${describeHours(council.officeHours)}. To get a call back when we open, press 1. To continue by text message, press 2.`;
+}
+
 export function handoffNotice(council: CouncilInfo, position: number, now: Date): string {
   if (isOpen(now, council.officeHours, council.timezone)) {
     return position === 1
@@ -33,8 +39,11 @@ export interface Escalation {
   events: DomainEvent[];
 }
 
-/** Decides an escalation of `conversation` for `reason`; `seed` makes the handoff id deterministic. */
-export async function escalate(council: CouncilInfo, conversation: ConversationDoc, reason: string, seed: string, now: Date): Promise<Escalation> {
+/**
+ * Decides an escalation of `conversation` for `reason`; `seed` makes the handoff id
+ * deterministic. `spoken`: the resident is on a live call.
+ */
+export async function escalate(council: CouncilInfo, conversation: ConversationDoc, reason: string, seed: string, now: Date, spoken = false): Promise<Escalation> {
   const status: ConversationStatus = nextStatus(conversation.status as ConversationStatus, 'escalate');
   const queue = DEFAULT_QUEUE;
   const position = await queuePosition(queue, conversation._id, now);
@@ -48,7 +57,7 @@ export async function escalate(council: CouncilInfo, conversation: ConversationD
   };
   return {
     patch: { status, queue, handoffId: shortHash(seed, 12), handoffReason: reason, queuedAt: now, flow: null },
-    notice: handoffNotice(council, position, now),
+    notice: spoken ? spokenHandoffNotice(council, now) : handoffNotice(council, position, now),
     events: [
       { type: 'conversation.queued', conversationId: conversation._id, queue, payload },
       { type: 'conversation.updated', conversationId: conversation._id, queue, payload },

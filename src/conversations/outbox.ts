@@ -31,7 +31,8 @@ export async function buildReply(
     nextSeq(services.redis, services.config.QUEUE_PREFIX, conversation.identityId),
   ]);
   const now = new Date();
-  const realtime = services.channels.get(conversation.channel).capabilities.delivery === 'realtime';
+  // Only pushed replies wait in the outbox; webchat emits at once and voice speaks them in the webhook's answer.
+  const realtime = services.channels.get(conversation.channel).capabilities.delivery !== 'push';
   return {
     _id: options.id ?? `m-${randomUUID()}`,
     conversationId: conversation._id,

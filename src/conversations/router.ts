@@ -9,7 +9,7 @@
  * Round trips to the database are few on purpose: FerretDB's SQLite backend costs a few
  * milliseconds per request and serialises writes.
  */
-import type { ConversationStatus, FlowState } from '../domain/conversation';
+import { nextStatus, type ConversationStatus, type FlowState } from '../domain/conversation';
 import type { DomainEvent } from '../domain/events';
 import { contentText, type InboundContent } from '../domain/messages';
 import { wantsPerson } from '../ai/escalation';
@@ -24,7 +24,7 @@ import { ensureIdentity, ensureOpenConversation } from './identity';
 import { announceMessages, buildReply, storeMessages } from './outbox';
 
 /** What a turn decided, stored on the resident's message as `turn`. */
-interface TurnDecision {
+export interface TurnDecision {
   replies: MessageDoc[];
   /** `$set` for the conversation, applied after the messages. */
   conversation: Partial<ConversationDoc>;
@@ -136,9 +136,15 @@ export class ConversationRouter {
       return result;
     }
 
+    if (content.kind === 'call' && content.event !== 'no_input') {
+      const handled = await this.callEvent(content.event, content.callSid, conversation, decision, reply);
+      if (handled) return result;
+    }
+
     const askedForPerson = content.kind === 'handoff' || wantsPerson(text);
+    const spoken = this.services.channels.get(conversation.channel).capabilities.choices === 'spoken';
     const escalateFor = async (reason: string, before: string[] = []) => {
-      const escalation = await escalate(council, conversation, reason, event._id, now);
+      const escalation = await escalate(council, conversation, reason, event._id, now, spoken);
       Object.assign(decision.conversation, escalation.patch);
       decision.events.push(...escalation.events);
       decision.statusAfter = escalation.patch.status as ConversationStatus;
@@ -153,7 +159,7 @@ export class ConversationRouter {
     }
 
     if (askedForPerson) {
-      await escalateFor(content.kind === 'handoff' ? 'Resident pressed "Talk to a person"' : 'Resident asked for a person');
+      await escalateFor(content.kind === 'handoff' ? (content.reason ?? 'Resident pressed "Talk to a person"') : 'Resident asked for a person');
       return result;
     }
 
@@ -167,6 +173,58 @@ export class ConversationRouter {
     decision.conversation.flow = outcome.state;
     if (outcome.say.length > 0) await reply(outcome.say.join('\n'), outcome.choices);
     return result;
+  }
+
+  /**
+   * Phone call events. A new call is recorded and then greeted by the flows (returns false);
+   * a hang-up closes the call, and a hang-up while waiting for a person is an abandoned call;
+   * a caller waiting can ask for a call-back (keeping their place) or to go on by text.
+   */
+  private async callEvent(
+    event: 'started' | 'ended' | 'callback_requested' | 'text_instead',
+    callSid: string | undefined,
+    conversation: ConversationDoc,
+    decision: TurnDecision,
+    reply: (say: string) => Promise<void>,
+  ): Promise<boolean> {
+    const status = conversation.status as ConversationStatus;
+    const call = (conversation.call ?? {}) as { sid?: string; live?: boolean };
+    const close = (outcome: string) => {
+      decision.conversation.status = nextStatus(status, 'resolve');
+      decision.conversation.outcome = outcome;
+      decision.conversation.resolvedAt = new Date();
+      decision.statusAfter = 'resolved';
+      const payload = { conversationId: conversation._id, status: 'resolved' as const, channel: conversation.channel, outcome, ...(conversation.queue ? { queue: conversation.queue } : {}) };
+      decision.events.push({ type: 'conversation.updated', conversationId: conversation._id, ...(conversation.queue ? { queue: conversation.queue } : {}), payload });
+    };
+    switch (event) {
+      case 'started':
+        decision.conversation.call = { sid: callSid ?? call.sid, live: true };
+        // Someone already waiting for a person (a call-back, say) goes straight back to the queue.
+        return status === 'queued' || status === 'assigned';
+      case 'ended':
+        if (call.sid && callSid && call.sid !== callSid) return true; // an older call's late callback
+        decision.conversation.call = { ...call, live: false, endedAt: new Date() };
+        if (status === 'bot') close('completed_by_bot');
+        else if (status === 'queued' && !conversation.callbackRequested) close('abandoned');
+        return true;
+      case 'callback_requested':
+        if (status !== 'queued') return false;
+        decision.conversation.callbackRequested = true;
+        decision.events.push({
+          type: 'conversation.updated',
+          conversationId: conversation._id,
+          ...(conversation.queue ? { queue: conversation.queue } : {}),
+          payload: { conversationId: conversation._id, status, channel: conversation.channel, callbackRequested: true, ...(conversation.queue ? { queue: conversation.queue } : {}) },
+        });
+        await reply("Thanks. We'll call you back on this number, and you keep your place in the queue. Goodbye.");
+        return true;
+      case 'text_instead':
+        if (status === 'resolved') return true;
+        close('moved_to_sms');
+        await reply("OK. We'll send you a text message now, and a person will reply there. Goodbye.");
+        return true;
+    }
   }
 
   /** Applies a decided turn. Every step is idempotent, so a replay after a crash is harmless. */

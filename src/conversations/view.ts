@@ -32,6 +32,8 @@ export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPaylo
     ...(c.assigneeName ? { agentName: c.assigneeName } : {}),
     ...(c.assigneeId ? { agentId: c.assigneeId } : {}),
     ...(c.handoffReason ? { handoffReason: c.handoffReason } : {}),
+    ...(c.callbackRequested ? { callbackRequested: true } : {}),
+    ...(c.outcome ? { outcome: c.outcome } : {}),
   };
 }
 

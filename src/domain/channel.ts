@@ -57,6 +57,15 @@ export type MediaFetch =
   | { ok: true; contentType: string; data: Buffer }
   | { ok: false; reason: string; detail: string };
 
+export interface AgentConnection {
+  conversationId: string;
+  /** The resident's call, when they are still holding on it. */
+  liveCallSid?: string;
+  residentAddress: string;
+  councilAddress: string;
+  agent: { name: string; phone?: string; clientIdentity?: string };
+}
+
 export interface ChannelAdapter {
   id: ChannelId;
   capabilities: ChannelCapabilities;
@@ -65,6 +74,11 @@ export interface ChannelAdapter {
    * TransientDeliveryError when a retry is safe; any other error leaves the outcome unknown.
    */
   send(delivery: OutboundDelivery): Promise<SendResult>;
+  /**
+   * Phone channels: puts the accepting agent on the line with the resident, either by moving
+   * the waiting call to them or, for a call-back, by calling the agent and then the resident.
+   */
+  connectAgent?(request: AgentConnection): Promise<void>;
   /** Downloads an attachment the resident sent, refusing anything outside the provider's own media. */
   fetchMedia?(url: string): Promise<MediaFetch>;
 }

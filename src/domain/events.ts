@@ -24,6 +24,9 @@ export interface ConversationUpdatedPayload {
   agentId?: string;
   handoffReason?: string;
   channel?: string;
+  /** Phone conversations: the caller asked to be called back instead of holding. */
+  callbackRequested?: boolean;
+  outcome?: string;
 }
 
 export type DomainEvent =

@@ -18,8 +18,9 @@ export const inboundContentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('speech'), transcript: z.string(), confidence: z.number().min(0).max(1) }),
   z.object({ kind: z.literal('location'), lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), text: z.string().optional() }),
   /** The resident asked for a person through a button, a key press or a menu. */
-  z.object({ kind: z.literal('handoff') }),
-  z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input']) }),
+  z.object({ kind: z.literal('handoff'), reason: z.string().max(200).optional() }),
+  /** Phone call events: the call began or ended, the caller said nothing, or chose how to wait. */
+  z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input', 'callback_requested', 'text_instead']), callSid: z.string().optional() }),
   /** Carrier keywords (STOP, START, HELP): consent to be messaged, or a request for help. */
   z.object({ kind: z.literal('consent'), action: z.enum(['opt_out', 'opt_in', 'help']), text: z.string() }),
 ]);
@@ -62,8 +63,16 @@ export function contentText(content: InboundContent): string {
     case 'handoff':
       return 'Asked to talk to a person';
     case 'call':
-      return `Call ${content.event.replace('_', ' ')}`;
+      return CALL_EVENT_TEXT[content.event];
     case 'consent':
       return content.text;
   }
 }
+
+const CALL_EVENT_TEXT = {
+  started: 'Call started',
+  ended: 'Call ended',
+  no_input: '(no answer)',
+  callback_requested: 'Asked for a call back',
+  text_instead: 'Asked to continue by text message',
+} as const;

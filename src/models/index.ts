@@ -15,6 +15,9 @@ const councilSchema = new Schema(
     timezone: { type: String, required: true },
     officeHours: { type: String, required: true },
     queues: { type: [String], default: ['general'] },
+    /** Where accepted phone calls are put through: an E.164 number or a Twilio Client identity. */
+    phone: String,
+    clientIdentity: String,
   },
   opts,
 );
@@ -79,6 +82,12 @@ const conversationSchema = new Schema(
     /** Sequence of the resident's latest message: timers compare it to see if the resident spoke since. */
     lastResidentSeq: Number,
     resolvedAt: Date,
+    /** How it ended: resolved, abandoned (hung up while waiting), moved_to_sms, completed_by_bot. */
+    outcome: String,
+    /** Phone conversations: the call and whether the caller is still on it. */
+    call: { sid: String, live: Boolean, endedAt: Date },
+    /** The caller chose a call-back instead of holding; they keep their place in the queue. */
+    callbackRequested: Boolean,
   },
   opts,
 );
@@ -186,6 +195,9 @@ const agentSchema = new Schema(
     passwordHash: { type: String, required: true },
     role: { type: String, required: true, enum: ['agent', 'supervisor', 'admin'] },
     queues: { type: [String], default: ['general'] },
+    /** Where accepted phone calls are put through: an E.164 number or a Twilio Client identity. */
+    phone: String,
+    clientIdentity: String,
   },
   opts,
 );

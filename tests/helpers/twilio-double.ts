@@ -10,9 +10,13 @@ import express from 'express';
 
 export interface SentSms { To: string; From: string; Body: string; StatusCallback?: string; sid: string; auth: string }
 
+/** A REST request on a call: `update` of a live call (e.g. to connect an agent) or `create` of a new one. */
+export interface CallRequest { kind: 'update' | 'create'; callSid: string; Twiml?: string; Url?: string; To?: string; From?: string; auth: string }
+
 export interface TwilioDouble {
   url: string;
   sent: SentSms[];
+  calls: CallRequest[];
   refused: string[];
   refuse: Map<string, { code: number; message: string; status: number }>;
   /** Media served at `/2010-04-01/Accounts/<sid>/Messages/<MM>/Media/<ME>` (Basic auth required). */
@@ -28,6 +32,7 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
   const media = new Map<string, { contentType: string; data: Buffer }>();
   const mediaRequests: Array<{ path: string; auth: string }> = [];
   const sent: SentSms[] = [];
+  const calls: CallRequest[] = [];
   const refused: string[] = [];
   const refuse = new Map<string, { code: number; message: string; status: number }>();
   const app = express();
@@ -61,6 +66,28 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
       uri: `/2010-04-01/Accounts/${req.params.accountSid}/Messages/${sid}.json`,
     });
   });
+  const callResource = (accountSid: string, sid: string, body: Record<string, string>, status: string) => ({
+    sid,
+    account_sid: accountSid,
+    to: body.To ?? '+61400000000',
+    from: body.From ?? '+61480000000',
+    status,
+    direction: body.To ? 'outbound-api' : 'inbound',
+    api_version: '2010-04-01',
+    date_created: new Date().toUTCString(),
+    uri: `/2010-04-01/Accounts/${accountSid}/Calls/${sid}.json`,
+  });
+  app.post('/2010-04-01/Accounts/:accountSid/Calls.json', (req, res) => {
+    const body = req.body as Record<string, string>;
+    const sid = `CA${randomBytes(16).toString('hex')}`;
+    calls.push({ kind: 'create', callSid: sid, ...body, auth: req.get('authorization') ?? '' });
+    res.status(201).json(callResource(String(req.params.accountSid), sid, body, 'queued'));
+  });
+  app.post('/2010-04-01/Accounts/:accountSid/Calls/:callSid.json', (req, res) => {
+    const body = req.body as Record<string, string>;
+    calls.push({ kind: 'update', callSid: String(req.params.callSid), ...body, auth: req.get('authorization') ?? '' });
+    res.status(200).json(callResource(String(req.params.accountSid), String(req.params.callSid), {}, 'in-progress'));
+  });
   app.get('/2010-04-01/Accounts/:accountSid/Messages/:messageSid/Media/:mediaSid', (req, res) => {
     mediaRequests.push({ path: req.path, auth: req.get('authorization') ?? '' });
     const file = media.get(req.path);
@@ -79,6 +106,7 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     sent,
+    calls,
     refused,
     refuse,
     failNext,

@@ -1,5 +1,5 @@
 /** SMS rendering: numbered choices, GSM-7 look-alikes, segment counting, E.164 numbers. */
-import { normaliseAddress } from '../../channels/sms/phone';
+import { normaliseAddress } from '../../channels/twilio/phone';
 import { renderSms, smsBilling, toGsmFriendly } from '../../channels/sms/render';
 
 test('choices become numbered lines and "Reply 1, 2 or 3"', () => {

@@ -9,7 +9,7 @@ import { authenticate, login, logout } from '../../agents/auth';
 import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
 import { RateLimitError } from '../../errors';
-import { Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
+import { Agent, Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
@@ -19,6 +19,11 @@ const listQuery = z.object({
   status: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
   channel: z.string().max(20).optional(),
   address: z.string().max(200).optional(),
+});
+
+const agentProfileSchema = z.object({
+  phone: z.union([z.literal(''), z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +61412345678')]).optional(),
+  clientIdentity: z.union([z.literal(''), z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'may use letters, digits, dots, dashes and underscores')]).optional(),
 });
 
 type Authed = Request & { agent?: AgentPrincipal };
@@ -49,6 +54,17 @@ export function apiRoutes(services: Services): Router {
   router.post('/auth/logout', requireAgent, async (req, res) => {
     await logout((req.get('authorization') ?? '').slice(7));
     res.status(204).end();
+  });
+
+  // Where this agent takes accepted phone calls: their own number or a Twilio Client identity.
+  router.patch('/agents/me', requireAgent, validateBody(agentProfileSchema), async (req: Authed, res) => {
+    const { phone, clientIdentity } = req.body as z.infer<typeof agentProfileSchema>;
+    const update = {
+      ...(phone !== undefined ? { phone: phone || null } : {}),
+      ...(clientIdentity !== undefined ? { clientIdentity: clientIdentity || null } : {}),
+    };
+    const agent = await Agent.findByIdAndUpdate(req.agent!._id, { $set: update }, { new: true }).lean();
+    res.json({ id: agent!._id, name: agent!.name, role: agent!.role, queues: agent!.queues, phone: agent!.phone ?? null, clientIdentity: agent!.clientIdentity ?? null });
   });
 
   router.get('/conversations', requireAgent, async (req: Authed, res) => {

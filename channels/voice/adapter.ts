@@ -1,0 +1,45 @@
+/**
+ * The phone channel (Twilio Voice). The bot's replies are spoken in the TwiML that answers
+ * each webhook (see webhook.ts), so `send` has no provider call to make. Accepting a caller
+ * is a REST call: the waiting call is redirected to the agent's phone or Twilio Client, or,
+ * for a call-back, the agent is called and then put through to the resident.
+ */
+import twilio from 'twilio';
+import { PermanentDeliveryError, type AgentConnection, type ChannelAdapter } from '../../src/domain/channel';
+import type { Config } from '../../src/config';
+import { createTwilioClient } from '../twilio/client';
+import { VOICE } from './twiml';
+
+export function createVoiceAdapter(config: Config): ChannelAdapter {
+  const client = createTwilioClient(config);
+  return {
+    id: 'voice',
+    capabilities: { delivery: 'response', choices: 'spoken', maxTextLength: 1000 },
+    async send() {
+      return {};
+    },
+    async connectAgent(request: AgentConnection) {
+      const { agent } = request;
+      if (!agent.phone && !agent.clientIdentity) {
+        throw new PermanentDeliveryError('no_agent_phone', `${agent.name} has no phone number or Twilio Client identity to put the call through to.`);
+      }
+      const twiml = new twilio.twiml.VoiceResponse();
+      if (request.liveCallSid) {
+        twiml.say(VOICE, `Connecting you to ${agent.name} now.`);
+        const dial = twiml.dial({ callerId: request.councilAddress });
+        if (agent.phone) dial.number(agent.phone);
+        else dial.client(agent.clientIdentity!);
+        // Redirecting the queued call takes it out of Twilio's queue and bridges it.
+        await client.calls(request.liveCallSid).update({ twiml: twiml.toString() });
+        return;
+      }
+      twiml.say(VOICE, 'Calling the resident back now.');
+      twiml.dial({ callerId: request.councilAddress }).number(request.residentAddress);
+      await client.calls.create({
+        to: agent.phone ?? `client:${agent.clientIdentity}`,
+        from: request.councilAddress,
+        twiml: twiml.toString(),
+      });
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * Twilio's voice webhooks (CONTRACT.md §2). Every step of a call is a signed request that
+ * becomes one inbound event (`<CallSid>-<step>`, so a retried request is one turn) and goes
+ * through the same router as every other channel; the answer is TwiML that speaks the turn's
+ * replies. Each TwiML names the URL of the next step (`?n=` counts the prompts).
+ *
+ * 0 (or "person") at any prompt queues the caller: in office hours they wait in a Twilio queue
+ * with announcements and can choose a call-back (keeping their place) or a text message; out
+ * of hours they hear the hours and get the same two options.
+ */
+import express, { type Express, type Response } from 'express';
+import { z } from 'zod';
+import { findInbox } from '../../src/conversations/inboxes';
+import { ingestInbound } from '../../src/conversations/ingest';
+import { isOpen } from '../../src/conversations/office-hours';
+import { awaitTurn } from '../../src/conversations/turn-result';
+import type { InboundContent } from '../../src/domain/messages';
+import { NotFoundError, ValidationError } from '../../src/errors';
+import { ids } from '../../src/ids';
+import { Message } from '../../src/models';
+import type { TurnDecision } from '../../src/conversations/router';
+import type { Services } from '../../src/services';
+import { parseInput } from '../../src/validation';
+import { countryOf, normaliseAddress } from '../twilio/phone';
+import { requireTwilioSignature, twilioForm } from '../twilio/signature';
+import { PERSON_KEY, keypad } from './render';
+import { keyChoice, newResponse, prompt, say, type VoiceResponse } from './twiml';
+
+const BASE = '/webhooks/twilio/voice';
+/** Twilio gives a webhook 15 s; a turn slower than this is held with a short pause and a Redirect. */
+const TURN_WAIT_MS = 8000;
+const ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+const callSchema = z.looseObject({
+  CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'is not a Twilio call id'),
+  From: z.string().max(64).default(''),
+  To: z.string().min(3).max(64),
+  Digits: z.string().regex(/^[0-9*#]{0,10}$/).optional(),
+  SpeechResult: z.string().max(2000).optional(),
+  Confidence: z.coerce.number().min(0).max(1).optional(),
+  QueuePosition: z.coerce.number().int().min(0).optional(),
+  AvgQueueTime: z.coerce.number().min(0).optional(),
+  QueueResult: z.string().max(40).optional(),
+  CallStatus: z.string().max(40).optional(),
+});
+type CallParams = z.infer<typeof callSchema>;
+
+const stepQuery = z.object({ n: z.coerce.number().int().min(1).max(500), t: z.string().max(120).optional() });
+const resultQuery = z.object({ n: z.coerce.number().int().min(1).max(500), e: z.string().max(120) });
+
+interface Call {
+  params: CallParams;
+  /** The caller's E.164 number, or a per-call stand-in when the number is withheld. */
+  caller: string;
+  callerKnown: boolean;
+  council: string;
+}
+
+export function mountVoiceWebhooks(app: Express, services: Services): void {
+  const { config, council } = services;
+  const defaultCountry = countryOf(config.TWILIO_PHONE_NUMBER);
+  const url = (step: string, query: Record<string, string | number> = {}) => {
+    const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+    return `${config.PUBLIC_URL}${BASE}${step ? `/${step}` : ''}${search ? `?${search}` : ''}`;
+  };
+  const queueName = (queue: string) => `switchboard-${queue}`.slice(0, 64);
+
+  async function readCall(body: unknown): Promise<Call> {
+    const params = parseInput(callSchema, body);
+    const councilNumber = normaliseAddress(params.To, defaultCountry);
+    if (!councilNumber) throw new ValidationError('To must be a phone number.');
+    if (!(await findInbox(ids.inbox('voice', councilNumber)))) throw new NotFoundError(`The number ${councilNumber}`);
+    const caller = normaliseAddress(params.From, defaultCountry);
+    return { params, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber };
+  }
+
+  /** One call step → one inbound event; a retried request (same step) is the same event. */
+  async function ingestStep(call: Call, step: string, content: InboundContent): Promise<string> {
+    const result = await ingestInbound(services, {
+      channel: 'voice',
+      externalId: `${call.params.CallSid}-${step}`,
+      inboxAddress: call.council,
+      channelUserId: call.caller,
+      receivedAt: new Date(),
+      content,
+      raw: call.params,
+    });
+    return result.eventId;
+  }
+
+  const send = (res: Response, twiml: VoiceResponse) => res.type('text/xml').send(twiml.toString());
+  const spokenReplies = (turn: TurnDecision) => turn.replies.map((r) => r.text ?? '').join(' ');
+
+  /** Speaks a turn's outcome: the next prompt, the queue, the out-of-hours options, or goodbye. */
+  async function answerTurn(res: Response, eventId: string, n: number): Promise<void> {
+    const turn = await awaitTurn(eventId, TURN_WAIT_MS);
+    const twiml = newResponse();
+    if (!turn) {
+      say(twiml, 'One moment, please.');
+      twiml.pause({ length: 1 });
+      twiml.redirect({ method: 'POST' }, url('result', { e: eventId, n }));
+      return void send(res, twiml);
+    }
+    const text = spokenReplies(turn);
+    if (turn.statusAfter === 'resolved') {
+      say(twiml, text || 'Thanks for calling. Goodbye.');
+      twiml.hangup();
+    } else if (turn.statusAfter === 'queued' || turn.statusAfter === 'assigned') {
+      if (isOpen(new Date(), council.officeHours, council.timezone)) {
+        say(twiml, text || 'Please hold for the next available person.');
+        twiml.enqueue({ waitUrl: url('wait'), waitUrlMethod: 'POST', action: url('queue-exit'), method: 'POST' }, queueName(turn.queue ?? 'general'));
+      } else {
+        keyChoice(twiml, text, url('after-hours'));
+        say(twiml, "We've kept your details, and a person will see them when we open. Goodbye.");
+        twiml.hangup();
+      }
+    } else {
+      const last = turn.replies[turn.replies.length - 1];
+      prompt(twiml, { text, ...(last?.choices?.length ? { choices: last.choices as Array<{ value: string; label: string }> } : {}) }, url('gather', { n: n + 1, t: eventId }));
+    }
+    send(res, twiml);
+  }
+
+  /** What a key press or an answer means, against the choices the caller just heard. */
+  async function gatheredContent(params: CallParams, previousEventId?: string): Promise<InboundContent> {
+    if (params.Digits === PERSON_KEY) return { kind: 'handoff', reason: 'Caller pressed 0 for a person' };
+    if (params.Digits) {
+      const previous = previousEventId ? await Message.findById(ids.turnMessage(previousEventId, 0), { turn: 1 }).lean<{ turn?: TurnDecision }>() : null;
+      const lastReply = previous?.turn?.replies.at(-1);
+      const picked = keypad((lastReply?.choices ?? []) as Array<{ value: string; label: string }>).find((k) => k.key === params.Digits);
+      return picked ? { kind: 'choice', value: picked.choice.value, label: picked.choice.label } : { kind: 'text', text: params.Digits };
+    }
+    if (params.SpeechResult?.trim()) return { kind: 'speech', transcript: params.SpeechResult.trim(), confidence: params.Confidence ?? 0 };
+    return { kind: 'call', event: 'no_input' };
+  }
+
+  /** The caller would rather text: the call ends and the same person is queued on SMS with a text. */
+  async function continueByText(call: Call): Promise<string> {
+    const eventId = await ingestStep(call, 'text', { kind: 'call', event: 'text_instead', callSid: call.params.CallSid });
+    if (call.callerKnown && (await findInbox(ids.inbox('sms', call.council)))) {
+      await ingestInbound(services, {
+        channel: 'sms',
+        externalId: `${call.params.CallSid}-text`,
+        inboxAddress: call.council,
+        channelUserId: call.caller,
+        receivedAt: new Date(),
+        content: { kind: 'handoff', reason: 'Caller chose to continue by text instead of waiting on the phone' },
+        raw: call.params,
+      });
+    }
+    return eventId;
+  }
+
+  /** Runs a call-back or text choice and speaks its confirmation, then `end`s the call leg. */
+  async function choose(res: Response, call: Call, end: 'leave' | 'hangup'): Promise<void> {
+    const twiml = newResponse();
+    const digit = call.params.Digits;
+    const eventId =
+      digit === '1' && call.callerKnown
+        ? await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callSid: call.params.CallSid })
+        : digit === '2' && call.callerKnown
+          ? await continueByText(call)
+          : undefined;
+    if (!eventId) {
+      if (end === 'leave') {
+        say(twiml, 'Please stay on the line.');
+        twiml.redirect({ method: 'POST' }, url('wait'));
+      } else {
+        say(twiml, "We've kept your details, and a person will see them when we open. Goodbye.");
+        twiml.hangup();
+      }
+      return void send(res, twiml);
+    }
+    const turn = await awaitTurn(eventId, TURN_WAIT_MS);
+    say(twiml, turn ? spokenReplies(turn) : "Thanks. We've noted that. Goodbye.");
+    if (end === 'leave') twiml.leave();
+    else twiml.hangup();
+    send(res, twiml);
+  }
+
+  const router = express.Router();
+  router.use(BASE, twilioForm, requireTwilioSignature(services, 'voice'));
+
+  router.post(BASE, async (req, res) => {
+    const call = await readCall(req.body);
+    const eventId = await ingestStep(call, 'start', { kind: 'call', event: 'started', callSid: call.params.CallSid });
+    await answerTurn(res, eventId, 1);
+  });
+
+  router.post(`${BASE}/gather`, async (req, res) => {
+    const call = await readCall(req.body);
+    const { n, t } = parseInput(stepQuery, req.query);
+    const eventId = await ingestStep(call, `g${n}`, await gatheredContent(call.params, t));
+    await answerTurn(res, eventId, n);
+  });
+
+  // A slow turn: the caller heard "one moment" and Twilio comes back here.
+  router.post(`${BASE}/result`, async (req, res) => {
+    const call = await readCall(req.body);
+    const { n, e } = parseInput(resultQuery, req.query);
+    if (!e.startsWith(ids.inboundEvent('voice', `${call.params.CallSid}-`))) throw new NotFoundError('That call step');
+    await answerTurn(res, e, n);
+  });
+
+  // Twilio fetches this while the caller holds, and again each time its TwiML ends.
+  router.post(`${BASE}/wait`, async (req, res) => {
+    const call = await readCall(req.body);
+    const twiml = newResponse();
+    const position = call.params.QueuePosition;
+    const average = call.params.AvgQueueTime ?? 0;
+    if (position) say(twiml, position === 1 ? "You're next in the queue." : `You're number ${position} in the queue.`);
+    if (average >= 60) say(twiml, `The expected wait is about ${Math.round(average / 60)} ${Math.round(average / 60) === 1 ? 'minute' : 'minutes'}.`);
+    else if (average > 0) say(twiml, 'The expected wait is less than a minute.');
+    if (call.callerKnown) {
+      keyChoice(twiml, 'To get a call back and keep your place, press 1. To continue by text message instead, press 2. Or stay on the line.', url('wait-choice'), 4);
+    }
+    twiml.pause({ length: 20 });
+    send(res, twiml);
+  });
+
+  router.post(`${BASE}/wait-choice`, async (req, res) => choose(res, await readCall(req.body), 'leave'));
+  router.post(`${BASE}/after-hours`, async (req, res) => choose(res, await readCall(req.body), 'hangup'));
+
+  // The Enqueue's action: the caller left the queue (bridged, chose an option, hung up, or the queue failed).
+  router.post(`${BASE}/queue-exit`, async (req, res) => {
+    const call = await readCall(req.body);
+    const twiml = newResponse();
+    const result = call.params.QueueResult ?? '';
+    if (result === 'hangup') {
+      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callSid: call.params.CallSid });
+    } else if (!['bridged', 'leave', 'redirected'].includes(result) && call.callerKnown) {
+      // The queue could not hold the caller (full, or an error): keep their place as a call-back.
+      await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callSid: call.params.CallSid });
+      say(twiml, "Sorry, we can't hold your call right now. We've kept your place and will call you back on this number. Goodbye.");
+    }
+    twiml.hangup();
+    send(res, twiml);
+  });
+
+  // Status callbacks may arrive late and out of order: only the end of the call matters, once.
+  router.post(`${BASE}/status`, async (req, res) => {
+    const call = await readCall(req.body);
+    if (call.params.CallStatus && ENDED.has(call.params.CallStatus)) {
+      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callSid: call.params.CallSid });
+    }
+    res.status(204).end();
+  });
+
+  app.use(router);
+}
