@@ -11,6 +11,8 @@ import type { ChannelRegistry, Services } from '../src/services';
 import type { Config } from '../src/config';
 import { createSmsAdapter } from './sms/adapter';
 import { mountSmsWebhooks } from './sms/webhook';
+import { createSocialAdapter } from './social/adapter';
+import { mountSocialWebhooks } from './social/webhook';
 import { createVoiceAdapter } from './voice/adapter';
 import { mountVoiceWebhooks } from './voice/webhook';
 import { createWebchatAdapter } from './webchat/adapter';
@@ -27,6 +29,7 @@ export function createChannelModules(deps: { publisher: RealtimePublisher; confi
     { adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace },
     { adapter: createSmsAdapter(deps.config), mountHttp: mountSmsWebhooks },
     { adapter: createVoiceAdapter(deps.config), mountHttp: mountVoiceWebhooks },
+    { adapter: createSocialAdapter(deps.config), mountHttp: mountSocialWebhooks },
   ];
 }
 

@@ -51,10 +51,16 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().default('local-development-token'),
   TWILIO_PHONE_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164').default('+61480000000'),
   TWILIO_API_URL: z.url().default('https://api.twilio.com'),
-  META_APP_SECRET: z.string().optional(),
-  META_VERIFY_TOKEN: z.string().optional(),
-  META_PAGE_ACCESS_TOKEN: z.string().optional(),
-  META_PAGE_ID: z.string().optional(),
+  /** Signs one-time codes (linking a chat to a phone number). Set a long random value in production. */
+  APP_SECRET: z.string().min(16).default('local-development-secret-change-me'),
+  /** Meta webhooks are verified with the app secret (X-Hub-Signature-256) and the verify token (handshake). */
+  META_APP_SECRET: z.string().min(1).default('local-development-app-secret'),
+  META_VERIFY_TOKEN: z.string().min(1).default('local-development-verify-token'),
+  META_PAGE_ACCESS_TOKEN: z.string().min(1).default('local-development-page-token'),
+  /** The council's Facebook Page; its inbox is `social-<page id>`. */
+  META_PAGE_ID: z.string().regex(/^\d{1,30}$/, 'must be a numeric page id').default('100000000000001'),
+  /** The Instagram professional account linked to the Page, when Instagram messages are on. */
+  META_INSTAGRAM_ID: z.string().regex(/^\d{1,30}$/).optional(),
   META_GRAPH_URL: z.url().default('https://graph.facebook.com'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url().optional(),

@@ -23,6 +23,7 @@ export async function seedDefaults(config: Config): Promise<{ council: CouncilIn
     { channel: 'webchat', address: 'default', name: `${council.name} website chat` },
     { channel: 'sms', address: config.TWILIO_PHONE_NUMBER, name: `${council.name} SMS` },
     { channel: 'voice', address: config.TWILIO_PHONE_NUMBER, name: `${council.name} phone` },
+    { channel: 'social', address: config.META_PAGE_ID, name: `${council.name} Facebook and Instagram` },
   ];
   for (const inbox of inboxes) {
     await Inbox.updateOne({ _id: ids.inbox(inbox.channel, inbox.address) }, { $set: { councilId: council.id, ...inbox } }, { upsert: true });

@@ -1,13 +1,15 @@
 /**
- * The channel-adapter contract every Twilio channel passes (SMS and voice): a genuine signed
- * request shaped like Twilio's documented payload is accepted and normalised; every forged
- * variant is refused with 403 and stores nothing; choices degrade to what the channel can
- * show; provider statuses map onto ours without ever going backwards.
+ * The channel-adapter contract every provider channel passes (SMS, voice, social): a genuine
+ * signed request shaped like the provider's documented payload is accepted and normalised;
+ * every forged variant is refused with 403 and stores nothing; choices degrade to what the
+ * channel can show; provider statuses map onto ours without ever going backwards.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import twilio from 'twilio';
+import { renderMessage } from '../channels/social/adapter';
 import { renderSms } from '../channels/sms/render';
 import { speakable } from '../channels/voice/render';
+import { startGraphDouble, type GraphDouble } from './helpers/graph-double';
 import type { Choice, InboundContent } from '../src/domain/messages';
 import { Conversation, InboundEvent, Message } from '../src/models';
 import { useTestEngine, waitUntil } from './helpers/engine';
@@ -17,12 +19,27 @@ const PUBLIC_URL = 'https://council.example';
 const TOKEN = 'contract-auth-token-0123456789ab';
 const ACCOUNT = `AC${'3'.repeat(32)}`;
 const COUNCIL = '+61480000000';
+const META_SECRET = 'contract-meta-app-secret';
+const PAGE = '104200000000009';
 let double: TwilioDouble;
+let graph: GraphDouble;
 beforeAll(async () => {
   double = await startTwilioDouble();
+  graph = await startGraphDouble();
 });
-afterAll(async () => double.stop());
-const engine = useTestEngine({ PUBLIC_URL, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT, get TWILIO_API_URL() { return double.url; } });
+afterAll(async () => {
+  await double.stop();
+  await graph.stop();
+});
+const engine = useTestEngine({
+  PUBLIC_URL,
+  TWILIO_AUTH_TOKEN: TOKEN,
+  TWILIO_ACCOUNT_SID: ACCOUNT,
+  META_APP_SECRET: META_SECRET,
+  META_PAGE_ID: PAGE,
+  get TWILIO_API_URL() { return double.url; },
+  get META_GRAPH_URL() { return graph.url; },
+});
 
 const hex = () => randomBytes(16).toString('hex');
 const MENU: Choice[] = [
@@ -32,23 +49,57 @@ const MENU: Choice[] = [
 ];
 
 interface ContractCase {
-  channel: 'sms' | 'voice';
-  path: string;
-  /** A payload with the fields Twilio's documentation shows, from `from`. */
+  channel: 'sms' | 'voice' | 'social';
+  /** A payload with the fields the provider's documentation shows, from `from`. */
   fixture(from: string): Record<string, string>;
+  /** Posts the payload signed as the provider signs it. */
+  deliver(params: Record<string, string>): Promise<Response>;
+  /** The same payload with its signature broken in every way the provider's scheme can be. */
+  forgeries(params: Record<string, string>): Array<[string, Promise<Response>]>;
   externalId(params: Record<string, string>): string;
+  channelUserId(from: string): string;
+  inboxAddress: string;
   normalised(params: Record<string, string>): InboundContent;
-  choicesRendered: string;
+  choicesRendered: unknown;
+  render(content: { text: string; choices: Choice[] }): unknown;
   /** Drives provider status callbacks out of order and returns the stored outcome. */
   statusMapping(post: Post, from: string): Promise<unknown>;
   statusExpected: unknown;
 }
 type Post = (path: string, params: Record<string, string>) => Promise<Response>;
 
+/** Twilio's scheme: HMAC-SHA1 over the full URL and the sorted POST parameters. */
+function twilioForgeries(path: string, genuine: Record<string, string>): Array<[string, Promise<Response>]> {
+  const signedAsGenuine = { signedParams: genuine };
+  return [
+    ['wrong token', signedPost({ token: 'not-the-auth-token' })(path, genuine)],
+    ['changed parameter', signedPost(signedAsGenuine)(path, { ...genuine, From: '+61499999999' })],
+    ['added parameter', signedPost(signedAsGenuine)(path, { ...genuine, Injected: 'yes' })],
+    ['removed parameter', signedPost(signedAsGenuine)(path, Object.fromEntries(Object.entries(genuine).filter(([k]) => k !== 'ApiVersion')))],
+    ['wrong scheme', signedPost({ url: `http://council.example${path}` })(path, genuine)],
+    ['wrong URL', signedPost({ url: `${PUBLIC_URL}/webhooks/twilio/elsewhere` })(path, genuine)],
+    ['missing header', signedPost({ header: null })(path, genuine)],
+    ['garbage header', signedPost({ header: 'bm90IGEgc2lnbmF0dXJl' })(path, genuine)],
+  ];
+}
+
+/** Meta's scheme: HMAC-SHA256 of the raw body with the app secret, non-ASCII sent as \uXXXX. */
+const metaJson = (body: unknown) => JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const metaSign = (raw: string, secret = META_SECRET) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+const metaBody = (p: Record<string, string>) =>
+  metaJson({ object: 'page', entry: [{ id: PAGE, time: Number(p.time), messaging: [{ sender: { id: p.sender }, recipient: { id: PAGE }, timestamp: Number(p.time), message: { mid: p.mid, text: p.text } }] }] });
+function metaPost(raw: string, signature: string | null): Promise<Response> {
+  return fetch(`${engine().url}/webhooks/meta`, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) }, body: raw });
+}
+
 const cases: ContractCase[] = [
   {
     channel: 'sms',
-    path: '/webhooks/twilio/sms',
+    deliver: (p) => signedPost()('/webhooks/twilio/sms', p),
+    forgeries: (p) => twilioForgeries('/webhooks/twilio/sms', p),
+    channelUserId: (from) => from,
+    inboxAddress: COUNCIL,
+    render: renderSms,
     fixture: (from) => {
       const sid = `SM${hex()}`;
       return { ToCountry: 'AU', ToState: 'NSW', SmsMessageSid: sid, NumMedia: '0', ToCity: '', FromZip: '', SmsSid: sid, FromState: 'NSW', SmsStatus: 'received', FromCity: '', Body: 'Hello from the docs', FromCountry: 'AU', To: COUNCIL, ToZip: '', NumSegments: '1', MessageSid: sid, AccountSid: ACCOUNT, From: from, ApiVersion: '2010-04-01' };
@@ -71,7 +122,11 @@ const cases: ContractCase[] = [
   },
   {
     channel: 'voice',
-    path: '/webhooks/twilio/voice',
+    deliver: (p) => signedPost()('/webhooks/twilio/voice', p),
+    forgeries: (p) => twilioForgeries('/webhooks/twilio/voice', p),
+    channelUserId: (from) => from,
+    inboxAddress: COUNCIL,
+    render: speakable,
     fixture: (from) => ({ AccountSid: ACCOUNT, ApiVersion: '2010-04-01', CallSid: `CA${hex()}`, CallStatus: 'ringing', Called: COUNCIL, CalledCity: '', CalledCountry: 'AU', CalledState: '', CalledZip: '', Caller: from, CallerCity: 'SYDNEY', CallerCountry: 'AU', CallerState: 'NSW', CallerZip: '', Direction: 'inbound', From: from, FromCity: 'SYDNEY', FromCountry: 'AU', FromState: 'NSW', FromZip: '', To: COUNCIL, ToCity: '', ToCountry: 'AU', ToState: '', ToZip: '' }),
     externalId: (p) => `${p.CallSid}-start`,
     normalised: (p) => ({ kind: 'call', event: 'started', callSid: p.CallSid! }),
@@ -92,6 +147,47 @@ const cases: ContractCase[] = [
     },
     statusExpected: { status: 'resolved', outcome: 'completed_by_bot', live: false, endEvents: 1 },
   },
+  {
+    channel: 'social',
+    fixture: (from) => ({ sender: from.replace(/\D/g, ''), mid: `m_${hex()}`, text: 'Hello from the docs, ça va?', time: String(Date.now()) }),
+    deliver: (p) => metaPost(metaBody(p), metaSign(metaBody(p))),
+    forgeries: (p) => {
+      const raw = metaBody(p);
+      return [
+        ['wrong secret', metaPost(raw, metaSign(raw, 'not-the-app-secret'))],
+        ['changed body', metaPost(raw.replace('Hello', 'Hallo'), metaSign(raw))],
+        ['added field', metaPost(raw.replace(/}$/, ',"injected":true}'), metaSign(raw))],
+        ['re-serialised (unescaped) body', metaPost(JSON.stringify(JSON.parse(raw)), metaSign(raw))],
+        ['legacy SHA-1 header only', metaPost(raw, `sha1=${createHmac('sha1', META_SECRET).update(raw).digest('hex')}`)],
+        ['missing header', metaPost(raw, null)],
+        ['garbage header', metaPost(raw, 'sha256=not-hex')],
+      ];
+    },
+    externalId: (p) => p.mid!,
+    channelUserId: (from) => `fb-${from.replace(/\D/g, '')}`,
+    inboxAddress: PAGE,
+    normalised: () => ({ kind: 'text', text: 'Hello from the docs, ça va?' }),
+    render: (content) => renderMessage('fb-123', content),
+    choicesRendered: {
+      text: 'Choose one',
+      quick_replies: [
+        { content_type: 'text', title: 'Bins and recycling', payload: 'bins' },
+        { content_type: 'text', title: 'Report a problem', payload: 'report-issue' },
+        { content_type: 'text', title: 'Talk to a person', payload: 'agent' },
+      ],
+    },
+    async statusMapping(_post, from) {
+      // The Send API's answer is the status: the message id Meta returns is recorded as sent.
+      const psid = from.replace(/\D/g, '');
+      const sent = await waitUntil(() => graph.sent.find((m) => m.recipient.id === psid), 15_000, 'the reply');
+      const stored = await waitUntil(async () => {
+        const m = await Message.findOne({ providerMessageId: sent.messageId }).lean();
+        return m?.deliveryStatus === 'sent' ? m : undefined;
+      }, 5000, 'recorded as sent');
+      return { deliveryStatus: stored.deliveryStatus, quickReplies: sent.message.quick_replies?.map((q) => q.payload) };
+    },
+    statusExpected: { deliveryStatus: 'sent', quickReplies: ['agent'] },
+  },
 ];
 
 /** POSTs form parameters signed as Twilio signs them (HMAC-SHA1 over URL + sorted params). */
@@ -110,47 +206,32 @@ describe.each(cases)('$channel adapter', (c) => {
   test('a genuine signed payload from the documentation is accepted and normalised', async () => {
     const from = `+614123${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
     const params = c.fixture(from);
-    const res = await signedPost()(c.path, params);
+    const res = await c.deliver(params);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/text\/xml/);
     const event = await InboundEvent.findById(`${c.channel}-${c.externalId(params)}`).lean();
-    expect(event).toMatchObject({ channel: c.channel, channelUserId: from, inboxId: `${c.channel}-${COUNCIL}`, content: c.normalised(params) });
-    // Every parameter is kept, unknown ones included.
-    expect(event!.raw).toEqual(params);
+    expect(event).toMatchObject({ channel: c.channel, channelUserId: c.channelUserId(from), inboxId: `${c.channel}-${c.inboxAddress}`, content: c.normalised(params) });
   });
 
   test('forged variants get 403 and store nothing', async () => {
     const genuine = c.fixture('+61412399999');
-    const signedAsGenuine = { signedParams: genuine };
     const before = await InboundEvent.countDocuments({});
-    const attempts: Array<[string, Promise<Response>]> = [
-      ['wrong token', signedPost({ token: 'not-the-auth-token' })(c.path, genuine)],
-      ['changed parameter', signedPost(signedAsGenuine)(c.path, { ...genuine, From: '+61499999999' })],
-      ['added parameter', signedPost(signedAsGenuine)(c.path, { ...genuine, Injected: 'yes' })],
-      ['removed parameter', signedPost(signedAsGenuine)(c.path, Object.fromEntries(Object.entries(genuine).filter(([k]) => k !== 'ApiVersion')))],
-      ['wrong scheme', signedPost({ url: `http://council.example${c.path}` })(c.path, genuine)],
-      ['wrong URL', signedPost({ url: `${PUBLIC_URL}/webhooks/twilio/elsewhere` })(c.path, genuine)],
-      ['missing header', signedPost({ header: null })(c.path, genuine)],
-      ['garbage header', signedPost({ header: 'bm90IGEgc2lnbmF0dXJl' })(c.path, genuine)],
-    ];
-    for (const [what, attempt] of attempts) {
+    for (const [what, attempt] of c.forgeries(genuine)) {
       const res = await attempt;
       expect({ what, status: res.status }).toEqual({ what, status: 403 });
       expect(await res.json()).toMatchObject({ error: { code: 'invalid_signature' } });
     }
     expect(await InboundEvent.countDocuments({})).toBe(before);
+    // The positive control: the genuine request, correctly signed, is accepted.
+    expect((await c.deliver(genuine)).status).toBe(200);
   });
 
   test('choices degrade to what the channel can show', () => {
-    const adapter = engine().services.channels.get(c.channel);
-    const content = { text: 'Choose one', choices: MENU };
-    const rendered = adapter.capabilities.choices === 'spoken' ? speakable(content) : renderSms(content);
-    expect(rendered).toBe(c.choicesRendered);
+    expect(c.render({ text: 'Choose one', choices: MENU })).toEqual(c.choicesRendered);
   });
 
   test('provider statuses map onto ours and never go backwards', async () => {
     const from = `+614124${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
-    expect((await signedPost()(c.path, c.fixture(from))).status).toBe(200);
+    expect((await c.deliver(c.fixture(from))).status).toBe(200);
     expect(await c.statusMapping(signedPost(), from)).toEqual(c.statusExpected);
   });
 });

@@ -37,6 +37,7 @@ export async function ingestInbound(services: Services, message: InboundMessage)
       arrival,
       content: message.content,
       raw: message.raw,
+      ...(message.context ? { context: message.context } : {}),
     }),
   );
   if (!stored) {

@@ -112,9 +112,9 @@ export async function deliverMessage(services: Services, messageId: string): Pro
   }
   if (message.deliveryStatus !== 'pending') return;
 
+  const conversation = await Conversation.findById(message.conversationId).lean<ConversationDoc>();
   // The bot re-checks ownership: a person who took over after the bot decided speaks instead.
   if (message.sender?.kind === 'bot') {
-    const conversation = await Conversation.findById(message.conversationId).lean<ConversationDoc>();
     if (conversation?.status === 'assigned' && conversation.assignedAt && conversation.assignedAt > message.createdAt) {
       await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'superseded_by_agent' } });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'superseded' });
@@ -133,7 +133,7 @@ export async function deliverMessage(services: Services, messageId: string): Pro
   const adapter = services.channels.get(message.channel);
   await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'sending' } });
   try {
-    const result = await adapter.send(toDelivery(message));
+    const result = await adapter.send({ ...toDelivery(message), ...(conversation?.lastResidentAt ? { residentLastWroteAt: new Date(conversation.lastResidentAt) } : {}) });
     await Message.updateOne(
       { _id: messageId, deliveryStatus: 'sending' },
       {

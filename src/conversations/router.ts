@@ -20,7 +20,9 @@ import { nextSeq } from './message-seq';
 import type { InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { escalate } from './handoff';
-import { ensureIdentity, ensureOpenConversation } from './identity';
+import { ensureIdentity, ensureOpenConversation, phoneOf, type IdentityDoc } from './identity';
+import { findInbox } from './inboxes';
+import { LINK_CODE_MINUTES, LINK_MAX_TRIES, codeHash, isLinkCode, linkCode, maskedNumber, phoneNumberGiven, type PendingLink } from './linking';
 import { announceMessages, buildReply, storeMessages } from './outbox';
 
 /** What a turn decided, stored on the resident's message as `turn`. */
@@ -29,8 +31,8 @@ export interface TurnDecision {
   /** `$set` for the conversation, applied after the messages. */
   conversation: Partial<ConversationDoc>;
   events: DomainEvent[];
-  /** `$set` for the resident's identity (consent to be messaged). */
-  identity?: { optedOut: boolean };
+  /** `$set` for the resident's identity: consent to be messaged, or a link to a phone number's contact. */
+  identity?: { optedOut?: boolean; pendingLink?: PendingLink | null; contactId?: string };
   /** The conversation's status and queue once the turn is applied. */
   statusAfter: ConversationStatus;
   queue?: string;
@@ -107,6 +109,7 @@ export class ConversationRouter {
       sender: { kind: 'contact' },
       text,
       content,
+      ...(event.context ? { context: event.context } : {}),
       deliveryStatus: 'received',
       createdAt: event.receivedAt,
       updatedAt: event.receivedAt,
@@ -152,6 +155,10 @@ export class ConversationRouter {
       await reply([...before, escalation.notice].join('\n'));
     };
 
+    if (status === 'bot' && !phoneOf(identity.channelUserId)) {
+      if (await this.phoneLink(event, identity as IdentityDoc & { pendingLink?: PendingLink | null }, conversation, text, decision, reply)) return result;
+    }
+
     if (status === 'queued' || status === 'assigned') {
       // A person owns the conversation: the bot stays quiet, except to confirm a repeated ask.
       if (askedForPerson && status === 'queued') await reply("You're in the queue for a person. They'll reply here as soon as they can.");
@@ -173,6 +180,48 @@ export class ConversationRouter {
     decision.conversation.flow = outcome.state;
     if (outcome.say.length > 0) await reply(outcome.say.join('\n'), outcome.choices);
     return result;
+  }
+
+  /**
+   * A chat resident gives their phone number (we text it a code) or types the code back (the
+   * chat joins that number's contact). Returns true when the message was part of linking.
+   */
+  private async phoneLink(
+    event: InboundEventDoc,
+    identity: IdentityDoc & { pendingLink?: PendingLink | null },
+    conversation: ConversationDoc,
+    text: string,
+    decision: TurnDecision,
+    reply: (say: string) => Promise<void>,
+  ): Promise<boolean> {
+    const { config, council } = this.services;
+    const pending = identity.pendingLink;
+    if (pending && isLinkCode(text)) {
+      if (new Date(pending.expiresAt) < new Date() || pending.tries >= LINK_MAX_TRIES) {
+        decision.identity = { pendingLink: null };
+        await reply('That code has expired. Type your mobile number again and we will text you a new one.');
+      } else if (codeHash(config.APP_SECRET, identity._id, text) === pending.codeHash) {
+        const phoneIdentity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', config.TWILIO_PHONE_NUMBER), channel: 'sms', channelUserId: pending.phone });
+        decision.identity = { pendingLink: null, contactId: phoneIdentity.contactId };
+        decision.conversation.contactId = phoneIdentity.contactId;
+        await reply('Thanks. This chat is now linked to your phone number, so our team sees your messages, texts and calls together.');
+      } else {
+        decision.identity = { pendingLink: { ...pending, tries: pending.tries + 1 } };
+        await reply("That code doesn't match. Please check the text we sent and try again.");
+      }
+      return true;
+    }
+    const phone = phoneNumberGiven(text, config.TWILIO_PHONE_NUMBER);
+    if (!phone || !(await findInbox(ids.inbox('sms', config.TWILIO_PHONE_NUMBER)))) return false;
+    const code = linkCode(config.APP_SECRET, event._id);
+    const phoneIdentity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', config.TWILIO_PHONE_NUMBER), channel: 'sms', channelUserId: phone });
+    const textConversation = await ensureOpenConversation(council.id, phoneIdentity, `${event._id}-link`);
+    decision.replies.push(
+      await buildReply(this.services, textConversation, { kind: 'system' }, { text: `${council.name}: your code is ${code}. Type it in the chat to link it to this number. Didn't ask for it? Ignore this text.` }, { id: ids.turnMessage(event._id, decision.replies.length + 1), residentAddress: phone }),
+    );
+    decision.identity = { pendingLink: { phone, codeHash: codeHash(config.APP_SECRET, identity._id, code), expiresAt: new Date(Date.now() + LINK_CODE_MINUTES * 60_000), tries: 0 } };
+    await reply(`We've texted a 6-digit code to ${maskedNumber(phone)}. Type it here to link this chat to your phone number.`);
+    return true;
   }
 
   /**
@@ -233,6 +282,8 @@ export class ConversationRouter {
     if (replayed) await storeMessages(decision.replies);
     await Conversation.updateOne({ _id: resident.conversationId }, { $set: decision.conversation });
     if (decision.identity) await Identity.updateOne({ _id: resident.identityId }, { $set: decision.identity });
+    // A verified link moves every conversation of this identity to the person's contact.
+    if (decision.identity?.contactId) await Conversation.updateMany({ identityId: resident.identityId }, { $set: { contactId: decision.identity.contactId } });
     await announceMessages(services, [resident, ...decision.replies], decision.queue);
     for (const domainEvent of decision.events) services.broadcaster.publish(domainEvent, resident.identityId, { toResident: true });
 

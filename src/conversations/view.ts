@@ -1,7 +1,7 @@
 /** Shapes stored records into what REST, sockets and events show. */
 import type { ConversationView } from '../domain/conversation';
 import type { ConversationUpdatedPayload, MessageCreatedPayload } from '../domain/events';
-import type { ChannelId, Choice } from '../domain/messages';
+import type { ChannelId, Choice, MessageContext } from '../domain/messages';
 import type { ConversationDoc, MessageDoc } from '../models';
 
 export function conversationView(c: ConversationDoc): ConversationView {
@@ -37,7 +37,7 @@ export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPaylo
   };
 }
 
-export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt'>): MessageCreatedPayload {
+export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context'>): MessageCreatedPayload {
   const choices = (m.choices ?? []) as Choice[];
   return {
     id: m._id,
@@ -46,6 +46,7 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
     sender: { kind: m.sender!.kind as MessageCreatedPayload['sender']['kind'], ...(m.sender!.name ? { name: m.sender!.name } : {}) },
     text: m.text ?? '',
     ...(choices.length ? { choices: choices.map((c) => ({ value: c.value, label: c.label })) } : {}),
+    ...(m.context ? { context: m.context as MessageContext } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
   };
 }

@@ -28,6 +28,8 @@ export interface OutboundDelivery {
   sender: { kind: 'bot' | 'agent' | 'system'; name?: string };
   content: OutboundContent;
   createdAt: Date;
+  /** When the resident last wrote in this conversation (providers with a reply window, e.g. Meta's 24 hours). */
+  residentLastWroteAt?: Date;
 }
 
 export interface SendResult {

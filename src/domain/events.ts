@@ -2,7 +2,7 @@
  * Domain events, named `entity.verb_past`, fanned out to Socket.IO rooms by the broadcaster.
  * Payload shapes are the ones CONTRACT.md §3–4 gives.
  */
-import type { Choice } from './messages';
+import type { Choice, MessageContext } from './messages';
 import type { ConversationStatus } from './conversation';
 
 export interface MessageCreatedPayload {
@@ -12,6 +12,8 @@ export interface MessageCreatedPayload {
   sender: { kind: 'contact' | 'bot' | 'agent' | 'system'; name?: string };
   text: string;
   choices?: Choice[];
+  /** Where the resident wrote it, e.g. a comment on a Page post. */
+  context?: MessageContext;
   createdAt: string;
 }
 

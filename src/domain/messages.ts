@@ -38,6 +38,16 @@ export interface InboundMessage {
   content: InboundContent;
   /** The provider's payload, kept whole (unknown fields included). */
   raw: Record<string, unknown>;
+  /** Where the message was written, when that is not a private chat (a comment on a Page post). */
+  context?: MessageContext;
+}
+
+export interface MessageContext {
+  kind: 'comment';
+  commentId: string;
+  postId?: string;
+  postUrl?: string;
+  authorName?: string;
 }
 
 /** What the engine says back. Adapters degrade what their channel cannot show. */

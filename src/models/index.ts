@@ -56,6 +56,8 @@ const identitySchema = new Schema(
     currentConversationId: String,
     /** The resident texted STOP: nothing more is sent to this address until they opt in again. */
     optedOut: { type: Boolean, default: false },
+    /** A chat waiting for the code texted to the phone number the resident gave (see conversations/linking.ts). */
+    pendingLink: { type: Schema.Types.Mixed },
   },
   opts,
 );
@@ -112,6 +114,8 @@ const messageSchema = new Schema(
     text: { type: String, default: '' },
     choices: [{ _id: false, value: String, label: String }],
     content: { type: Schema.Types.Mixed },
+    /** Where the resident wrote it, when not in a private chat (e.g. a comment and its post). */
+    context: { type: Schema.Types.Mixed },
     /** Outbox state for replies; `received` for the resident's own messages. */
     deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sending', 'sent', 'delivered', 'failed'] },
     /** The provider's last reported status (e.g. Twilio's queued, sent, delivered, undelivered). */
@@ -144,6 +148,7 @@ const inboundEventSchema = new Schema(
     arrival: { type: Number, required: true },
     content: { type: Schema.Types.Mixed, required: true },
     raw: { type: Schema.Types.Mixed },
+    context: { type: Schema.Types.Mixed },
   },
   opts,
 );
