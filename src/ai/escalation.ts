@@ -14,3 +14,19 @@ export function wantsPerson(text: string): boolean {
   const words = clean.split(/\s+/).length;
   return words <= 5 && PERSON_WORDS.test(clean);
 }
+
+/**
+ * Words that suggest someone may be at risk. A match never changes what the bot says; it only
+ * puts the conversation at the front of the queue when it reaches people (safeguarding first).
+ */
+const SAFEGUARDING = /\b(suicid\w*|kill (myself|me)|self[- ]harm|hurt(ing)? (myself|me)|abus(e|ed|ing)|violen(ce|t)|assault\w*|unsafe|in danger|threaten\w*|homeless|sleeping rough|neglect\w*|domestic)\b/i;
+
+export function isSafeguarding(text: string): boolean {
+  return SAFEGUARDING.test(text);
+}
+
+/** Queue priority: 0 safeguarding, 1 a caller holding on the phone, 2 everyone else. */
+export function queuePriority(texts: string[], liveCall: boolean): number {
+  if (texts.some(isSafeguarding)) return 0;
+  return liveCall ? 1 : 2;
+}

@@ -1,19 +1,45 @@
 /**
- * What agents do to conversations: claim, reply, transfer, resolve, return to the bot.
- * Claims are races that exactly one agent wins: the winner is whoever inserts the claim
- * record `<conversation>-<handoff>` first (an atomic unique insert on MongoDB and FerretDB).
+ * What agents do to conversations: claim, reply, note, transfer, reassign, resolve, return to
+ * the bot. Claims are races that exactly one agent wins: the winner is whoever inserts the
+ * claim record `<conversation>-<handoff>` first (an atomic unique insert on MongoDB and
+ * FerretDB). Capacity works the same way: holding a conversation means holding one of the
+ * agent's numbered slots (see AgentSlot), so nobody goes over their limit, even racing.
  * Status changes take the resident's turn lease, so they never interleave with a bot turn.
  */
 import { nextStatus, type ConversationAction, type ConversationStatus, type ConversationView } from '../domain/conversation';
 import { AuthError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { ids, shortHash } from '../ids';
-import { Agent, Claim, Conversation, Identity, insertOnce, type AgentDoc, type ConversationDoc } from '../models';
+import { Agent, AgentSlot, Claim, Conversation, Identity, Message, insertOnce, type AgentDoc, type ConversationDoc, type MessageDoc } from '../models';
+import { nextSeq } from './message-seq';
+import { messagePayload } from './view';
+import { rooms } from '../realtime/publisher';
 import { findInbox } from './inboxes';
 import type { Services } from '../services';
 import { sendReply } from './outbox';
 import { conversationUpdate, conversationView } from './view';
 
 export type AgentPrincipal = Pick<AgentDoc, '_id' | 'name' | 'role' | 'queues'>;
+
+export const resolveOutcomes = ['resolved', 'referred', 'no_response', 'duplicate', 'not_council'] as const;
+export type ResolveOutcome = (typeof resolveOutcomes)[number];
+
+/** Asked after an agent resolves a messaging conversation; the answer is a number 1–5. */
+export const SURVEY_QUESTION = 'How did we do today? Reply with a number from 1 (poor) to 5 (very good).';
+
+/** Takes one of the agent's capacity slots for the conversation (or finds the one it holds). */
+export async function takeSlot(agentId: string, conversationId: string): Promise<void> {
+  if (await AgentSlot.exists({ agentId, conversationId })) return;
+  const agent = await Agent.findById(agentId).lean();
+  const capacity = agent?.capacity ?? 3;
+  for (let n = 0; n < capacity; n++) {
+    if (await insertOnce(AgentSlot.create({ _id: `${agentId}-${n}`, agentId, conversationId }))) return;
+  }
+  throw new ConflictError('at_capacity', `You already have ${capacity} conversations open, your limit. Resolve or transfer one first.`);
+}
+
+export async function releaseSlots(conversationId: string): Promise<void> {
+  await AgentSlot.deleteMany({ conversationId });
+}
 
 /** Agents see conversations in their queues (or assigned to them); supervisors and admins see all. */
 export function canSee(agent: AgentPrincipal, conversation: ConversationDoc): boolean {
@@ -66,10 +92,12 @@ export class AgentActions {
       throw new ConflictError('invalid_transition', `A ${conversation.status} conversation cannot be claimed.`);
     }
     const claimId = ids.claim(conversationId, conversation.handoffId);
+    await takeSlot(agent._id, conversationId);
     if (!(await insertOnce(Claim.create({ _id: claimId, conversationId, agentId: agent._id })))) {
       // The same agent retrying a claim it already won (e.g. after a crash) may go on.
       const existing = await Claim.findById(claimId).lean();
       if (existing?.agentId !== agent._id) {
+        await AgentSlot.deleteMany({ agentId: agent._id, conversationId });
         this.services.metrics.claims.inc({ outcome: 'lost' });
         throw new ConflictError('already_claimed', 'Another agent has already claimed this conversation.');
       }
@@ -128,10 +156,70 @@ export class AgentActions {
     return { messageId: message._id };
   }
 
-  async resolve(agent: AgentPrincipal, conversationId: string): Promise<ConversationView> {
-    const updated = await this.transition(agent, conversationId, 'resolve', () => ({ resolvedAt: new Date() }), (c) => this.assertOwnerOrSupervisor(agent, c));
-    await sendReply(this.services, updated, { kind: 'system' }, { text: 'This conversation is now closed. Thanks for contacting us. Message again any time.' });
+  async resolve(agent: AgentPrincipal, conversationId: string, outcome: ResolveOutcome = 'resolved'): Promise<ConversationView> {
+    const messaging = (c: ConversationDoc) => this.services.channels.get(c.channel).capabilities.delivery !== 'response';
+    const updated = await this.transition(
+      agent,
+      conversationId,
+      'resolve',
+      (c) => ({ resolvedAt: new Date(), outcome, ...(messaging(c) ? { survey: { askedAt: new Date() } } : {}) }),
+      (c) => this.assertOwnerOrSupervisor(agent, c),
+    );
+    await releaseSlots(conversationId);
+    if (messaging(updated)) {
+      // One message, so an SMS resident gets one text: the goodbye and the one-question survey.
+      await sendReply(this.services, updated, { kind: 'system' }, { text: `This conversation is now closed. Thanks for contacting us. ${SURVEY_QUESTION}` });
+    }
     return conversationView(updated);
+  }
+
+  /** An internal note: stored in the timeline, shown to agents only, never sent to the resident. */
+  async note(agent: AgentPrincipal, conversationId: string, text: string): Promise<{ messageId: string }> {
+    const conversation = await loadVisible(agent, conversationId);
+    const now = new Date();
+    const note = {
+      _id: `note-${shortHash(`${conversationId}-${agent._id}-${now.getTime()}-${Math.random()}`, 20)}`,
+      conversationId,
+      identityId: conversation.identityId,
+      seq: await nextSeq(this.services.redis, this.services.config.QUEUE_PREFIX, conversation.identityId),
+      direction: 'outbound' as const,
+      channel: conversation.channel,
+      sender: { kind: 'agent' as const, id: agent._id, name: agent.name },
+      text,
+      internal: true,
+      deliveryStatus: 'sent' as const,
+      createdAt: now,
+      updatedAt: now,
+    } as MessageDoc;
+    await Message.create(note);
+    this.services.broadcaster.toAgents([rooms.conversation(conversationId)], 'message.created', messagePayload(note));
+    return { messageId: note._id };
+  }
+
+  /** Hands the conversation straight to `targetId` (supervisors, or the agent holding it). */
+  async reassign(agent: AgentPrincipal, conversationId: string, targetId: string): Promise<ConversationView> {
+    const target = await Agent.findById(targetId).lean();
+    if (!target) throw new NotFoundError('That agent');
+    const current = await loadVisible(agent, conversationId);
+    if (agent.role === 'agent' && current.assigneeId !== agent._id) throw new AuthError('Only a supervisor can reassign a conversation you do not hold.', 'forbidden', 403);
+    await takeSlot(target._id, conversationId);
+    try {
+      const updated = await this.transition(agent, conversationId, 'reassign', () => ({
+        assigneeId: target._id,
+        assigneeName: target.name,
+        assignedAt: new Date(),
+        // A fresh handoff: nobody can claim it from the queue any more.
+        handoffId: shortHash(`${conversationId}-reassign-${Date.now()}-${Math.random()}`, 12),
+      }));
+      await AgentSlot.deleteMany({ conversationId, agentId: { $ne: target._id } });
+      this.services.broadcaster.publish({ type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
+      this.services.broadcaster.toAgents([rooms.agent(target._id)], 'conversation.assigned', conversationUpdate(updated));
+      await sendReply(this.services, updated, { kind: 'system' }, { text: `${target.name} from ${this.services.council.name} has joined the conversation.` });
+      return conversationView(updated);
+    } catch (error) {
+      await AgentSlot.deleteMany({ agentId: target._id, conversationId });
+      throw error;
+    }
   }
 
   async returnToBot(agent: AgentPrincipal, conversationId: string): Promise<ConversationView> {
@@ -142,6 +230,7 @@ export class AgentActions {
       () => ({ assigneeId: null, assigneeName: null, assignedAt: null, handoffId: null, flow: null }),
       (c) => this.assertOwnerOrSupervisor(agent, c),
     );
+    await releaseSlots(conversationId);
     await sendReply(this.services, updated, { kind: 'system' }, { text: "You're back with the assistant. Type \"menu\" to see what it can help with, or \"agent\" for a person." });
     return conversationView(updated);
   }
@@ -155,6 +244,7 @@ export class AgentActions {
       (c) => ({ queue, queuedAt: new Date(), handoffId: shortHash(`${c._id}-${Date.now()}-${Math.random()}`, 12), assigneeId: null, assigneeName: null, assignedAt: null }),
       (c) => this.assertOwnerOrSupervisor(agent, c),
     );
+    await releaseSlots(conversationId);
     this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
     return conversationView(updated);
   }

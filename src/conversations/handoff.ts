@@ -5,6 +5,7 @@
  */
 import { nextStatus, type ConversationStatus } from '../domain/conversation';
 import type { ConversationUpdatedPayload, DomainEvent } from '../domain/events';
+import { queuePriority } from '../ai/escalation';
 import { shortHash } from '../ids';
 import { Conversation, type ConversationDoc } from '../models';
 import type { CouncilInfo } from '../services';
@@ -43,7 +44,7 @@ export interface Escalation {
  * Decides an escalation of `conversation` for `reason`; `seed` makes the handoff id
  * deterministic. `spoken`: the resident is on a live call.
  */
-export async function escalate(council: CouncilInfo, conversation: ConversationDoc, reason: string, seed: string, now: Date, spoken = false): Promise<Escalation> {
+export async function escalate(council: CouncilInfo, conversation: ConversationDoc, reason: string, seed: string, now: Date, spoken = false, residentText = ''): Promise<Escalation> {
   const status: ConversationStatus = nextStatus(conversation.status as ConversationStatus, 'escalate');
   const queue = DEFAULT_QUEUE;
   const position = await queuePosition(queue, conversation._id, now);
@@ -56,7 +57,7 @@ export async function escalate(council: CouncilInfo, conversation: ConversationD
     channel: conversation.channel,
   };
   return {
-    patch: { status, queue, handoffId: shortHash(seed, 12), handoffReason: reason, queuedAt: now, flow: null },
+    patch: { status, queue, handoffId: shortHash(seed, 12), handoffReason: reason, queuedAt: now, flow: null, priority: queuePriority([residentText, reason], spoken) },
     notice: spoken ? spokenHandoffNotice(council, now) : handoffNotice(council, position, now),
     events: [
       { type: 'conversation.queued', conversationId: conversation._id, queue, payload },

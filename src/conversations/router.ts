@@ -147,7 +147,7 @@ export class ConversationRouter {
     const askedForPerson = content.kind === 'handoff' || wantsPerson(text);
     const spoken = this.services.channels.get(conversation.channel).capabilities.choices === 'spoken';
     const escalateFor = async (reason: string, before: string[] = []) => {
-      const escalation = await escalate(council, conversation, reason, event._id, now, spoken);
+      const escalation = await escalate(council, conversation, reason, event._id, now, spoken, text);
       Object.assign(decision.conversation, escalation.patch);
       decision.events.push(...escalation.events);
       decision.statusAfter = escalation.patch.status as ConversationStatus;

@@ -17,6 +17,11 @@ export function conversationView(c: ConversationDoc): ConversationView {
     ...(c.assigneeId ? { assignee: { id: c.assigneeId, name: c.assigneeName ?? '' } } : {}),
     ...(c.handoffReason ? { handoffReason: c.handoffReason } : {}),
     ...(flow ? { flow: { id: flow.id, step: flow.step, slots: flow.slots ?? {} } } : {}),
+    ...(typeof c.priority === 'number' ? { priority: c.priority } : {}),
+    ...(c.queuedAt ? { queuedAt: c.queuedAt } : {}),
+    ...(c.callbackRequested ? { callbackRequested: true } : {}),
+    ...(c.outcome ? { outcome: c.outcome } : {}),
+    ...(c.survey?.askedAt ? { survey: { askedAt: c.survey.askedAt, ...(c.survey.score ? { score: c.survey.score } : {}) } } : {}),
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
@@ -37,7 +42,7 @@ export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPaylo
   };
 }
 
-export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context'>): MessageCreatedPayload {
+export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'>): MessageCreatedPayload {
   const choices = (m.choices ?? []) as Choice[];
   return {
     id: m._id,
@@ -47,6 +52,7 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
     text: m.text ?? '',
     ...(choices.length ? { choices: choices.map((c) => ({ value: c.value, label: c.label })) } : {}),
     ...(m.context ? { context: m.context as MessageContext } : {}),
+    ...(m.internal ? { internal: true } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
   };
 }

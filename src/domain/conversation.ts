@@ -8,12 +8,14 @@ import type { ChannelId } from './messages';
 export const conversationStatuses = ['bot', 'queued', 'assigned', 'resolved'] as const;
 export type ConversationStatus = (typeof conversationStatuses)[number];
 
-export type ConversationAction = 'escalate' | 'claim' | 'transfer' | 'resolve' | 'return_to_bot';
+export type ConversationAction = 'escalate' | 'claim' | 'transfer' | 'reassign' | 'resolve' | 'return_to_bot';
 
 const transitions: Record<ConversationAction, { from: ConversationStatus[]; to: ConversationStatus }> = {
   escalate: { from: ['bot'], to: 'queued' },
   claim: { from: ['queued'], to: 'assigned' },
   transfer: { from: ['queued', 'assigned'], to: 'queued' },
+  /** A supervisor (or the holder) hands the conversation straight to a named agent. */
+  reassign: { from: ['queued', 'assigned'], to: 'assigned' },
   resolve: { from: ['bot', 'queued', 'assigned'], to: 'resolved' },
   return_to_bot: { from: ['queued', 'assigned'], to: 'bot' },
 };
@@ -51,6 +53,11 @@ export interface ConversationView {
   queue?: string;
   assignee?: { id: string; name: string };
   handoffReason?: string;
+  priority?: number;
+  queuedAt?: Date;
+  callbackRequested?: boolean;
+  outcome?: string;
+  survey?: { askedAt?: Date; score?: number };
   flow?: { id: string; step: string; slots: Record<string, unknown> };
   createdAt: Date;
   updatedAt: Date;

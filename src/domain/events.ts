@@ -14,6 +14,8 @@ export interface MessageCreatedPayload {
   choices?: Choice[];
   /** Where the resident wrote it, e.g. a comment on a Page post. */
   context?: MessageContext;
+  /** An agent's internal note (agents only). */
+  internal?: boolean;
   createdAt: string;
 }
 

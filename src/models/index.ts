@@ -15,6 +15,8 @@ const councilSchema = new Schema(
     timezone: { type: String, required: true },
     officeHours: { type: String, required: true },
     queues: { type: [String], default: ['general'] },
+    /** Most conversations this agent holds at once. */
+    capacity: { type: Number, default: 3, min: 1, max: 50 },
     /** Where accepted phone calls are put through: an E.164 number or a Twilio Client identity. */
     phone: String,
     clientIdentity: String,
@@ -90,6 +92,10 @@ const conversationSchema = new Schema(
     call: { sid: String, live: Boolean, endedAt: Date },
     /** The caller chose a call-back instead of holding; they keep their place in the queue. */
     callbackRequested: Boolean,
+    /** Queue order: 0 safeguarding, 1 a caller on the line, 2 everyone else; oldest first within each. */
+    priority: { type: Number, default: 2 },
+    /** The after-resolution satisfaction question and its answer (1–5). */
+    survey: { askedAt: Date, score: Number, answeredAt: Date },
   },
   opts,
 );
@@ -112,6 +118,8 @@ const messageSchema = new Schema(
       name: String,
     },
     text: { type: String, default: '' },
+    /** An agent's internal note: shown to agents only, never sent to the resident. */
+    internal: Boolean,
     choices: [{ _id: false, value: String, label: String }],
     content: { type: Schema.Types.Mixed },
     /** Where the resident wrote it, when not in a private chat (e.g. a comment and its post). */
@@ -200,6 +208,8 @@ const agentSchema = new Schema(
     passwordHash: { type: String, required: true },
     role: { type: String, required: true, enum: ['agent', 'supervisor', 'admin'] },
     queues: { type: [String], default: ['general'] },
+    /** Most conversations this agent holds at once. */
+    capacity: { type: Number, default: 3, min: 1, max: 50 },
     /** Where accepted phone calls are put through: an E.164 number or a Twilio Client identity. */
     phone: String,
     clientIdentity: String,
@@ -213,6 +223,20 @@ const agentSessionSchema = new Schema(
     _id: { type: String, required: true },
     agentId: { type: String, required: true },
     expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
+);
+
+/**
+ * One of an agent's capacity slots, `_id = <agentId>-<n>` for n < capacity. Taking a
+ * conversation inserts the first free slot, so concurrent claims can never exceed capacity
+ * (unique inserts are atomic on MongoDB and FerretDB alike); finishing it deletes the slot.
+ */
+const agentSlotSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    agentId: { type: String, required: true, index: true },
+    conversationId: { type: String, required: true, index: true },
   },
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );
@@ -232,6 +256,7 @@ export const PendingInbound = model('PendingInbound', pendingInboundSchema, 'pen
 export const Claim = model('Claim', claimSchema, 'claims');
 export const Media = model('Media', mediaSchema, 'media');
 export const Agent = model('Agent', agentSchema, 'agents');
+export const AgentSlot = model('AgentSlot', agentSlotSchema, 'agent_slots');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
 
 export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: string };

@@ -17,4 +17,19 @@ export class Broadcaster {
       this.publisher.emit('webchat', [rooms.resident(identityId)], event.type, event.payload);
     }
   }
+
+  /** Agent-only events (notes, typing, presence) to agents' rooms. */
+  toAgents(agentRooms: string[], event: string, payload: unknown): void {
+    this.publisher.emit('agents', agentRooms, event, payload);
+  }
+
+  /** Events for the resident's own realtime client (e.g. an agent typing). */
+  toResident(identityId: string, event: string, payload: unknown): void {
+    this.publisher.emit('webchat', [rooms.resident(identityId)], event, payload);
+  }
+
+  /** Sign-out: that session's console sockets close at once, on every node. */
+  endSession(sessionId: string): void {
+    this.publisher.disconnect('agents', [rooms.session(sessionId)]);
+  }
 }

@@ -11,12 +11,17 @@ export type Namespace = 'agents' | 'webchat';
 
 export interface RealtimePublisher {
   emit(namespace: Namespace, rooms: string[], event: string, payload: unknown): void;
+  /** Closes every socket in the rooms, on whichever node holds it (e.g. at sign-out). */
+  disconnect(namespace: Namespace, rooms: string[]): void;
 }
 
 export function serverPublisher(io: Server): RealtimePublisher {
   return {
     emit(namespace, rooms, event, payload) {
       if (rooms.length > 0) io.of(`/${namespace}`).to(rooms).emit(event, payload);
+    },
+    disconnect(namespace, rooms) {
+      if (rooms.length > 0) io.of(`/${namespace}`).in(rooms).disconnectSockets(true);
     },
   };
 }
@@ -30,6 +35,9 @@ export function emitterPublisher(redis: Redis, prefix: string): RealtimePublishe
     emit(namespace, rooms, event, payload) {
       if (rooms.length > 0) emitter.of(`/${namespace}`).to(rooms).emit(event, payload);
     },
+    disconnect(namespace, rooms) {
+      if (rooms.length > 0) emitter.of(`/${namespace}`).in(rooms).disconnectSockets(true);
+    },
   };
 }
 
@@ -39,4 +47,6 @@ export const rooms = {
   queue: (name: string) => `queue-${name}`,
   agent: (id: string) => `agent-${id}`,
   resident: (identityId: string) => `resident-${identityId}`,
+  session: (sessionId: string) => `session-${sessionId}`,
+  supervisors: 'supervisors',
 };
