@@ -35,6 +35,8 @@ export interface Engine {
   /** The HTTP port actually bound (web roles). */
   port?: number;
   url?: string;
+  /** The Socket.IO server (web roles), for operations such as draining connections. */
+  io?: Server;
   stop(): Promise<void>;
 }
 
@@ -88,10 +90,13 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
       mountChannels: (expressApp) => channelModules.forEach((m) => m.mountHttp?.(expressApp, services, router)),
     });
     handleRequest = app;
-    mountAgentsNamespace(io, services, new AgentActions(services), config.PUBLIC_URL);
+    // With PORT=0 (tests) the default public URL names the port actually bound.
+    let publicUrl = config.PUBLIC_URL;
+    mountAgentsNamespace(io, services, new AgentActions(services), () => publicUrl);
     for (const m of channelModules) m.mountSockets?.(io, services, router);
     await new Promise<void>((resolve) => httpServer.listen(config.PORT, resolve));
     port = (httpServer.address() as AddressInfo).port;
+    if (/:0$/.test(publicUrl)) publicUrl = publicUrl.replace(/:0$/, `:${port}`);
     logger.info({ port, url: config.PUBLIC_URL }, 'web.listening');
   }
 
@@ -104,6 +109,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     services,
     router,
     ...(port !== undefined ? { port, url: `http://127.0.0.1:${port}` } : {}),
+    ...(io ? { io } : {}),
     async stop() {
       shuttingDown = true;
       clearInterval(housekeeping);

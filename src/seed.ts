@@ -17,6 +17,14 @@ export async function seedDefaults(config: Config): Promise<{ council: CouncilIn
     timezone: config.COUNCIL_TIMEZONE,
     officeHours: config.OFFICE_HOURS,
     queues: ['general', 'permits', 'waste', 'roads'],
+    cannedResponses: [
+      { title: 'Greeting', text: `Hi, thanks for contacting ${config.COUNCIL_NAME}. How can I help?` },
+      { title: 'Looking into it', text: "Thanks. I'm looking into this now and will reply here shortly." },
+      { title: 'Need the address', text: 'Could you tell me the street address, or the nearest corner, please?' },
+      { title: 'Reference number', text: 'Do you have a reference number? It starts with two letters, for example RB-1234.' },
+      { title: 'Passed to the team', text: "I've passed this to the team responsible. They'll contact you within 2 business days." },
+      { title: 'Anything else', text: 'Is there anything else I can help you with today?' },
+    ],
   };
   await Council.updateOne({ _id: council.id }, { $set: { name: council.name, timezone: council.timezone, officeHours: council.officeHours, queues: council.queues } }, { upsert: true });
   const inboxes = [

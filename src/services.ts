@@ -17,6 +17,8 @@ export interface CouncilInfo {
   timezone: string;
   officeHours: string;
   queues: string[];
+  /** Ready-made replies agents can insert and edit. */
+  cannedResponses: Array<{ title: string; text: string }>;
 }
 
 export interface ChannelRegistry {

@@ -83,7 +83,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       socket.data.channelUserId = channelUserId;
       await socket.join(rooms.resident(identity._id));
       const missed = sinceSeq !== undefined || sessionToken
-        ? await Message.find({ identityId: identity._id, seq: { $gt: sinceSeq ?? 0 } }).sort({ seq: 1 }).limit(500).lean<MessageDoc[]>()
+        ? await Message.find({ identityId: identity._id, seq: { $gt: sinceSeq ?? 0 }, internal: { $ne: true } }).sort({ seq: 1 }).limit(500).lean<MessageDoc[]>()
         : [];
       return {
         sessionToken: token,
@@ -114,6 +114,17 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         raw: { clientMessageId: message.clientMessageId },
       }));
       return { messageId: ids.turnMessage(result.eventId, 0), duplicate: result.duplicate };
+    });
+
+    /** The resident is typing: agents with the conversation open see it (webchat only; throttled by the page). */
+    socket.on('typing', async (payload: unknown) => {
+      const parsed = z.object({ typing: z.boolean() }).safeParse(payload);
+      const identityId = (socket.data as { identityId?: string }).identityId;
+      if (!parsed.success || !identityId) return;
+      const identity = await Identity.findById(identityId).lean().catch(() => null);
+      if (identity?.currentConversationId) {
+        services.broadcaster.toAgents([rooms.conversation(identity.currentConversationId)], 'typing', { conversationId: identity.currentConversationId, who: 'resident', typing: parsed.data.typing });
+      }
     });
 
     /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */

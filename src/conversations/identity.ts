@@ -36,11 +36,9 @@ export async function ensureIdentity(councilId: string, ref: IdentityRef): Promi
  * The identity's open conversation, or a new one (named after `seed`, e.g. the inbound event,
  * so that a retried turn creates the same conversation) when there is none or it was resolved.
  */
-export async function ensureOpenConversation(councilId: string, identity: IdentityDoc, seed: string): Promise<ConversationDoc> {
-  if (identity.currentConversationId) {
-    const current = await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>();
-    if (current && current.status !== 'resolved') return current;
-  }
+export async function ensureOpenConversation(councilId: string, identity: IdentityDoc, seed: string, current?: ConversationDoc | null): Promise<ConversationDoc> {
+  current ??= identity.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>() : null;
+  if (current && current.status !== 'resolved') return current;
   const conversationId = ids.conversation(seed);
   await insertOnce(
     Conversation.create({

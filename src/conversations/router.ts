@@ -25,6 +25,16 @@ import { findInbox } from './inboxes';
 import { LINK_CODE_MINUTES, LINK_MAX_TRIES, codeHash, isLinkCode, linkCode, maskedNumber, phoneNumberGiven, type PendingLink } from './linking';
 import { announceMessages, buildReply, storeMessages } from './outbox';
 
+/** A resolved conversation waits a day for its one-question survey, and takes one answer. */
+const SURVEY_WINDOW_MS = 24 * 3_600_000;
+function awaitsSurvey(c: ConversationDoc, now: Date): boolean {
+  return c.status === 'resolved' && Boolean(c.survey?.askedAt) && !c.survey?.score && now.getTime() - new Date(c.survey!.askedAt!).getTime() < SURVEY_WINDOW_MS;
+}
+function surveyAnswer(text: string): number | undefined {
+  const match = /^\s*([1-5])\s*[.!]?\s*$/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** What a turn decided, stored on the resident's message as `turn`. */
 export interface TurnDecision {
   replies: MessageDoc[];
@@ -94,9 +104,12 @@ export class ConversationRouter {
   private async decide(event: InboundEventDoc): Promise<{ resident: MessageDoc; decision: TurnDecision }> {
     const { council } = this.services;
     const identity = await ensureIdentity(council.id, { inboxId: event.inboxId, channel: event.channel, channelUserId: event.channelUserId });
-    const conversation = await ensureOpenConversation(council.id, identity, event._id);
     const content = event.content as InboundContent;
     const text = contentText(content);
+    const current = identity.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>() : null;
+    // The answer to the satisfaction question belongs to the conversation that asked it.
+    const surveyScore = current && awaitsSurvey(current, new Date()) ? surveyAnswer(text) : undefined;
+    const conversation = surveyScore ? current! : await ensureOpenConversation(council.id, identity, event._id, current);
     const now = new Date();
 
     const resident = {
@@ -118,7 +131,8 @@ export class ConversationRouter {
     const status = conversation.status as ConversationStatus;
     const decision: TurnDecision = {
       replies: [],
-      conversation: { lastResidentAt: now, lastResidentSeq: resident.seq },
+      // The preview agents see in the queue, so the list needs no message reads.
+      conversation: { lastResidentAt: now, lastResidentSeq: resident.seq, lastResidentText: text.slice(0, 140) },
       events: [],
       statusAfter: status,
       ...(conversation.queue ? { queue: conversation.queue } : {}),
@@ -128,6 +142,11 @@ export class ConversationRouter {
       decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
     };
     const result = { resident, decision };
+    if (surveyScore) {
+      decision.conversation.survey = { ...(conversation.survey ?? {}), score: surveyScore, answeredAt: now };
+      await reply('Thanks for your feedback. It helps us improve.');
+      return result;
+    }
     if (content.kind === 'consent') {
       // Carrier rules: STOP silences the address at once (the carrier confirms it); START and HELP are answered.
       if (content.action === 'opt_out') decision.identity = { optedOut: true };

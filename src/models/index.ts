@@ -85,6 +85,7 @@ const conversationSchema = new Schema(
     lastResidentAt: Date,
     /** Sequence of the resident's latest message: timers compare it to see if the resident spoke since. */
     lastResidentSeq: Number,
+    lastResidentText: String,
     resolvedAt: Date,
     /** How it ended: resolved, abandoned (hung up while waiting), moved_to_sms, completed_by_bot. */
     outcome: String,

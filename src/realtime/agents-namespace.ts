@@ -6,30 +6,32 @@
 import type { Server } from 'socket.io';
 import { z } from 'zod';
 import { authenticate } from '../agents/auth';
-import { AgentActions, loadVisible, type AgentPrincipal } from '../conversations/agent-actions';
+import { AgentActions, canSee, loadVisible, resolveOutcomes, type AgentPrincipal } from '../conversations/agent-actions';
+import { agentQueue, presenceOf, setPresence, type Presence } from '../conversations/queue-view';
 import { conversationView, messagePayload } from '../conversations/view';
-import { AuthError, publicError } from '../errors';
-import { Message, type MessageDoc } from '../models';
+import { AuthError, NotFoundError, publicError } from '../errors';
+import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../models';
 import type { Services } from '../services';
 import { onCommand } from './socket-commands';
 import { rooms } from './publisher';
 
 const conversationId = z.string().min(1).max(100);
 
-export function mountAgentsNamespace(io: Server, services: Services, actions: AgentActions, publicUrl: string): void {
+export function mountAgentsNamespace(io: Server, services: Services, actions: AgentActions, publicUrl: () => string): void {
   const namespace = io.of('/agents');
-  const ownOrigin = new URL(publicUrl).origin;
 
   namespace.use(async (socket, next) => {
     try {
       // CORS does not guard WebSocket upgrades: refuse browsers on other sites (no Origin = not a browser).
       const origin = socket.handshake.headers.origin;
+      const ownOrigin = new URL(publicUrl()).origin;
       if (origin && origin !== ownOrigin && !isLoopbackOrigin(origin, ownOrigin)) {
         throw new AuthError('This console only accepts connections from its own site.', 'forbidden_origin', 403);
       }
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      const { agent, expiresAt } = await authenticate(typeof token === 'string' ? token : undefined);
+      const { agent, expiresAt, sessionId } = await authenticate(typeof token === 'string' ? token : undefined);
       socket.data.agent = { _id: agent._id, name: agent.name, role: agent.role, queues: agent.queues } satisfies AgentPrincipal;
+      socket.data.sessionId = sessionId;
       // The socket ends when the sign-in does.
       const timer = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt.getTime() - Date.now()));
       timer.unref();
@@ -42,10 +44,47 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
 
   namespace.on('connection', (socket) => {
     const agent = socket.data.agent as AgentPrincipal;
-    const queues = agent.role === 'agent' ? (agent.queues ?? []) : services.council.queues;
-    void socket.join([rooms.agent(agent._id), ...queues.map(rooms.queue)]);
+    const supervising = agent.role !== 'agent';
+    const queues = supervising ? services.council.queues : (agent.queues ?? []);
+    void socket.join([rooms.agent(agent._id), rooms.session(socket.data.sessionId as string), ...queues.map(rooms.queue), ...(supervising ? [rooms.supervisors] : [])]);
     const { logger } = services;
+    const announcePresence = (presence: Presence) =>
+      services.broadcaster.toAgents([rooms.supervisors, rooms.agent(agent._id)], 'agent.presence', { agentId: agent._id, name: agent.name, presence });
+    // Connecting makes an offline agent available; "away" is kept across reconnections.
+    void presenceOf(services).then(async (all) => {
+      if (!all[agent._id] || all[agent._id] === 'offline') {
+        await setPresence(services, agent._id, 'available');
+        announcePresence('available');
+      }
+    }).catch((error: Error) => logger.warn({ err: error.message }, 'presence.failed'));
+    socket.on('disconnect', () => {
+      void namespace.in(rooms.agent(agent._id)).fetchSockets().then(async (left) => {
+        if (left.length > 0) return;
+        await setPresence(services, agent._id, 'offline');
+        announcePresence('offline');
+      }).catch((error: Error) => logger.warn({ err: error.message }, 'presence.failed'));
+    });
 
+    onCommand(socket, logger, 'agent.presence', z.object({ presence: z.enum(['available', 'away']) }), async ({ presence }) => {
+      await setPresence(services, agent._id, presence);
+      announcePresence(presence);
+      return { presence };
+    });
+    onCommand(socket, logger, 'queue.list', z.object({}), () => agentQueue(agent));
+    /** Takes the conversation at the head of the agent's queues (priority, then longest wait). */
+    onCommand(socket, logger, 'queue.next', z.object({}), async () => {
+      const { waiting } = await agentQueue(agent);
+      for (const next of waiting) {
+        try {
+          const view = await actions.claim(agent, next.id);
+          await socket.join(rooms.conversation(next.id));
+          return view;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'already_claimed') throw error;
+        }
+      }
+      throw new NotFoundError('A waiting conversation');
+    });
     onCommand(socket, logger, 'conversation.claim', z.object({ conversationId }), async ({ conversationId: id }) => {
       const view = await actions.claim(agent, id);
       await socket.join(rooms.conversation(id));
@@ -54,17 +93,41 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
     onCommand(socket, logger, 'message.send', z.object({ conversationId, text: z.string().trim().min(1).max(4000) }), ({ conversationId: id, text }) =>
       actions.reply(agent, id, text),
     );
-    onCommand(socket, logger, 'conversation.transfer', z.object({ conversationId, queue: z.string().min(1).max(50) }), ({ conversationId: id, queue }) =>
-      actions.transfer(agent, id, queue),
+    onCommand(socket, logger, 'conversation.note', z.object({ conversationId, text: z.string().trim().min(1).max(4000) }), ({ conversationId: id, text }) =>
+      actions.note(agent, id, text),
     );
-    onCommand(socket, logger, 'conversation.resolve', z.object({ conversationId }), ({ conversationId: id }) => actions.resolve(agent, id));
+    onCommand(
+      socket,
+      logger,
+      'conversation.transfer',
+      z.object({ conversationId, queue: z.string().min(1).max(50).optional(), agentId: z.string().min(1).max(100).optional() }).refine((p) => Boolean(p.queue) !== Boolean(p.agentId), 'name either a queue or an agent'),
+      ({ conversationId: id, queue, agentId }) => (agentId ? actions.reassign(agent, id, agentId) : actions.transfer(agent, id, queue!)),
+    );
+    onCommand(socket, logger, 'conversation.resolve', z.object({ conversationId, outcome: z.enum(resolveOutcomes).optional() }), ({ conversationId: id, outcome }) =>
+      actions.resolve(agent, id, outcome),
+    );
     onCommand(socket, logger, 'conversation.return_to_bot', z.object({ conversationId }), ({ conversationId: id }) => actions.returnToBot(agent, id));
-    /** Opens a conversation: joins its room and returns it with its whole timeline. */
+    /** Opens a conversation: joins its room and returns it with its whole timeline and the person's other conversations. */
     onCommand(socket, logger, 'conversation.open', z.object({ conversationId }), async ({ conversationId: id }) => {
       const conversation = await loadVisible(agent, id);
       await socket.join(rooms.conversation(id));
-      const messages = await Message.find({ conversationId: id }).sort({ seq: 1 }).limit(1000).lean<MessageDoc[]>();
-      return { conversation: conversationView(conversation), messages: messages.map(messagePayload) };
+      const [messages, identity, others] = await Promise.all([
+        Message.find({ conversationId: id }).sort({ seq: 1 }).limit(1000).lean<MessageDoc[]>(),
+        Identity.findById(conversation.identityId).lean(),
+        Conversation.find({ contactId: conversation.contactId, _id: { $ne: id } }).sort({ createdAt: -1 }).limit(20).lean<ConversationDoc[]>(),
+      ]);
+      return {
+        conversation: conversationView(conversation),
+        messages: messages.map(messagePayload),
+        resident: { channel: conversation.channel, address: identity?.channelUserId ?? '' },
+        otherConversations: others.filter((c) => canSee(agent, c)).map((c) => ({ id: c._id, channel: c.channel, status: c.status, createdAt: c.createdAt, ...(c.lastResidentText ? { preview: c.lastResidentText } : {}) })),
+      };
+    });
+    /** Typing indicator for the resident (webchat shows it). */
+    onCommand(socket, logger, 'typing', z.object({ conversationId, typing: z.boolean() }), async ({ conversationId: id, typing }) => {
+      const conversation = await loadVisible(agent, id);
+      if (conversation.channel === 'webchat') services.broadcaster.toResident(conversation.identityId, 'agent.typing', { conversationId: id, typing, name: agent.name });
+      return { typing };
     });
   });
 }

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { authenticate, login, logout } from '../../agents/auth';
 import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
-import { RateLimitError } from '../../errors';
+import { AuthError, RateLimitError } from '../../errors';
+import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
 import { Agent, Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
@@ -26,7 +27,7 @@ const agentProfileSchema = z.object({
   clientIdentity: z.union([z.literal(''), z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'may use letters, digits, dots, dashes and underscores')]).optional(),
 });
 
-type Authed = Request & { agent?: AgentPrincipal };
+type Authed = Request & { agent?: AgentPrincipal; sessionId?: string };
 
 export function apiRoutes(services: Services): Router {
   const router = Router();
@@ -47,13 +48,42 @@ export function apiRoutes(services: Services): Router {
   const requireAgent = async (req: Authed, _res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : undefined;
-    req.agent = (await authenticate(token)).agent;
+    const session = await authenticate(token);
+    req.agent = session.agent;
+    req.sessionId = session.sessionId;
+    next();
+  };
+  const requireSupervisor = (req: Authed, _res: Response, next: NextFunction) => {
+    if (req.agent?.role === 'agent') return next(new AuthError('Only supervisors and admins can see this.', 'forbidden', 403));
     next();
   };
 
-  router.post('/auth/logout', requireAgent, async (req, res) => {
+  router.post('/auth/logout', requireAgent, async (req: Authed, res) => {
     await logout((req.get('authorization') ?? '').slice(7));
+    // The console's sockets for this sign-in close now, not at the token's expiry.
+    services.broadcaster.endSession(req.sessionId!);
     res.status(204).end();
+  });
+
+  router.get('/me', requireAgent, async (req: Authed, res) => {
+    const agent = await Agent.findById(req.agent!._id).lean();
+    res.json({ id: agent!._id, name: agent!.name, email: agent!.email, role: agent!.role, queues: agent!.queues, capacity: agent!.capacity ?? 3, phone: agent!.phone ?? null, clientIdentity: agent!.clientIdentity ?? null });
+  });
+
+  router.get('/queue', requireAgent, async (req: Authed, res) => {
+    res.json(await agentQueue(req.agent!));
+  });
+
+  router.get('/canned-responses', requireAgent, (_req, res) => {
+    res.json({ cannedResponses: services.council.cannedResponses });
+  });
+
+  router.get('/queues', requireAgent, (_req, res) => {
+    res.json({ queues: services.council.queues });
+  });
+
+  router.get('/supervisor/overview', requireAgent, requireSupervisor, async (_req, res) => {
+    res.json(await supervisorOverview(services));
   });
 
   // Where this agent takes accepted phone calls: their own number or a Twilio Client identity.
