@@ -188,6 +188,22 @@ test('drop the socket mid-conversation, the resident keeps writing, reconnect: e
   resident.close();
 }, 60_000);
 
+test('the console warns five minutes before the sign-in ends, then signs out', async () => {
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.clock.install();
+  await page.goto(`${engine.url}/agent`);
+  await signIn(page, 'alex@council.example', 'alex-password-1');
+  const hours = engine.config.AGENT_SESSION_HOURS;
+  await page.clock.fastForward(hours * 3_600_000 - 4 * 60_000);
+  await page.getByRole('alert').filter({ hasText: 'Your sign-in ends in 5 minutes.' }).waitFor();
+  expect((await axe(page)).violations).toEqual([]);
+  await page.clock.fastForward(5 * 60_000);
+  await page.getByRole('alert').filter({ hasText: 'Your sign-in has expired. Please sign in again.' }).waitFor();
+  await page.getByLabel('Email').waitFor();
+}, 60_000);
+
 test('signing out drops the console socket at once', async () => {
   const page = await newPage();
   await signIn(page, 'bo@council.example', 'bo-password-12');

@@ -89,6 +89,16 @@
     send({ text: text });
     box.value = '';
   });
+  // Typing indicators both ways: the resident's (throttled) for the agent, the agent's shown here.
+  var typingEl = document.getElementById('typing');
+  var typingSent = 0, typingStop = null;
+  box.addEventListener('input', function () {
+    if (Date.now() - typingSent > 3000) { typingSent = Date.now(); socket.emit('typing', { typing: true }); }
+    clearTimeout(typingStop);
+    typingStop = setTimeout(function () { typingSent = 0; socket.emit('typing', { typing: false }); }, 4000);
+  });
+  socket.on('agent.typing', function (event) { typingEl.textContent = event.typing ? (event.name || 'A council officer') + ' is typing…' : ''; });
+  socket.on('message.created', function (message) { if (message.sender.kind === 'agent') typingEl.textContent = ''; });
   box.addEventListener('keydown', function (event) {
     if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
