@@ -13,9 +13,111 @@ export interface StepInput {
 
 export interface StepContext {
   slots: Record<string, unknown>;
-  council: { name: string; officeHours: string };
+  council: { name: string; officeHours: string; timezone: string };
   /** Flows this engine offers, for menus. */
   menu: Array<{ flowId: string; label: string }>;
+  /** The council's services a flow may use (injected: flows never touch storage directly). */
+  services: FlowServices;
+}
+
+/** The resident this turn is for. */
+export interface ResidentRef {
+  contactId: string;
+  identityId: string;
+  conversationId: string;
+  channel: string;
+  address: string;
+}
+
+export interface IntentGuess {
+  intent: string;
+  score: number;
+  /** Values a language model proposed for slots; flows validate them like any other input. */
+  slots?: Record<string, unknown>;
+}
+
+export interface KnowledgePassage {
+  pageId: string;
+  title: string;
+  text: string;
+  sourceUrl: string;
+  reviewed: string;
+  score: number;
+}
+
+export interface CaseRecord {
+  reference: string;
+  kind: 'report' | 'permit';
+  category: string;
+  status: string;
+  summary: string;
+  createdAt: Date;
+  history: Array<{ status: string; at: Date; note?: string }>;
+}
+
+export interface FlowServices {
+  /** This turn's inbound event: effects keyed by it happen once, however often the turn is retried. */
+  seed: string;
+  now: Date;
+  resident: ResidentRef;
+  /** Which flow (or out_of_scope) a message is about. */
+  understand(text: string): Promise<IntentGuess>;
+  knowledge: {
+    search(question: string): KnowledgePassage[];
+    /** An answer grounded in passages (an LLM draft when configured, else the best passage). */
+    answer(question: string, passages: KnowledgePassage[]): Promise<{ text: string; sources: KnowledgePassage[] } | undefined>;
+  };
+  permits: {
+    campgrounds(): Campground[];
+    /** Books `nights` nights from `arrive` or says which nights are full. Idempotent per seed. */
+    book(request: PermitRequest): Promise<{ ok: true; reference: string } | { ok: false; fullNights: string[] }>;
+    /** Nights with no place left in the range, to offer alternatives. */
+    fullNights(campgroundId: string, arrive: string, nights: number): Promise<string[]>;
+    cancel(reference: string): Promise<'cancelled' | 'not_found' | 'not_yours' | 'already_cancelled'>;
+  };
+  cases: {
+    create(report: NewReport): Promise<CaseRecord>;
+    /** Open reports of this category near this place (same street, or within 150 m). */
+    nearby(category: string, location: ReportLocation): Promise<CaseRecord | undefined>;
+    follow(reference: string): Promise<void>;
+    find(reference: string): Promise<CaseRecord | undefined>;
+    /** The case if this resident may see it (same contact), else 'not_yours'. */
+    findForResident(reference: string): Promise<CaseRecord | 'not_found' | 'not_yours'>;
+    latestForResident(): Promise<CaseRecord | undefined>;
+  };
+}
+
+export interface Campground {
+  id: string;
+  name: string;
+  /** Sites per night. */
+  capacity: number;
+  maxNights: number;
+  maxPartySize: number;
+  /** Fee per site per night, in cents. */
+  feePerNightCents: number;
+  /** Closed for the season between these month-days (inclusive), e.g. ['06-01', '08-31']. */
+  closed?: [string, string];
+}
+
+export interface PermitRequest {
+  campgroundId: string;
+  arrive: string;
+  nights: number;
+  partySize: number;
+}
+
+export interface ReportLocation {
+  text?: string;
+  lat?: number;
+  lng?: number;
+}
+
+export interface NewReport {
+  category: string;
+  description: string;
+  location: ReportLocation;
+  photoCount: number;
 }
 
 export type StepResult = {
@@ -33,6 +135,8 @@ export interface FlowDefinition {
   version: number;
   /** One line for the main menu; absent for flows not offered there. */
   menuLabel?: string;
+  /** Example utterances: the embedded NLU is trained on them at start-up. */
+  examples?: string[];
   start: string;
   steps: Record<string, Step>;
 }

@@ -242,6 +242,58 @@ const agentSlotSchema = new Schema(
   { versionKey: false, timestamps: { createdAt: true, updatedAt: false } },
 );
 
+/** A camping permit; `_id` is its reference (`CP-123456`), derived from the turn that booked it. */
+const permitSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    campgroundId: { type: String, required: true },
+    arrive: { type: String, required: true },
+    nights: { type: Number, required: true },
+    partySize: { type: Number, required: true },
+    feeCents: { type: Number, required: true },
+    contactId: { type: String, required: true, index: true },
+    identityId: { type: String, required: true },
+    status: { type: String, required: true, enum: ['booked', 'cancelled'] },
+  },
+  opts,
+);
+
+/**
+ * One place at a campground on one night: `_id = <campground>-<date>-<n>` for n < capacity.
+ * A booking inserts one per night; a unique insert that fails means that place is taken, so
+ * concurrent bookings can never oversell (no read-then-update anywhere).
+ */
+const permitNightSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    campgroundId: { type: String, required: true },
+    date: { type: String, required: true },
+    permitId: { type: String, required: true, index: true },
+  },
+  { versionKey: false },
+);
+permitNightSchema.index({ campgroundId: 1, date: 1 });
+
+/** A resident's report (pothole, dumped rubbish…); `_id` is its reference (`RC-123456`). */
+const caseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['report', 'permit'] },
+    category: { type: String, required: true },
+    description: { type: String, default: '' },
+    location: { text: String, street: String, lat: Number, lng: Number },
+    photoCount: { type: Number, default: 0 },
+    status: { type: String, required: true },
+    history: [{ _id: false, status: String, at: Date, note: String }],
+    contactId: { type: String, required: true, index: true },
+    identityId: { type: String, required: true },
+    channel: { type: String, required: true },
+    /** Identities told when the status changes (the reporter, and residents who chose to follow). */
+    followers: { type: [String], default: [] },
+  },
+  opts,
+);
+
 function model<T extends Schema>(name: string, schema: T, collection: string): Model<InferSchemaType<T>> {
   return (mongoose.models[name] as Model<InferSchemaType<T>>) ?? mongoose.model(name, schema, collection);
 }
@@ -257,6 +309,10 @@ export const PendingInbound = model('PendingInbound', pendingInboundSchema, 'pen
 export const Claim = model('Claim', claimSchema, 'claims');
 export const Media = model('Media', mediaSchema, 'media');
 export const Agent = model('Agent', agentSchema, 'agents');
+export const Permit = model('Permit', permitSchema, 'permits');
+export const PermitNight = model('PermitNight', permitNightSchema, 'permit_nights');
+export const Case = model('Case', caseSchema, 'cases');
+export type CaseDoc = InferSchemaType<typeof caseSchema> & { _id: string };
 export const AgentSlot = model('AgentSlot', agentSlotSchema, 'agent_slots');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
 

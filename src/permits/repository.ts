@@ -1,0 +1,83 @@
+/**
+ * Camping permits. Capacity is enforced by unique inserts (one `PermitNight` per place per
+ * night), never by read-then-update, so concurrent bookings cannot oversell on MongoDB or
+ * FerretDB. A booking's reference derives from the turn that made it, so a retried turn finds
+ * its own booking instead of making a second one.
+ */
+import { shortHash } from '../ids';
+import { Permit, PermitNight, insertOnce } from '../models';
+import type { Campground, PermitRequest, ResidentRef } from '../domain/flow';
+
+export function permitReference(seed: string): string {
+  return `CP-${String(parseInt(shortHash(`permit-${seed}`, 10), 16) % 1_000_000).padStart(6, '0')}`;
+}
+
+/** The calendar dates of a stay: arrive, arrive+1, … (nights of them). */
+export function stayDates(arrive: string, nights: number): string[] {
+  const first = new Date(`${arrive}T00:00:00Z`);
+  return Array.from({ length: nights }, (_, i) => new Date(first.getTime() + i * 86_400_000).toISOString().slice(0, 10));
+}
+
+export class PermitRepository {
+  constructor(private readonly campgrounds: Campground[]) {}
+
+  list(): Campground[] {
+    return this.campgrounds;
+  }
+
+  private campground(id: string): Campground {
+    const found = this.campgrounds.find((c) => c.id === id);
+    if (!found) throw new Error(`unknown campground ${id}`);
+    return found;
+  }
+
+  async fullNights(campgroundId: string, arrive: string, nights: number): Promise<string[]> {
+    const { capacity } = this.campground(campgroundId);
+    const dates = stayDates(arrive, nights);
+    const taken = await Promise.all(dates.map((date) => PermitNight.countDocuments({ campgroundId, date })));
+    return dates.filter((_, i) => taken[i]! >= capacity);
+  }
+
+  async book(request: PermitRequest, resident: ResidentRef, seed: string): Promise<{ ok: true; reference: string } | { ok: false; fullNights: string[] }> {
+    const campground = this.campground(request.campgroundId);
+    const reference = permitReference(seed);
+    if (await Permit.exists({ _id: reference, status: 'booked' })) return { ok: true, reference };
+    const held = new Set((await PermitNight.find({ permitId: reference }).lean()).map((n) => n.date));
+    for (const date of stayDates(request.arrive, request.nights)) {
+      if (held.has(date)) continue;
+      let placed = false;
+      for (let place = 0; place < campground.capacity && !placed; place++) {
+        placed = await insertOnce(PermitNight.create({ _id: `${campground.id}-${date}-${place}`, campgroundId: campground.id, date, permitId: reference }));
+      }
+      if (!placed) {
+        // That night is full: give back the places this booking took, so others can have them.
+        await PermitNight.deleteMany({ permitId: reference });
+        return { ok: false, fullNights: [date] };
+      }
+    }
+    await insertOnce(
+      Permit.create({
+        _id: reference,
+        campgroundId: campground.id,
+        arrive: request.arrive,
+        nights: request.nights,
+        partySize: request.partySize,
+        feeCents: campground.feePerNightCents * request.nights,
+        contactId: resident.contactId,
+        identityId: resident.identityId,
+        status: 'booked',
+      }),
+    );
+    return { ok: true, reference };
+  }
+
+  async cancel(reference: string, resident: ResidentRef): Promise<'cancelled' | 'not_found' | 'not_yours' | 'already_cancelled'> {
+    const permit = await Permit.findById(reference).lean();
+    if (!permit) return 'not_found';
+    if (permit.contactId !== resident.contactId) return 'not_yours';
+    if (permit.status === 'cancelled') return 'already_cancelled';
+    await Permit.updateOne({ _id: reference }, { $set: { status: 'cancelled' } });
+    await PermitNight.deleteMany({ permitId: reference });
+    return 'cancelled';
+  }
+}
