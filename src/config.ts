@@ -65,6 +65,8 @@ const schema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  /** A model call slower than this falls back to the embedded path. */
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(4000),
 
   /** The first admin agent, created when no agent exists. */
   SEED_ADMIN_EMAIL: z.email().default('admin@council.example'),

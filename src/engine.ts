@@ -3,7 +3,9 @@
  * `web` (HTTP, webhooks, sockets), `worker` (queue workers), or `all`. `stop()` shuts down
  * in order: fail readiness, stop intake, finish jobs in flight, close Redis and MongoDB.
  */
+import { existsSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import mongoose from 'mongoose';
@@ -25,6 +27,14 @@ import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
 import { Broadcaster } from './realtime/broadcaster';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
+import { createLanguageModel } from './ai/llm';
+import { EmbeddedNlu } from './ai/nlu';
+import { Understanding } from './ai/understanding';
+import { CaseRepository, referencePrefix } from './cases/repository';
+import { KnowledgeBase } from './knowledge';
+import { PermitRepository } from './permits/repository';
 import { emitterPublisher, serverPublisher, socketChannelKey } from './realtime/publisher';
 import { seedDefaults } from './seed';
 import type { Services } from './services';
@@ -41,6 +51,8 @@ export interface Engine {
 }
 
 const MAX_SOCKET_PAYLOAD = 64 * 1024;
+// flows/ sits at the project root: one level up from src, two from dist/src.
+const knowledgeFolder = [path.resolve(__dirname, '..', 'flows', 'faq', 'knowledge'), path.resolve(__dirname, '..', '..', 'flows', 'faq', 'knowledge')].find((p) => existsSync(p))!;
 
 export async function startEngine(config: Config, options: { logger?: Logger } = {}): Promise<Engine> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL, { role: config.ROLE });
@@ -67,6 +79,15 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
   const channelModules = createChannelModules({ publisher, config });
+  const flows = defaultFlowRegistry();
+  const knowledge = new KnowledgeBase(knowledgeFolder);
+  // The embedded NLU learns each flow's examples, and what FAQs sound like from the knowledge pages.
+  const examples = flows.examples();
+  examples.faq = [...(examples.faq ?? []), ...knowledge.sampleQuestions()];
+  const llm = config.OPENAI_API_KEY || config.OPENAI_BASE_URL
+    ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: parsePhoneNumberFromString(config.TWILIO_PHONE_NUMBER)?.country }, logger)
+    : undefined;
+  const understanding = new Understanding(await EmbeddedNlu.train(examples), Object.keys(examples), council.timezone, (text) => flows.triggered(text), llm);
   const services: Services = {
     config,
     logger,
@@ -75,7 +96,11 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
     pending: new PendingTurns(redis, config.QUEUE_PREFIX),
     broadcaster: new Broadcaster(publisher),
-    flows: defaultFlowRegistry(),
+    flows,
+    understanding,
+    knowledge,
+    permits: new PermitRepository(CAMPGROUNDS),
+    cases: new CaseRepository(referencePrefix(council.name)),
     channels: channelRegistry(channelModules),
     metrics: createMetrics(),
     council,

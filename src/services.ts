@@ -11,6 +11,11 @@ import type { ChannelAdapter } from './domain/channel';
 import type { ChannelId } from './domain/messages';
 import type { Metrics } from './metrics';
 
+import type { Understanding } from './ai/understanding';
+import type { KnowledgeBase } from './knowledge';
+import type { PermitRepository } from './permits/repository';
+import type { CaseRepository } from './cases/repository';
+
 export interface CouncilInfo {
   id: string;
   name: string;
@@ -38,4 +43,8 @@ export interface Services {
   channels: ChannelRegistry;
   metrics: Metrics;
   council: CouncilInfo;
+  understanding: Understanding;
+  knowledge: KnowledgeBase;
+  permits: PermitRepository;
+  cases: CaseRepository;
 }

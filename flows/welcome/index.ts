@@ -6,6 +6,8 @@ import type { FlowDefinition, StepContext, StepInput, StepResult } from '../../s
 import type { Choice } from '../../src/domain/messages';
 import { copy } from './copy';
 
+const OUT_OF_SCOPE = 'out_of_scope';
+
 function menuChoices(context: StepContext): Choice[] {
   return [
     ...context.menu.map((item) => ({ value: item.flowId, label: item.label })),
@@ -37,6 +39,14 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
   if (picked) return { say: [], startFlow: picked.value };
   if (/^(hi|hello|hey|good (morning|afternoon|evening)|g'?day|start|menu)\b/i.test(input.text.trim())) {
     return greet(input, context);
+  }
+  // Free text: the flow it is about, if any. Out of scope is an answer, never a wrong flow.
+  const intent = input.understood?.intent;
+  if (intent && intent !== OUT_OF_SCOPE && intent !== 'welcome') {
+    return { say: [], startFlow: intent };
+  }
+  if (input.text.trim() && input.content.kind !== 'call') {
+    return { say: [copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices, missed: true, next: 'menu' };
   }
   return { say: [copy.notUnderstood, copy.menuPrompt], choices, missed: true, next: 'menu' };
 };

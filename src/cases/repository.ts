@@ -6,7 +6,22 @@
 import { streetKey } from '../ai/extract';
 import type { CaseRecord, NewReport, ReportLocation, ResidentRef } from '../domain/flow';
 import { shortHash } from '../ids';
-import { Case, insertOnce, type CaseDoc } from '../models';
+import { Case, Permit, insertOnce, type CaseDoc } from '../models';
+
+type PermitDoc = { _id: string; campgroundId: string; arrive: string; nights: number; status: string; contactId: string; createdAt: Date; updatedAt: Date };
+
+/** A permit shown as a case: booked (and cancelled) with dates. */
+function permitRecord(p: PermitDoc): CaseRecord {
+  return {
+    reference: p._id,
+    kind: 'permit',
+    category: `camping permit (${p.campgroundId.replace('-', ' ')})`,
+    status: p.status,
+    summary: `${p.nights} nights from ${p.arrive}`,
+    createdAt: p.createdAt,
+    history: [{ status: 'booked', at: p.createdAt }, ...(p.status === 'cancelled' ? [{ status: 'cancelled', at: p.updatedAt }] : [])],
+  };
+}
 
 export const OPEN_STATUSES = ['received', 'scheduled', 'in_progress'];
 export const CASE_STATUSES = ['received', 'scheduled', 'in_progress', 'fixed', 'closed'] as const;
@@ -80,12 +95,21 @@ export class CaseRepository {
   }
 
   async find(reference: string): Promise<CaseRecord | undefined> {
+    if (reference.startsWith('CP-')) {
+      const permit = await Permit.findById(reference).lean<PermitDoc>();
+      return permit ? permitRecord(permit) : undefined;
+    }
     const found = await Case.findById(reference).lean<CaseDoc>();
     return found ? caseRecord(found) : undefined;
   }
 
   /** Light verification: only the contact who reported it (any of their linked channels) sees it. */
   async findForResident(reference: string, resident: ResidentRef): Promise<CaseRecord | 'not_found' | 'not_yours'> {
+    if (reference.startsWith('CP-')) {
+      const permit = await Permit.findById(reference).lean<PermitDoc>();
+      if (!permit) return 'not_found';
+      return permit.contactId === resident.contactId ? permitRecord(permit) : 'not_yours';
+    }
     const found = await Case.findById(reference).lean<CaseDoc>();
     if (!found) return 'not_found';
     if (found.contactId !== resident.contactId && !(found.followers ?? []).includes(resident.identityId)) return 'not_yours';

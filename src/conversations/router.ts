@@ -13,6 +13,7 @@ import { nextStatus, type ConversationStatus, type FlowState } from '../domain/c
 import type { DomainEvent } from '../domain/events';
 import { contentText, type InboundContent } from '../domain/messages';
 import { wantsPerson } from '../ai/escalation';
+import { flowServicesFor } from '../flow-engine/flow-services';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
 import { Conversation, Identity, InboundEvent, Message, PendingInbound, insertOnce, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
@@ -189,8 +190,17 @@ export class ConversationRouter {
       return result;
     }
 
-    const outcome = await runFlowStep(this.services.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text }, {
-      council: { name: council.name, officeHours: council.officeHours },
+    const flowServices = flowServicesFor(this.services, {
+      seed: event._id,
+      now,
+      live: spoken,
+      resident: { contactId: conversation.contactId, identityId: identity._id, conversationId: conversation._id, channel: conversation.channel, address: identity.channelUserId },
+    });
+    // One guess per turn at what the message is about (and any slot values a model proposes).
+    const understood = text.trim() && (content.kind === 'text' || content.kind === 'speech') ? await flowServices.understand(text) : undefined;
+    const outcome = await runFlowStep(this.services.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text, ...(understood ? { understood } : {}) }, {
+      council: { name: council.name, officeHours: council.officeHours, timezone: council.timezone },
+      services: flowServices,
     });
     if (outcome.handoff) {
       await escalateFor(outcome.handoff.reason, outcome.say);

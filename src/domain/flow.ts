@@ -9,6 +9,8 @@ export interface StepInput {
   content: InboundContent;
   /** Plain text of the input (choice labels and transcripts included). */
   text: string;
+  /** What the message seems to be about, and any slot values a model proposed (to be checked). */
+  understood?: IntentGuess;
 }
 
 export interface StepContext {
@@ -137,6 +139,8 @@ export interface FlowDefinition {
   menuLabel?: string;
   /** Example utterances: the embedded NLU is trained on them at start-up. */
   examples?: string[];
+  /** Unmistakable words for this flow ("pothole"): used when the classifier is unsure. */
+  triggers?: RegExp;
   start: string;
   steps: Record<string, Step>;
 }

@@ -28,6 +28,8 @@ export interface SlotSpec {
   check?(value: unknown, slots: Slots, context: StepContext): string | undefined;
   /** Optional slots are asked but may be skipped with "skip" / "no". */
   optional?: boolean;
+  /** Only asked (and read) when this holds, e.g. a follow-up question about a duplicate. */
+  when?(slots: Slots): boolean;
 }
 
 export interface FormFlowSpec {
@@ -35,11 +37,12 @@ export interface FormFlowSpec {
   version: number;
   menuLabel?: string;
   examples: string[];
+  triggers?: RegExp;
   intro?: string;
   help: string;
   slots: SlotSpec[];
   /** Runs when every slot is filled, before confirming (e.g. availability); may clear slots and explain. */
-  precheck?(slots: Slots, context: StepContext): Promise<{ ok: true } | { ok: false; say: string[]; clear: string[]; choices?: Choice[] }>;
+  precheck?(slots: Slots, context: StepContext): Promise<{ ok: true } | { ok: false; say: string[]; clear: string[]; set?: Slots; choices?: Choice[] }>;
   /** The question that confirms the action. */
   confirm(slots: Slots, context: StepContext): string;
   /** Does the action (idempotently, keyed by `context.services.seed`) and says the result. */
@@ -65,7 +68,8 @@ function asTextInput(input: StepInput): StepInput {
 }
 
 export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
-  const nextMissing = (slots: Slots) => spec.slots.find((s) => slots[s.name] === undefined && !(s.optional && slots[`${s.name}__skipped`]));
+  const applies = (slot: SlotSpec, slots: Slots) => !slot.when || slot.when(slots);
+  const nextMissing = (slots: Slots) => spec.slots.find((s) => applies(s, slots) && slots[s.name] === undefined && !(s.optional && slots[`${s.name}__skipped`]));
 
   const ask = (slot: SlotSpec, slots: Slots, context: StepContext, before: string[] = [], missed = false): StepResult => ({
     say: [...before, askText(slot, slots, context)],
@@ -80,7 +84,7 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     if (spec.precheck) {
       const check = await spec.precheck(slots, context);
       if (!check.ok) {
-        const cleared = { ...slots };
+        const cleared = { ...slots, ...(check.set ?? {}) };
         for (const name of check.clear) delete cleared[name];
         const slot = nextMissing(cleared);
         if (slot) return { ...ask(slot, cleared, context, [...before, ...check.say]), ...(check.choices ? { choices: check.choices } : {}) };
@@ -106,6 +110,7 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     let understood = false;
     const asking = spec.slots.find((s) => s.name === slots[ASKING]);
     for (const slot of spec.slots) {
+      if (!applies(slot, slots)) continue;
       let value = slot.read(input, context, slots);
       if (value === undefined && slot === asking && slot.answer) value = slot.answer(input, context, slots);
       if (value === undefined && slot === asking && slot.optional && /^\s*(skip|no|none|nope|n\/a)\b/i.test(text)) {
@@ -165,5 +170,5 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     return toConfirm(slots, context, [...intro, ...said]);
   };
 
-  return { id: spec.id, version: spec.version, ...(spec.menuLabel ? { menuLabel: spec.menuLabel } : {}), examples: spec.examples, start: 'collect', steps: { collect } };
+  return { id: spec.id, version: spec.version, ...(spec.menuLabel ? { menuLabel: spec.menuLabel } : {}), examples: spec.examples, ...(spec.triggers ? { triggers: spec.triggers } : {}), start: 'collect', steps: { collect } };
 }

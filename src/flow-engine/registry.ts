@@ -3,6 +3,11 @@
  * Flow ids are part of the contract (CONTRACT.md §8).
  */
 import type { FlowDefinition } from '../domain/flow';
+import { campingPermitFlow } from '../../flows/camping-permit';
+import { cancelPermitFlow } from '../../flows/cancel-permit';
+import { caseStatusFlow } from '../../flows/case-status';
+import { faqFlow } from '../../flows/faq';
+import { reportIssueFlow } from '../../flows/report-issue';
 import { welcomeFlow } from '../../flows/welcome';
 
 export const MAIN_FLOW_ID = 'welcome';
@@ -23,6 +28,17 @@ export class FlowRegistry {
     return this.flows.get(id);
   }
 
+  /** Each flow's example utterances, for training the NLU. */
+  examples(): Record<string, string[]> {
+    return Object.fromEntries([...this.flows.values()].filter((f) => f.examples?.length).map((f) => [f.id, f.examples!]));
+  }
+
+  /** The flow whose trigger words match, most specific first (cancelling before booking). */
+  triggered(text: string): string | undefined {
+    const matching = [...this.flows.values()].filter((f) => f.triggers?.test(text));
+    return (matching.find((f) => f.id === 'cancel-permit') ?? matching.find((f) => f.id === 'case-status') ?? matching[0])?.id;
+  }
+
   /** Flows offered in the main menu, in registration order. */
   menu(): Array<{ flowId: string; label: string }> {
     return [...this.flows.values()].filter((f) => f.menuLabel).map((f) => ({ flowId: f.id, label: f.menuLabel! }));
@@ -30,5 +46,5 @@ export class FlowRegistry {
 }
 
 export function defaultFlowRegistry(): FlowRegistry {
-  return new FlowRegistry([welcomeFlow]);
+  return new FlowRegistry([welcomeFlow, campingPermitFlow, faqFlow, reportIssueFlow, caseStatusFlow, cancelPermitFlow]);
 }

@@ -3,6 +3,7 @@ import { wantsPerson } from '../../src/ai/escalation';
 import { nextStatus } from '../../src/domain/conversation';
 import { describeHours, isOpen, nextOpening } from '../../src/conversations/office-hours';
 import { runFlowStep } from '../../src/flow-engine/runner';
+import type { FlowServices } from '../../src/domain/flow';
 import { defaultFlowRegistry } from '../../src/flow-engine/registry';
 import { maskPhone } from '../../src/logger';
 
@@ -41,14 +42,16 @@ test('phone numbers are masked in logs', () => {
 
 test('two misunderstandings in a row offer a person', async () => {
   const flows = defaultFlowRegistry();
-  const council = { name: 'Riverbend Council', officeHours: 'Mon-Fri 08:30-17:00' };
-  const first = await runFlowStep(flows, undefined, { content: { kind: 'text', text: 'hello' }, text: 'hello' }, { council });
+  const council = { name: 'Riverbend Council', officeHours: 'Mon-Fri 08:30-17:00', timezone: 'Australia/Sydney' };
+  // The main menu reads only the input here (no understanding given), so no services are used.
+  const services = {} as FlowServices;
+  const first = await runFlowStep(flows, undefined, { content: { kind: 'text', text: 'hello' }, text: 'hello' }, { council, services });
   expect(first.say.join(' ')).toContain('Riverbend Council assistant');
-  const miss1 = await runFlowStep(flows, first.state, { content: { kind: 'text', text: 'zxqv' }, text: 'zxqv' }, { council });
+  const miss1 = await runFlowStep(flows, first.state, { content: { kind: 'text', text: 'zxqv' }, text: 'zxqv' }, { council, services });
   expect(miss1.say.join(' ')).not.toContain('talk to a person?');
-  const miss2 = await runFlowStep(flows, miss1.state, { content: { kind: 'text', text: 'blorp' }, text: 'blorp' }, { council });
+  const miss2 = await runFlowStep(flows, miss1.state, { content: { kind: 'text', text: 'blorp' }, text: 'blorp' }, { council, services });
   expect(miss2.say.join(' ')).toContain('Would you like to talk to a person?');
   expect(miss2.choices?.map((c) => c.value)).toContain('agent');
-  const picked = await runFlowStep(flows, miss2.state, { content: { kind: 'choice', value: 'agent' }, text: 'Talk to a person' }, { council });
+  const picked = await runFlowStep(flows, miss2.state, { content: { kind: 'choice', value: 'agent' }, text: 'Talk to a person' }, { council, services });
   expect(picked.handoff).toBeDefined();
 });

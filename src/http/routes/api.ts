@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { authenticate, login, logout } from '../../agents/auth';
 import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
-import { AuthError, RateLimitError } from '../../errors';
+import { AuthError, NotFoundError, RateLimitError } from '../../errors';
+import { changeCaseStatus } from '../../cases/notify';
+import { CASE_STATUSES } from '../../cases/repository';
 import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
 import { Agent, Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
@@ -21,6 +23,8 @@ const listQuery = z.object({
   channel: z.string().max(20).optional(),
   address: z.string().max(200).optional(),
 });
+
+const caseStatusSchema = z.object({ status: z.enum(CASE_STATUSES), note: z.string().trim().min(1).max(300).optional() });
 
 const agentProfileSchema = z.object({
   phone: z.union([z.literal(''), z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +61412345678')]).optional(),
@@ -80,6 +84,17 @@ export function apiRoutes(services: Services): Router {
 
   router.get('/queues', requireAgent, (_req, res) => {
     res.json({ queues: services.council.queues });
+  });
+
+  router.get('/cases/:reference', requireAgent, async (req, res) => {
+    const found = await services.cases.find(String(req.params.reference).toUpperCase());
+    if (!found) throw new NotFoundError(`Case ${String(req.params.reference)}`);
+    res.json(found);
+  });
+
+  router.post('/cases/:reference/status', requireAgent, validateBody(caseStatusSchema), async (req, res) => {
+    const { status, note } = req.body as z.infer<typeof caseStatusSchema>;
+    res.json(await changeCaseStatus(services, String(req.params.reference).toUpperCase(), status, note));
   });
 
   router.get('/supervisor/overview', requireAgent, requireSupervisor, async (_req, res) => {

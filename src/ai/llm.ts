@@ -1,0 +1,110 @@
+/**
+ * LLM assistance through the `openai` SDK, against any OpenAI-compatible server
+ * (OPENAI_BASE_URL). The model proposes; code decides: every answer is parsed with a zod
+ * schema, flows check proposed values with the same rules as typed ones, and any failure
+ * (invalid output, a timeout, an error, or the circuit breaker open after repeated failures)
+ * returns undefined so the embedded path answers instead, never silence. Personal details
+ * are redacted before anything is sent.
+ */
+import CircuitBreaker from 'opossum';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+import type { IntentGuess, KnowledgePassage } from '../domain/flow';
+import { redactPersonalDetails } from './redact';
+import type { CountryCode } from 'libphonenumber-js';
+
+export interface LlmSettings {
+  apiKey?: string;
+  baseURL?: string;
+  model: string;
+  timeoutMs: number;
+  defaultCountry: CountryCode | undefined;
+}
+
+export interface LanguageModel {
+  understand(text: string, intents: string[], today: string): Promise<IntentGuess | undefined>;
+  draftAnswer(question: string, passages: KnowledgePassage[]): Promise<string | undefined>;
+  summarise(lines: string[]): Promise<string | undefined>;
+}
+
+const understanding = z.object({
+  intent: z.string(),
+  confidence: z.number().min(0).max(1),
+  slots: z.object({
+    date: z.string().nullable(),
+    nights: z.number().nullable(),
+    partySize: z.number().nullable(),
+    reference: z.string().nullable(),
+    address: z.string().nullable(),
+    category: z.string().nullable(),
+    campground: z.string().nullable(),
+  }),
+});
+const draft = z.object({ answer: z.string().min(1).max(1200), grounded: z.boolean() });
+const summary = z.object({ summary: z.string().min(1).max(600) });
+
+export function createLanguageModel(settings: LlmSettings, logger: Logger): LanguageModel {
+  const client = new OpenAI({ apiKey: settings.apiKey ?? 'not-needed', ...(settings.baseURL ? { baseURL: settings.baseURL } : {}), timeout: settings.timeoutMs, maxRetries: 0 });
+
+  async function ask<T extends z.ZodType>(name: string, schema: T, system: string, user: string): Promise<z.infer<T>> {
+    const completion = await client.chat.completions.create({
+      model: settings.model,
+      temperature: 0,
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: redactPersonalDetails(user, settings.defaultCountry) },
+      ],
+      response_format: { type: 'json_schema', json_schema: { name, strict: true, schema: z.toJSONSchema(schema) as Record<string, unknown> } },
+    });
+    const content = completion.choices[0]?.message?.content;
+    if (!content) throw new Error('empty completion');
+    return schema.parse(JSON.parse(content)) as z.infer<T>;
+  }
+
+  // After 50% failures over a few calls the breaker opens for 30 s: residents get the embedded path at once.
+  const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), { timeout: settings.timeoutMs + 500, errorThresholdPercentage: 50, resetTimeout: 30_000, volumeThreshold: 3 });
+  const guarded = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return (await breaker.fire(call)) as T;
+    } catch (error) {
+      logger.warn({ what, err: (error as Error).message, breaker: breaker.opened ? 'open' : 'closed' }, 'llm.fallback');
+      return undefined;
+    }
+  };
+
+  return {
+    async understand(text, intents, today) {
+      const result = await guarded('understand', () =>
+        ask(
+          'resident_intent',
+          understanding,
+          `You route messages sent to a local council. Today is ${today}. Choose the intent from: ${[...intents, 'out_of_scope'].join(', ')}. ` +
+            'Use out_of_scope when none fits. Extract slots only when stated: date as YYYY-MM-DD, nights, partySize, reference (like RC-123456 or CP-123456), address, category, campground. Use null otherwise.',
+          text,
+        ),
+      );
+      if (!result || ![...intents, 'out_of_scope'].includes(result.intent)) return undefined;
+      const slots = Object.fromEntries(Object.entries(result.slots).filter(([, v]) => v !== null));
+      return { intent: result.intent, score: result.confidence, slots };
+    },
+    async draftAnswer(question, passages) {
+      const result = await guarded('draft', () =>
+        ask(
+          'faq_answer',
+          draft,
+          'Answer the resident using ONLY the numbered council passages. Two or three short sentences, plain English. ' +
+            'If the passages do not answer the question, set grounded to false.',
+          `Question: ${question}\n\n${passages.map((p, i) => `[${i + 1}] ${p.title}: ${p.text}`).join('\n')}`,
+        ),
+      );
+      return result?.grounded ? result.answer : undefined;
+    },
+    async summarise(lines) {
+      const result = await guarded('summarise', () =>
+        ask('handover_summary', summary, 'Summarise this council conversation for the staff member taking over, in one or two plain sentences.', lines.join('\n')),
+      );
+      return result?.summary;
+    },
+  };
+}

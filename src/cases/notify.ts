@@ -1,0 +1,29 @@
+/**
+ * A case's status changed: record it, then tell the reporter and every follower on the channel
+ * they used (in their open conversation there, or a new one), through the normal outbox.
+ */
+import { ConflictError, NotFoundError } from '../errors';
+import { Case, Identity, type CaseDoc } from '../models';
+import { ensureOpenConversation, type IdentityDoc } from '../conversations/identity';
+import { sendReply } from '../conversations/outbox';
+import type { Services } from '../services';
+import { CASE_STATUSES, caseRecord } from './repository';
+import type { CaseRecord } from '../domain/flow';
+
+const SPOKEN: Record<string, string> = { received: 'received', scheduled: 'scheduled for repair', in_progress: 'being worked on', fixed: 'fixed', closed: 'closed' };
+
+export async function changeCaseStatus(services: Services, reference: string, status: (typeof CASE_STATUSES)[number], note?: string): Promise<CaseRecord> {
+  const found = await Case.findById(reference).lean<CaseDoc>();
+  if (!found) throw new NotFoundError(`Case ${reference}`);
+  if (found.status === status) throw new ConflictError('unchanged', `Case ${reference} is already ${status}.`);
+  const entry = { status, at: new Date(), ...(note ? { note } : {}) };
+  await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
+  const text = `Update on your report ${reference}: ${reference} is now ${SPOKEN[status] ?? status}.${note ? ` ${note}.` : ''}`;
+  for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {
+    const identity = await Identity.findById(identityId).lean<IdentityDoc>();
+    if (!identity) continue;
+    const conversation = await ensureOpenConversation(services.council.id, identity, `case-${reference}-${status}-${identityId}`);
+    await sendReply(services, conversation, { kind: 'system' }, { text });
+  }
+  return caseRecord((await Case.findById(reference).lean<CaseDoc>())!);
+}

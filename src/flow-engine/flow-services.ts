@@ -1,0 +1,42 @@
+/**
+ * The services one turn's flow step may use, bound to that turn's resident and inbound event
+ * (the seed that makes bookings and reports happen once however often a turn is retried).
+ * On the phone the LLM is skipped: a caller's turn must answer well inside Twilio's 15 s.
+ */
+import type { FlowServices, KnowledgePassage, ResidentRef } from '../domain/flow';
+import type { Services } from '../services';
+
+export function flowServicesFor(services: Services, turn: { seed: string; now: Date; resident: ResidentRef; live: boolean }): FlowServices {
+  const { understanding, knowledge, permits, cases } = services;
+  const allowLlm = !turn.live;
+  return {
+    seed: turn.seed,
+    now: turn.now,
+    resident: turn.resident,
+    understand: (text) => understanding.understand(text, { allowLlm }),
+    knowledge: {
+      search: (question) => knowledge.search(question),
+      async answer(question: string, passages: KnowledgePassage[]) {
+        const best = passages[0];
+        if (!best) return undefined;
+        const drafted = allowLlm && understanding.llm ? await understanding.llm.draftAnswer(question, passages) : undefined;
+        // Grounded either way: the model's draft from these passages only, or the best passage itself.
+        return drafted ? { text: `${drafted} Source: ${best.sourceUrl}`, sources: passages } : { text: `${best.text} More: ${best.sourceUrl}`, sources: [best] };
+      },
+    },
+    permits: {
+      campgrounds: () => permits.list(),
+      book: (request) => permits.book(request, turn.resident, turn.seed),
+      fullNights: (campgroundId, arrive, nights) => permits.fullNights(campgroundId, arrive, nights),
+      cancel: (reference) => permits.cancel(reference, turn.resident),
+    },
+    cases: {
+      create: (report) => cases.create(report, turn.resident, turn.seed),
+      nearby: (category, location) => cases.nearby(category, location),
+      follow: (reference) => cases.follow(reference, turn.resident),
+      find: (reference) => cases.find(reference),
+      findForResident: (reference) => cases.findForResident(reference, turn.resident),
+      latestForResident: () => cases.latestForResident(turn.resident),
+    },
+  };
+}
