@@ -186,7 +186,7 @@ const cases: ContractCase[] = [
       }, 5000, 'recorded as sent');
       return { deliveryStatus: stored.deliveryStatus, quickReplies: sent.message.quick_replies?.map((q) => q.payload) };
     },
-    statusExpected: { deliveryStatus: 'sent', quickReplies: ['agent'] },
+    statusExpected: { deliveryStatus: 'sent', quickReplies: ['camping-permit', 'faq', 'report-issue', 'case-status', 'agent'] },
   },
 ];
 

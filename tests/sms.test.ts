@@ -49,7 +49,7 @@ test('a signed SMS gets its reply through the Twilio REST API, with choices as n
   const [reply] = await waitUntil(() => (smsTo(from).length ? smsTo(from) : undefined), 15_000, 'reply SMS');
   expect(reply).toMatchObject({ From: COUNCIL });
   expect(reply!.Body).toContain('What can I help with today?');
-  expect(reply!.Body).toMatch(/1 Talk to a person\nReply 1\.$/);
+  expect(reply!.Body).toMatch(/\n1 Camping permits\n[\s\S]*\n5 Talk to a person\nReply 1, 2, 3, 4 or 5\.$/);
   expect(reply!.Body).not.toMatch(/[\u2018\u2019\u201C\u201D]/);
   expect(reply!.StatusCallback).toMatch(/^https:\/\/council\.example\/webhooks\/twilio\/sms\/status\?m=m-/);
   expect(reply!.auth).toBe(`Basic ${Buffer.from(`AC${'1'.repeat(32)}:${TOKEN}`).toString('base64')}`);

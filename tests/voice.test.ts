@@ -56,8 +56,8 @@ test('IVR walk: greeting → menu → 0 → queued with announcements → the ag
   expect(greeting.spoken()).not.toMatch(/type your|Reply \d/);
 
   // Something the menu does not know, said out loud: the bot says so and asks again.
-  const unclear = await caller.speak('the thing about the stuff');
-  expect(unclear.spoken()).toContain("Sorry, I didn't understand that.");
+  const unclear = await caller.speak('tell me a joke');
+  expect(unclear.spoken()).toContain("Sorry, I can't help with that here.");
   expect(unclear.find('Gather')).toBeDefined();
 
   const hold = await caller.press('0');
@@ -77,7 +77,7 @@ test('IVR walk: greeting → menu → 0 → queued with announcements → the ag
   expect(conversation).toMatchObject({ channel: 'voice', queue: 'general' });
   await waitUntil(() => queued.find((e) => e.conversationId === conversation._id), 5000, 'conversation.queued');
   const timeline = await fetch(`${engine().url!}/api/v1/conversations/${conversation._id}/messages`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ messages: Array<{ text: string; sender: { kind: string } }> }>);
-  expect(timeline.messages.filter((m) => m.sender.kind === 'contact').map((m) => m.text)).toEqual(['Call started', 'the thing about the stuff', 'Asked to talk to a person']);
+  expect(timeline.messages.filter((m) => m.sender.kind === 'contact').map((m) => m.text)).toEqual(['Call started', 'tell me a joke', 'Asked to talk to a person']);
 
   const claim = await agentCommand(agent, 'conversation.claim', { conversationId: conversation._id });
   expect(claim.ok).toBe(true);
@@ -204,7 +204,7 @@ test('a repeated step is one turn; forged voice requests get 403 and store nothi
   expect([a.status, b.status]).toEqual([200, 200]);
   expect(await a.text()).toBe(await b.text());
   const conversation = await conversationOf(caller.callSid);
-  expect(await Message.countDocuments({ conversationId: conversation._id, direction: 'inbound', text: '5' })).toBe(1);
+  expect(await Message.countDocuments({ conversationId: conversation._id, direction: 'inbound', text: 'Pressed 5' })).toBe(1);
 
   const before = await InboundEvent.countDocuments({});
   const other = call('+61412300008');

@@ -128,7 +128,8 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
       const previous = previousEventId ? await Message.findById(ids.turnMessage(previousEventId, 0), { turn: 1 }).lean<{ turn?: TurnDecision }>() : null;
       const lastReply = previous?.turn?.replies.at(-1);
       const picked = keypad((lastReply?.choices ?? []) as Array<{ value: string; label: string }>).find((k) => k.key === params.Digits);
-      return picked ? { kind: 'choice', value: picked.choice.value, label: picked.choice.label } : { kind: 'text', text: params.Digits };
+      // A key that is not on offer is not a choice (and never another channel's "Reply 5").
+      return picked ? { kind: 'choice', value: picked.choice.value, label: picked.choice.label } : { kind: 'text', text: `Pressed ${params.Digits}` };
     }
     if (params.SpeechResult?.trim()) return { kind: 'speech', transcript: params.SpeechResult.trim(), confidence: params.Confidence ?? 0 };
     return { kind: 'call', event: 'no_input' };
