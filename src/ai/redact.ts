@@ -6,7 +6,8 @@
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-const NAME_INTRO = /\b(my name is|my name's|i am called|this is|i'm|i am)\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})/g;
+/** A capitalised name after a self-introduction ("I'm Sam Jones", "my name is Ana"). */
+const NAME_INTRO = /\b([Mm]y name is|[Mm]y name's|I am called|[Tt]his is|I'm|I’m|I am)\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})/g;
 /** Long digit runs that look like phone numbers even where the parser is unsure. */
 const DIGIT_RUN = /(?:\+?\d[\d\s().-]{7,}\d)/g;
 
@@ -16,6 +17,6 @@ export function redactPersonalDetails(text: string, defaultCountry: CountryCode 
     out = `${out.slice(0, found.startsAt)}[PHONE]${out.slice(found.endsAt)}`;
   }
   out = out.replace(DIGIT_RUN, (run) => (run.replace(/\D/g, '').length >= 8 ? '[PHONE]' : run));
-  // "I'm Sam Lee" → "I'm [NAME]", but not "I'm Worried" style phrases at sentence starts only.
+  // "I'm Sam Lee" → "I'm [NAME]"; "I'm worried" (not capitalised) is left alone.
   return out.replace(NAME_INTRO, (_m, intro: string) => `${intro} [NAME]`);
 }

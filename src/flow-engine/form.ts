@@ -119,6 +119,8 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
         continue;
       }
       if (value === undefined) continue;
+      // The same value again (say, a model re-proposing it) is not news.
+      if (slots[slot.name] !== undefined && JSON.stringify(slots[slot.name]) === JSON.stringify(value)) continue;
       const problem = slot.check?.(value, slots, context);
       if (problem) {
         said.push(problem);
@@ -126,7 +128,7 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
         understood = true;
         continue;
       }
-      if (slots[slot.name] !== undefined && slots[slot.name] !== value && !started) said.push('Got it, I\'ve changed that.');
+      if (slots[slot.name] !== undefined && !started) said.push("Got it, I've changed that.");
       slots[slot.name] = value;
       understood = true;
     }
