@@ -4,9 +4,11 @@
  * to a local double of Twilio's REST API.
  */
 import { randomBytes } from 'node:crypto';
+import exifr from 'exifr';
+import piexif from 'piexifjs';
 import twilio from 'twilio';
 import { ids } from '../src/ids';
-import { Conversation, InboundEvent, Media, Message } from '../src/models';
+import { Case, Conversation, InboundEvent, Media, Message } from '../src/models';
 import { agentCommand, agentSocket, loginAgent, sleep, useTestEngine, waitUntil } from './helpers/engine';
 import { startTwilioDouble } from './helpers/twilio-double';
 
@@ -230,4 +232,33 @@ test('an agent reply longer than an SMS can carry is refused with a clear messag
   expect(await agentCommand(agent, 'message.send', { conversationId: conversation._id, text: 'We have booked a crew for Monday.' })).toMatchObject({ ok: true });
   await waitUntil(() => smsTo(from).find((m) => m.Body === 'We have booked a crew for Monday.'), 15_000, 'agent SMS');
   agent.close();
+});
+
+test('report-issue by MMS: the photo\'s GPS becomes the location and is stripped from the stored image', async () => {
+  const from = '+61412000020';
+  const account = `AC${'1'.repeat(32)}`;
+  // A real JPEG with an EXIF GPS position (Riverbend-ish: 33.8688° S, 151.2093° E).
+  const tiny = Buffer.from('/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=', 'base64');
+  const gps = { [piexif.GPSIFD.GPSLatitudeRef!]: 'S', [piexif.GPSIFD.GPSLatitude!]: piexif.GPSHelper.degToDmsRational(33.8688), [piexif.GPSIFD.GPSLongitudeRef!]: 'E', [piexif.GPSIFD.GPSLongitude!]: piexif.GPSHelper.degToDmsRational(151.2093) };
+  const photo = Buffer.from(piexif.insert(piexif.dump({ '0th': {}, Exif: {}, GPS: gps }), tiny.toString('binary')), 'binary');
+  expect((await exifr.gps(photo)).latitude).toBeCloseTo(-33.8688, 3);
+  double.media.set(`/2010-04-01/Accounts/${account}/Messages/MM7/Media/ME7`, { contentType: 'image/jpeg', data: photo });
+
+  await post('/webhooks/twilio/sms', inbound(from, 'there is a big pothole here'));
+  await waitUntil(() => smsTo(from).find((m) => m.Body.includes('Where is it?')), 15_000, 'asked where');
+  const mms = inbound(from, '', { NumMedia: '1', MediaUrl0: `https://api.twilio.com/2010-04-01/Accounts/${account}/Messages/MM7/Media/ME7`, MediaContentType0: 'image/jpeg' });
+  await post('/webhooks/twilio/sms', mms);
+  const confirm = await waitUntil(() => smsTo(from).find((m) => m.Body.startsWith('Report pothole at')), 15_000, 'confirmation');
+  expect(confirm.Body).toContain('-33.86880, 151.20930');
+  await post('/webhooks/twilio/sms', inbound(from, 'yes'));
+  const created = await waitUntil(() => smsTo(from).find((m) => /report number is RC-\d{6}/.test(m.Body)), 15_000, 'reference');
+  const reference = /(RC-\d{6})/.exec(created.Body)![1]!;
+  const stored = await Case.findById(reference).lean();
+  expect(stored!.location!.lat).toBeCloseTo(-33.8688, 4);
+  expect(stored!.location!.lng).toBeCloseTo(151.2093, 4);
+  expect(stored!.photoCount).toBe(1);
+  const media = await Media.findOne({ inboundEventId: `sms-${mms.MessageSid}` }).lean();
+  const kept = Buffer.from((media!.data as unknown as { buffer: Uint8Array }).buffer);
+  expect(kept.length).toBeLessThan(photo.length);
+  expect(await exifr.gps(kept).catch(() => undefined)).toBeUndefined();
 });

@@ -24,6 +24,9 @@ const inboundSchema = z.looseObject({
   To: z.string().min(3).max(64),
   Body: z.string().max(1600).default(''),
   NumMedia: z.coerce.number().int().min(0).max(10).default(0),
+  /** A WhatsApp location pin. */
+  Latitude: z.coerce.number().min(-90).max(90).optional(),
+  Longitude: z.coerce.number().min(-180).max(180).optional(),
 });
 
 const statusSchema = z.looseObject({
@@ -48,6 +51,10 @@ function contentOf(body: z.infer<typeof inboundSchema>): InboundContent {
   if (OPT_OUT.test(text)) return { kind: 'consent', action: 'opt_out', text };
   if (OPT_IN.test(text)) return { kind: 'consent', action: 'opt_in', text };
   if (HELP.test(text)) return { kind: 'consent', action: 'help', text };
+  if (body.Latitude !== undefined && body.Longitude !== undefined) {
+    const label = typeof body.Address === 'string' ? body.Address : typeof body.Label === 'string' ? body.Label : undefined;
+    return { kind: 'location', lat: body.Latitude, lng: body.Longitude, ...(label ? { text: label } : {}) };
+  }
   if (body.NumMedia > 0) {
     const urls: string[] = [];
     const contentTypes: string[] = [];

@@ -24,7 +24,7 @@ const copy = {
   intro: "Let's report it.",
   help: 'Tell me what the problem is, where it is, and send a photo if you can. Say cancel to stop.',
   askCategory: 'What kind of problem is it?',
-  askLocation: 'Where is it? Give the street address or nearest corner, or share your location.',
+  askLocation: 'Where is it? Give the street address or nearest corner, share your location, or send a photo taken there.',
   askPhoto: 'If you can, send a photo now. Or say skip.',
   askDescription: 'Briefly describe the problem.',
   askFollow: (reference: string, status: string) =>
@@ -39,13 +39,19 @@ function categoryOf(text: string): string | undefined {
   return CATEGORIES.find((c) => c.value !== 'other' && c.words.test(text))?.value;
 }
 
-function locationOf(input: StepInput): ReportLocation | undefined {
+async function locationOf(input: StepInput, context: StepContext): Promise<ReportLocation | undefined> {
   if (input.content.kind === 'location') return { lat: input.content.lat, lng: input.content.lng, ...(input.content.text ? { text: input.content.text } : {}) };
+  if (input.content.kind === 'media' && input.content.urls.length > 0) {
+    // A photo taken on the spot says where it is (its GPS is then stripped from the stored image).
+    const position = await context.services.photoPosition(input.content.urls.length);
+    const typed = extractAddress(input.text);
+    if (position) return { ...position, ...(typed ? { text: typed } : {}) };
+  }
   const address = extractAddress(input.text) ?? (typeof input.understood?.slots?.address === 'string' ? extractAddress(String(input.understood.slots.address)) : undefined);
   return address ? { text: address } : undefined;
 }
 
-const describeLocation = (location: ReportLocation) => location.text ?? `the location you shared (${location.lat?.toFixed(5)}, ${location.lng?.toFixed(5)})`;
+const describeLocation = (location: ReportLocation) => location.text ?? `the place shown (${location.lat?.toFixed(5)}, ${location.lng?.toFixed(5)})`;
 const labelOf = (value: unknown) => CATEGORIES.find((c) => c.value === value)?.label ?? 'Problem';
 
 export const reportIssueFlow = defineFormFlow({
@@ -75,7 +81,7 @@ export const reportIssueFlow = defineFormFlow({
     {
       name: 'location',
       ask: copy.askLocation,
-      read: (input) => locationOf(input),
+      read: (input, context) => locationOf(input, context),
       // Asked directly, a plain description of the place is accepted as the address.
       answer: (input) => (input.text.trim().length >= 5 && input.content.kind !== 'media' ? { text: input.text.trim() } : undefined),
     },

@@ -26,11 +26,14 @@ function pickFromMenu(input: StepInput, choices: Choice[]): Choice | undefined {
   );
 }
 
-const greet = (input: StepInput, context: StepContext): StepResult => ({
-  say: [copy.greeting(context.council.name), copy.menuPrompt],
-  choices: menuChoices(context),
-  next: 'menu',
-});
+const greet = (input: StepInput, context: StepContext): StepResult => {
+  // A first message that already says what it is about goes straight to that flow.
+  const intent = input.understood?.intent;
+  if (intent && intent !== OUT_OF_SCOPE && !/^(hi|hello|hey|g'?day|good (morning|afternoon|evening))\b/i.test(input.text.trim())) {
+    return { say: [copy.hello(context.council.name)], startFlow: intent };
+  }
+  return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
+};
 
 const menu = (input: StepInput, context: StepContext): StepResult => {
   const choices = menuChoices(context);

@@ -105,7 +105,10 @@ export class ConversationRouter {
   private async decide(event: InboundEventDoc): Promise<{ resident: MessageDoc; decision: TurnDecision }> {
     const { council } = this.services;
     const identity = await ensureIdentity(council.id, { inboxId: event.inboxId, channel: event.channel, channelUserId: event.channelUserId });
-    const content = event.content as InboundContent;
+    const stored = event.content as InboundContent;
+    // "YES" is a carrier opt-in word, but from a subscribed resident it is just an answer.
+    const content: InboundContent =
+      stored.kind === 'consent' && stored.action === 'opt_in' && !(identity as IdentityDoc & { optedOut?: boolean }).optedOut ? { kind: 'text', text: stored.text } : stored;
     const text = contentText(content);
     const current = identity.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>() : null;
     // The answer to the satisfaction question belongs to the conversation that asked it.

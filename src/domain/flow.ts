@@ -64,6 +64,8 @@ export interface FlowServices {
   resident: ResidentRef;
   /** Which flow (or out_of_scope) a message is about. */
   understand(text: string): Promise<IntentGuess>;
+  /** Where this turn's photos were taken (EXIF GPS), once downloaded; waits a few seconds at most. */
+  photoPosition(expectedPhotos: number): Promise<{ lat: number; lng: number } | undefined>;
   knowledge: {
     search(question: string): KnowledgePassage[];
     /** An answer grounded in passages (an LLM draft when configured, else the best passage). */

@@ -4,7 +4,11 @@
  * On the phone the LLM is skipped: a caller's turn must answer well inside Twilio's 15 s.
  */
 import type { FlowServices, KnowledgePassage, ResidentRef } from '../domain/flow';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Media } from '../models';
 import type { Services } from '../services';
+
+const PHOTO_WAIT_MS = 4000;
 
 export function flowServicesFor(services: Services, turn: { seed: string; now: Date; resident: ResidentRef; live: boolean }): FlowServices {
   const { understanding, knowledge, permits, cases } = services;
@@ -14,6 +18,17 @@ export function flowServicesFor(services: Services, turn: { seed: string; now: D
     now: turn.now,
     resident: turn.resident,
     understand: (text) => understanding.understand(text, { allowLlm }),
+    async photoPosition(expectedPhotos) {
+      // Photos download in the background; a report waits briefly for their position.
+      const deadline = Date.now() + PHOTO_WAIT_MS;
+      for (;;) {
+        const media = await Media.find({ inboundEventId: turn.seed }, { position: 1 }).lean();
+        const found = media.find((m) => m.position?.lat != null && m.position?.lng != null);
+        if (found) return { lat: found.position!.lat!, lng: found.position!.lng! };
+        if (media.length >= expectedPhotos || Date.now() > deadline) return undefined;
+        await sleep(100);
+      }
+    },
     knowledge: {
       search: (question) => knowledge.search(question),
       async answer(question: string, passages: KnowledgePassage[]) {

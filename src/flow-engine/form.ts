@@ -21,7 +21,7 @@ export interface SlotSpec {
   ask: string | ((slots: Slots, context: StepContext) => string);
   choices?: (slots: Slots, context: StepContext) => Choice[];
   /** Reads this slot from any message (corrections included); undefined when absent. */
-  read(input: StepInput, context: StepContext, slots: Slots): unknown;
+  read(input: StepInput, context: StepContext, slots: Slots): unknown | Promise<unknown>;
   /** Reads a direct answer to this slot's own question (e.g. a bare "3"). */
   answer?(input: StepInput, context: StepContext, slots: Slots): unknown;
   /** Why a value is not acceptable (the council's rules), or undefined when it is. */
@@ -111,7 +111,7 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     const asking = spec.slots.find((s) => s.name === slots[ASKING]);
     for (const slot of spec.slots) {
       if (!applies(slot, slots)) continue;
-      let value = slot.read(input, context, slots);
+      let value = await slot.read(input, context, slots);
       if (value === undefined && slot === asking && slot.answer) value = slot.answer(input, context, slots);
       if (value === undefined && slot === asking && slot.optional && /^\s*(skip|no|none|nope|n\/a)\b/i.test(text)) {
         slots[`${slot.name}__skipped`] = true;

@@ -194,6 +194,8 @@ const mediaSchema = new Schema(
     contentType: String,
     size: Number,
     data: Buffer,
+    /** Where a photo was taken (from its EXIF GPS, which is then stripped from `data`). */
+    position: { lat: Number, lng: Number },
     /** Why it was not downloaded (e.g. `not_twilio_media`, `too_large`). */
     refused: String,
   },

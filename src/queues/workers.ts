@@ -10,6 +10,7 @@ import { conversationUpdate } from '../conversations/view';
 import { ids } from '../ids';
 import { Conversation, Media, Message, PendingInbound, insertOnce, type ConversationDoc } from '../models';
 import type { Services } from '../services';
+import { readPosition, stripExif } from '../media/photo-location';
 import { QUEUES, safeJobId } from './names';
 import type { InboundJob, MediaJob, OutboundJob, TimerJob } from './queues';
 
@@ -107,9 +108,14 @@ async function downloadMedia(services: Services, job: MediaJob): Promise<void> {
     const _id = `media-${job.inboundEventId}-${n}`;
     if (await Media.exists({ _id })) continue;
     const result = adapter.fetchMedia ? await adapter.fetchMedia(url) : { ok: false as const, reason: 'unsupported', detail: 'channel cannot fetch media' };
-    const doc = result.ok
-      ? { _id, inboundEventId: job.inboundEventId, sourceUrl: url, contentType: result.contentType, size: result.data.byteLength, data: result.data }
-      : { _id, inboundEventId: job.inboundEventId, sourceUrl: url, refused: `${result.reason}: ${result.detail}` };
+    let doc: Record<string, unknown>;
+    if (result.ok) {
+      const position = await readPosition(result.data);
+      const data = stripExif(result.data, result.contentType);
+      doc = { _id, inboundEventId: job.inboundEventId, sourceUrl: url, contentType: result.contentType, size: data.byteLength, data, ...(position ? { position } : {}) };
+    } else {
+      doc = { _id, inboundEventId: job.inboundEventId, sourceUrl: url, refused: `${result.reason}: ${result.detail}` };
+    }
     if (!result.ok && result.reason === 'http_error') throw new Error(`media ${n}: ${result.detail}`); // retried with backoff
     await insertOnce(Media.create(doc));
     if (!result.ok) services.logger.warn({ inboundEventId: job.inboundEventId, reason: result.reason }, 'media.refused');

@@ -1,4 +1,4 @@
-/** The small part of nlp.js (MIT, axa-group) this engine uses; the packages ship no types. */
+/** Types for the small parts of untyped packages this engine uses (nlp.js, MIT, axa-group; piexifjs, MIT). */
 declare module '@nlpjs/nlp' {
   export interface NlpResult {
     intent: string;
@@ -16,4 +16,13 @@ declare module '@nlpjs/nlp' {
 }
 declare module '@nlpjs/lang-en-min' {
   export const LangEn: unknown;
+}
+
+/** piexifjs (MIT): EXIF in JPEGs, as binary ("latin1") strings. */
+declare module 'piexifjs' {
+  export const GPSIFD: Record<string, number>;
+  export const GPSHelper: { degToDmsRational(degrees: number): number[][] };
+  export function dump(exif: Record<string, Record<number, unknown>>): string;
+  export function insert(exif: string, jpeg: string): string;
+  export function remove(jpeg: string): string;
 }
