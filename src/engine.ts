@@ -138,6 +138,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     async stop() {
       shuttingDown = true;
       clearInterval(housekeeping);
+      llm?.close();
       if (io) {
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));

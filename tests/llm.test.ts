@@ -3,8 +3,8 @@
  * the real router: the model proposes, the council's rules decide; a slow or broken model
  * falls back to the embedded path within seconds; no phone number or email reaches it.
  */
-import { Case, Permit } from '../src/models';
-import { useTestEngine, waitUntil, WebchatResident, type ChatMessage } from './helpers/engine';
+import { Case, Conversation, Permit } from '../src/models';
+import { agentCommand, agentSocket, loginAgent, useTestEngine, waitUntil, WebchatResident, type ChatMessage } from './helpers/engine';
 import { startOpenAiDouble, type ChatRequest, type OpenAiDouble } from './helpers/openai-double';
 
 let model: OpenAiDouble;
@@ -104,6 +104,34 @@ test('no raw phone number or email is ever sent to the model', async () => {
   expect(sent).toContain('[PHONE]');
   expect(sent).toContain('[EMAIL]');
   expect(sent).toContain('[NAME]');
+});
+
+test('agents taking over get the model\'s handover summary, written from a redacted transcript', async () => {
+  model.behaviour = {
+    reply: (r) =>
+      kind(r) === 'handover_summary'
+        ? { summary: 'Resident reports a broken street light on Bay Road and wants a person.' }
+        : kind(r) === 'resident_intent'
+          ? { intent: 'out_of_scope', confidence: 0.9, slots: noSlots }
+          : { answer: 'n/a', grounded: false },
+  };
+  const r = await resident();
+  await r.say('hi');
+  await r.say('talk to a person: the light on Bay Road is broken, call me on 0412 555 666');
+  const token = await loginAgent(engine().url!, 'admin@council.example', 'test-admin-password');
+  const socket = await agentSocket(engine().url!, token);
+  try {
+    const conversationId = r.chat.conversationId!;
+    await waitUntil(async () => (await Conversation.findById(conversationId).lean())?.status === 'queued' || undefined, 10_000, 'queued');
+    const opened = await agentCommand<{ summary: string }>(socket, 'conversation.open', { conversationId });
+    expect(opened.ok && opened.data.summary).toBe('Resident reports a broken street light on Bay Road and wants a person.');
+    const asked = model.requests.filter((q) => kind(q) === 'handover_summary');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.messages[1]!.content).toContain('[PHONE]');
+    expect(asked[0]!.messages[1]!.content).not.toContain('555 666');
+  } finally {
+    socket.close();
+  }
 });
 
 test('the model timing out, or down, leaves the embedded path to answer within seconds (run last: it opens the circuit breaker)', async () => {

@@ -26,6 +26,8 @@ export interface LanguageModel {
   understand(text: string, intents: string[], today: string): Promise<IntentGuess | undefined>;
   draftAnswer(question: string, passages: KnowledgePassage[]): Promise<string | undefined>;
   summarise(lines: string[]): Promise<string | undefined>;
+  /** Stops the circuit breaker's timers (engine shutdown). */
+  close(): void;
 }
 
 const understanding = z.object({
@@ -99,6 +101,9 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
         ),
       );
       return result?.grounded ? result.answer : undefined;
+    },
+    close() {
+      breaker.shutdown();
     },
     async summarise(lines) {
       const result = await guarded('summarise', () =>

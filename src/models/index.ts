@@ -86,6 +86,8 @@ const conversationSchema = new Schema(
     /** Sequence of the resident's latest message: timers compare it to see if the resident spoke since. */
     lastResidentSeq: Number,
     lastResidentText: String,
+    /** The model's summary for the agent taking over (when an LLM is configured). */
+    handoverSummary: String,
     resolvedAt: Date,
     /** How it ended: resolved, abandoned (hung up while waiting), moved_to_sms, completed_by_bot. */
     outcome: String,

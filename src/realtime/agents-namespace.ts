@@ -116,11 +116,17 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
         Identity.findById(conversation.identityId).lean(),
         Conversation.find({ contactId: conversation.contactId, _id: { $ne: id } }).sort({ createdAt: -1 }).limit(20).lean<ConversationDoc[]>(),
       ]);
-      // A short summary for the agent taking over: what the resident said last, newest last.
+      // A short summary for the agent taking over: the model's (redacted, cached) when configured,
+      // else what the resident said last.
       const residentSaid = messages.filter((m) => m.sender?.kind === 'contact' && m.text).map((m) => m.text!);
+      let summary = conversation.handoverSummary ?? undefined;
+      if (!summary && services.understanding.llm && conversation.status !== 'bot' && residentSaid.length > 0) {
+        summary = await services.understanding.llm.summarise(messages.filter((m) => !m.internal).slice(-20).map((m) => `${m.sender?.kind === 'contact' ? 'Resident' : 'Council'}: ${m.text ?? ''}`));
+        if (summary) await Conversation.updateOne({ _id: id }, { $set: { handoverSummary: summary } });
+      }
       return {
         conversation: conversationView(conversation),
-        summary: residentSaid.slice(-3).join(' / '),
+        summary: summary ?? residentSaid.slice(-3).join(' / '),
         messages: messages.map(messagePayload),
         resident: { channel: conversation.channel, address: identity?.channelUserId ?? '' },
         otherConversations: others.filter((c) => canSee(agent, c)).map((c) => ({ id: c._id, channel: c.channel, status: c.status, createdAt: c.createdAt, ...(c.lastResidentText ? { preview: c.lastResidentText } : {}) })),
