@@ -121,3 +121,27 @@ test('supervisors see presence and load, and reassign; an agent cannot reassign 
   other.socket.close();
   await waitUntil(async () => (await overview()).agents.find((a) => a.id === other.id)?.presence === 'offline' || undefined, 5000, 'offline');
 });
+
+test('a newly queued conversation is offered to one available agent with room, never to one away or full', async () => {
+  const away = await agent('offer-away@council.example');
+  const full = await agent('offer-full@council.example', { capacity: 1 });
+  const free = await agent('offer-free@council.example', { capacity: 5 });
+  await agentCommand(away.socket, 'agent.presence', { presence: 'away' });
+  // Everyone else in this file is set away, so the choice is between these three.
+  for (const other of await Agent.find({ email: { $nin: ['offer-away@council.example', 'offer-full@council.example', 'offer-free@council.example'] } }).lean()) {
+    await engine().services.redis.hset(`${engine().config.QUEUE_PREFIX}:presence`, other._id, 'away');
+  }
+  const filler = await queuedResident();
+  expect((await agentCommand(full.socket, 'conversation.claim', { conversationId: filler.conversationId })).ok).toBe(true);
+  const offers = new Map<string, Array<Record<string, unknown>>>();
+  for (const [name, a] of [['away', away], ['full', full], ['free', free]] as const) {
+    offers.set(name, []);
+    a.socket.on('conversation.offered', (o: Record<string, unknown>) => offers.get(name)!.push(o));
+  }
+  const { conversationId } = await queuedResident('talk to a person about my rates');
+  await waitUntil(() => offers.get('free')!.find((o) => o.conversationId === conversationId), 5000, 'the offer');
+  await sleep(300);
+  expect(offers.get('away')).toEqual([]);
+  expect(offers.get('full')).toEqual([]);
+  expect(offers.get('free')![0]).toMatchObject({ conversationId, queue: 'general', channel: 'webchat', preview: 'talk to a person about my rates' });
+});

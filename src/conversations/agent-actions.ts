@@ -14,6 +14,7 @@ import { nextSeq } from './message-seq';
 import { messagePayload } from './view';
 import { rooms } from '../realtime/publisher';
 import { findInbox } from './inboxes';
+import { offerToAvailableAgent } from './offers';
 import type { Services } from '../services';
 import { sendReply } from './outbox';
 import { conversationUpdate, conversationView } from './view';
@@ -246,6 +247,7 @@ export class AgentActions {
     );
     await releaseSlots(conversationId);
     this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
+    await offerToAvailableAgent(this.services, { conversationId, queue, channel: updated.channel, ...(updated.lastResidentText ? { preview: updated.lastResidentText } : {}) });
     return conversationView(updated);
   }
 

@@ -57,7 +57,17 @@ export async function escalate(council: CouncilInfo, conversation: ConversationD
     channel: conversation.channel,
   };
   return {
-    patch: { status, queue, handoffId: shortHash(seed, 12), handoffReason: reason, queuedAt: now, flow: null, priority: queuePriority([residentText, reason], spoken) },
+    // The flow stops, but what it had captured (dates, address, category…) stays for the agent.
+    patch: {
+      status,
+      queue,
+      handoffId: shortHash(seed, 12),
+      handoffReason: reason,
+      queuedAt: now,
+      flow: null,
+      ...(conversation.flow ? { capturedFlow: conversation.flow } : {}),
+      priority: queuePriority([residentText, reason], spoken),
+    },
     notice: spoken ? spokenHandoffNotice(council, now) : handoffNotice(council, position, now),
     events: [
       { type: 'conversation.queued', conversationId: conversation._id, queue, payload },

@@ -21,6 +21,7 @@ import { nextSeq } from './message-seq';
 import type { InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { escalate } from './handoff';
+import { offerToAvailableAgent } from './offers';
 import { ensureIdentity, ensureOpenConversation, phoneOf, type IdentityDoc } from './identity';
 import { findInbox } from './inboxes';
 import { LINK_CODE_MINUTES, LINK_MAX_TRIES, codeHash, isLinkCode, linkCode, maskedNumber, phoneNumberGiven, type PendingLink } from './linking';
@@ -317,7 +318,13 @@ export class ConversationRouter {
     // A verified link moves every conversation of this identity to the person's contact.
     if (decision.identity?.contactId) await Conversation.updateMany({ identityId: resident.identityId }, { $set: { contactId: decision.identity.contactId } });
     await announceMessages(services, [resident, ...decision.replies], decision.queue);
-    for (const domainEvent of decision.events) services.broadcaster.publish(domainEvent, resident.identityId, { toResident: true });
+    for (const domainEvent of decision.events) {
+      services.broadcaster.publish(domainEvent, resident.identityId, { toResident: true });
+      if (domainEvent.type === 'conversation.queued' && domainEvent.queue) {
+        const offer = { conversationId: domainEvent.conversationId, queue: domainEvent.queue, channel: resident.channel, ...(resident.text ? { preview: resident.text.slice(0, 140) } : {}) };
+        await offerToAvailableAgent(services, offer).catch((error: Error) => services.logger.warn({ err: error.message }, 'offer.failed'));
+      }
+    }
 
     if (decision.statusAfter === 'bot') {
       await services.queues.addTimer(

@@ -5,7 +5,8 @@ import type { ChannelId, Choice, MessageContext } from '../domain/messages';
 import type { ConversationDoc, MessageDoc } from '../models';
 
 export function conversationView(c: ConversationDoc): ConversationView {
-  const flow = c.flow as { id: string; step: string; slots: Record<string, unknown> } | undefined | null;
+  // While a person has it, the flow shown is the one the resident was in when they asked.
+  const flow = (c.flow ?? c.capturedFlow) as { id: string; step: string; slots: Record<string, unknown> } | undefined | null;
   return {
     id: c._id,
     status: c.status as ConversationView['status'],

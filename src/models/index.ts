@@ -82,6 +82,8 @@ const conversationSchema = new Schema(
     assigneeName: String,
     assignedAt: Date,
     flow: { type: Schema.Types.Mixed },
+    /** The flow the resident was in when a person was asked for, with the details captured so far. */
+    capturedFlow: { type: Schema.Types.Mixed },
     lastResidentAt: Date,
     /** Sequence of the resident's latest message: timers compare it to see if the resident spoke since. */
     lastResidentSeq: Number,

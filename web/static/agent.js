@@ -146,6 +146,13 @@
       text($('typing-indicator'), event.typing ? 'The resident is typing…' : '');
     });
     socket.on('agent.presence', function () { refreshSupervisor(); });
+    socket.on('conversation.offered', function (offer) {
+      state.offered = offer.conversationId;
+      text($('offer-text'), (CHANNEL[offer.channel] || offer.channel) + ' · queue ' + offer.queue + (offer.preview ? ': ' + offer.preview : ''));
+      $('offer').hidden = false;
+      say('A conversation has been offered to you.');
+      scheduleRefresh();
+    });
   }
 
   // ---- The queue ----------------------------------------------------------------------
@@ -190,6 +197,9 @@
       if (!queue.mine.length) mine.appendChild(make('li', '', 'You have no conversations open.'));
     }).catch(function () { return null; });
   }
+
+  $('offer-claim').addEventListener('click', function () { $('offer').hidden = true; if (state.offered) claimConversation(state.offered); });
+  $('offer-dismiss').addEventListener('click', function () { $('offer').hidden = true; say('Offer dismissed. It stays in the queue.'); });
 
   $('take-next').addEventListener('click', function () {
     command('queue.next', {}).then(function (view) { say('You have the next conversation.'); openConversation(view.id); })
@@ -249,7 +259,10 @@
     if (c.callbackRequested) detail(details, 'Call-back', 'The caller asked to be called back');
     if (c.flow) {
       detail(details, 'Flow', c.flow.id + ' (step ' + c.flow.step + ')');
-      Object.keys(c.flow.slots || {}).forEach(function (key) { detail(details, key, JSON.stringify(c.flow.slots[key])); });
+      Object.keys(c.flow.slots || {}).filter(function (key) { return key.indexOf('__') === -1; }).forEach(function (key) {
+        var value = c.flow.slots[key];
+        detail(details, key, typeof value === 'object' ? JSON.stringify(value) : value);
+      });
     }
     if (c.outcome) detail(details, 'Outcome', c.outcome);
     if (c.survey && c.survey.score) detail(details, 'Satisfaction', c.survey.score + ' out of 5');
