@@ -38,3 +38,14 @@ test('configuration problems are listed together', () => {
   const config = parseConfig({ REDIS_URL: 'redis://localhost:6379', MONGODB_URI: 'mongodb://localhost/x' } as NodeJS.ProcessEnv);
   expect(config).toMatchObject({ PORT: 3000, ROLE: 'all', PUBLIC_URL: 'http://localhost:3000', TWILIO_PHONE_NUMBER: '+61480000000', TWILIO_API_URL: 'https://api.twilio.com' });
 });
+
+test('the REST API documents itself (OpenAPI 3.1), request bodies included', async () => {
+  const res = await fetch(`${engine().url}/api/v1/openapi.json`);
+  expect(res.status).toBe(200);
+  const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: { properties: Record<string, unknown>; required?: string[] } } } } }>> };
+  expect(doc.openapi).toBe('3.1.0');
+  for (const path of ['/auth/login', '/conversations', '/conversations/{id}', '/conversations/{id}/messages', '/contacts/{id}', '/cases/{reference}']) expect(doc.paths[path]).toBeDefined();
+  const login = doc.paths['/auth/login']!.post!.requestBody!.content['application/json'].schema;
+  expect(Object.keys(login.properties).sort()).toEqual(['email', 'password']);
+  expect(login.required?.sort()).toEqual(['email', 'password']);
+});

@@ -16,6 +16,7 @@ import { Agent, Contact, Conversation, Identity, Message, type ConversationDoc, 
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
+import { openApiDocument } from '../openapi';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
 const listQuery = z.object({
@@ -37,6 +38,11 @@ export function apiRoutes(services: Services): Router {
   const router = Router();
   // Ten tries per address and email per 15 minutes, shared across web nodes through Redis.
   const loginLimiter = new RateLimiterRedis({ storeClient: services.redis, keyPrefix: `${services.config.QUEUE_PREFIX}:login`, points: 10, duration: 900 });
+
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
 
   router.post('/auth/login', validateBody(loginSchema), async (req, res) => {
     const { email, password } = req.body as z.infer<typeof loginSchema>;

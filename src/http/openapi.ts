@@ -1,0 +1,39 @@
+/**
+ * The REST API's OpenAPI 3.1 document (`GET /api/v1/openapi.json`, CONTRACT.md §5). Request
+ * bodies come from the same zod schemas that validate them, so the document cannot drift
+ * from what the API accepts.
+ */
+import { z } from 'zod';
+
+const bearer = [{ bearerAuth: [] }];
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
+const ok = (description: string) => ({ 200: { description }, 401: { description: 'Missing or expired sign-in' } });
+
+export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType }): Record<string, unknown> {
+  const get = (summary: string, extra: Record<string, unknown> = {}) => ({ get: { summary, security: bearer, responses: ok(summary), ...extra } });
+  const idParam = (name: string) => ({ parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }] });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Switchboard REST API', version: '1.0.0', description: 'Agents, supervisors and council systems. Sign in for a bearer token.' },
+    servers: [{ url: '/api/v1' }],
+    components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    paths: {
+      '/auth/login': { post: { summary: 'Sign in (rate-limited)', requestBody: json(schemas.login), responses: { 200: { description: '{ token, expiresAt, agent }' }, 401: { description: 'Wrong email or password' }, 429: { description: 'Too many attempts' } } } },
+      '/auth/logout': { post: { summary: 'Sign out (closes this sign-in\'s sockets)', security: bearer, responses: { 204: { description: 'Signed out' } } } },
+      '/me': get('The signed-in agent'),
+      '/agents/me': { patch: { summary: 'Where accepted phone calls are put through', security: bearer, requestBody: json(schemas.agentProfile), responses: ok('The updated agent') } },
+      '/conversations': get('Conversations the agent may see', {
+        parameters: ['status', 'channel', 'address'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+      }),
+      '/conversations/{id}': get('One conversation', idParam('id')),
+      '/conversations/{id}/messages': get('Its timeline, oldest first', idParam('id')),
+      '/contacts/{id}': get('A person with every channel identity and their conversations', idParam('id')),
+      '/queue': get('Waiting conversations in taking order, and the agent\'s own'),
+      '/queues': get('The council\'s queues'),
+      '/canned-responses': get('Ready-made replies'),
+      '/supervisor/overview': get('Waiting per queue, longest wait, agents by presence and load (supervisors)'),
+      '/cases/{reference}': get('A report or permit with its status history', idParam('reference')),
+      '/cases/{reference}/status': { post: { summary: 'Change a report\'s status; the resident is told', security: bearer, ...idParam('reference'), requestBody: json(schemas.caseStatus), responses: ok('The case') } },
+    },
+  };
+}
