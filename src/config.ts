@@ -51,6 +51,8 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().default('local-development-token'),
   TWILIO_PHONE_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164').default('+61480000000'),
   TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+  /** Keys that council systems use to create Open311 service requests (comma-separated). */
+  OPEN311_API_KEYS: z.string().default('local-open311-key').transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean)),
   /** Signs one-time codes (linking a chat to a phone number). Set a long random value in production. */
   APP_SECRET: z.string().min(16).default('local-development-secret-change-me'),
   /** Meta webhooks are verified with the app secret (X-Hub-Signature-256) and the verify token (handshake). */

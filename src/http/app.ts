@@ -11,6 +11,7 @@ import { AppError, publicError } from '../errors';
 import type { Services } from '../services';
 import { apiRoutes } from './routes/api';
 import { healthRoutes } from './routes/health';
+import { open311Routes } from './routes/open311';
 
 // web/ sits at the project root: two levels up from src/http, three from dist/src/http.
 const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirname, '..', '..', '..', 'web')].find((p) => existsSync(p))!;
@@ -31,6 +32,7 @@ export function createApp(services: Services, options: { isShuttingDown: () => b
 
   app.use(healthRoutes(services, options.isShuttingDown));
   app.use('/api/v1', express.json({ limit: '64kb' }), apiRoutes(services));
+  app.use('/open311/v2', open311Routes(services));
   options.mountChannels(app);
 
   app.get('/', (_req, res) => res.sendFile(path.join(webRoot, 'webchat.html')));

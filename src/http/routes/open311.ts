@@ -1,0 +1,145 @@
+/**
+ * Open311 GeoReport v2 (CONTRACT.md §6) over the same cases residents create in chat:
+ * services are the report categories; requests are reports. `.json` and `.xml`; errors are
+ * `[{ code, description }]`. Creating a request needs an `api_key`. Residents' contact
+ * details are never listed.
+ */
+import { Router, type Request, type Response } from 'express';
+import express from 'express';
+import { create as xml } from 'xmlbuilder';
+import { z } from 'zod';
+import { CATEGORIES } from '../../../flows/report-issue';
+import { OPEN_STATUSES } from '../../cases/repository';
+import { AppError, AuthError, NotFoundError } from '../../errors';
+import { ids } from '../../ids';
+import { Case, type CaseDoc } from '../../models';
+import type { Services } from '../../services';
+import { parseInput } from '../../validation';
+
+type Format = 'json' | 'xml';
+
+const listQuery = z.object({
+  service_request_id: z.string().max(500).optional(),
+  service_code: z.string().max(50).optional(),
+  status: z.enum(['open', 'closed']).optional(),
+  start_date: z.iso.datetime({ offset: true }).optional(),
+  end_date: z.iso.datetime({ offset: true }).optional(),
+});
+
+const createBody = z
+  .object({
+    api_key: z.string().min(1).max(200),
+    service_code: z.string().min(1).max(50),
+    lat: z.coerce.number().min(-90).max(90).optional(),
+    long: z.coerce.number().min(-180).max(180).optional(),
+    address_string: z.string().trim().min(3).max(300).optional(),
+    description: z.string().trim().max(4000).default(''),
+    media_url: z.url().optional(),
+  })
+  .refine((b) => (b.lat !== undefined && b.long !== undefined) || b.address_string, 'a location is required: lat and long, or address_string');
+
+function send(res: Response, format: Format, root: string, item: string, rows: Array<Record<string, unknown>>, status = 200): void {
+  if (format === 'json') {
+    res.status(status).json(rows);
+    return;
+  }
+  const doc = xml(root, { encoding: 'UTF-8' });
+  for (const row of rows) {
+    const node = doc.ele(item);
+    for (const [key, value] of Object.entries(row)) if (value !== undefined && value !== null) node.ele(key, {}, String(value));
+  }
+  res.status(status).type('application/xml').send(doc.end({ pretty: false }));
+}
+
+function toRequest(c: CaseDoc, services: Services): Record<string, unknown> {
+  const category = CATEGORIES.find((k) => k.value === c.category);
+  return {
+    service_request_id: c._id,
+    status: OPEN_STATUSES.includes(c.status) ? 'open' : 'closed',
+    status_notes: c.history?.at(-1)?.note ?? c.status.replace('_', ' '),
+    service_name: category?.label ?? c.category,
+    service_code: c.category,
+    description: c.description,
+    agency_responsible: services.council.name,
+    requested_datetime: new Date(c.createdAt).toISOString(),
+    updated_datetime: new Date(c.updatedAt).toISOString(),
+    address: c.location?.text ?? null,
+    lat: c.location?.lat ?? null,
+    long: c.location?.lng ?? null,
+  };
+}
+
+export function open311Routes(services: Services): Router {
+  const router = Router();
+  // `.json`/`.xml` are part of each path; the format is read once, errors use it too.
+  const formatOf = (req: Request): Format => (String(req.params.format) === 'xml' ? 'xml' : 'json');
+  const fail = (res: Response, format: Format, error: unknown) => {
+    const status = error instanceof AppError ? error.httpStatus : 500;
+    const description = error instanceof AppError && error.expose ? error.message : 'Something went wrong.';
+    if (!(error instanceof AppError)) services.logger.error({ err: error }, 'open311.error');
+    send(res, format, 'errors', 'error', [{ code: status, description }], status);
+  };
+  const handle = (work: (req: Request, res: Response, format: Format) => Promise<void> | void) => async (req: Request, res: Response) => {
+    const format = formatOf(req);
+    try {
+      await work(req, res, format);
+    } catch (error) {
+      fail(res, format, error);
+    }
+  };
+
+  router.get('/services.:format', handle((_req, res, format) => {
+    send(res, format, 'services', 'service', CATEGORIES.map((c) => ({ service_code: c.value, service_name: c.label, description: `Report: ${c.label.toLowerCase()}`, metadata: false, type: 'realtime', keywords: c.value.replace('-', ','), group: 'Streets and waste' })));
+  }));
+
+  router.get('/services/:code.:format', handle((req, res, format) => {
+    const category = CATEGORIES.find((c) => c.value === String(req.params.code));
+    if (!category) throw new NotFoundError(`Service ${String(req.params.code)}`);
+    if (format === 'json') res.json({ service_code: category.value, attributes: [] });
+    else res.type('application/xml').send(xml('service_definition', { encoding: 'UTF-8' }).ele('service_code', {}, category.value).up().ele('attributes').up().end({ pretty: false }));
+  }));
+
+  router.get('/requests.:format', handle(async (req, res, format) => {
+    const query = parseInput(listQuery, req.query);
+    const filter: Record<string, unknown> = { kind: 'report' };
+    if (query.service_request_id) filter._id = { $in: query.service_request_id.split(',').map((id) => id.trim().toUpperCase()) };
+    if (query.service_code) filter.category = query.service_code;
+    if (query.status === 'open') filter.status = { $in: OPEN_STATUSES };
+    if (query.status === 'closed') filter.status = { $nin: OPEN_STATUSES };
+    const range: Record<string, Date> = {};
+    if (query.start_date) range.$gte = new Date(query.start_date);
+    if (query.end_date) range.$lte = new Date(query.end_date);
+    if (Object.keys(range).length) filter.createdAt = range;
+    const found = await Case.find(filter).sort({ createdAt: -1 }).limit(1000).lean<CaseDoc[]>();
+    send(res, format, 'service_requests', 'request', found.map((c) => toRequest(c, services)));
+  }));
+
+  router.get('/requests/:id.:format', handle(async (req, res, format) => {
+    const found = await Case.findById(String(req.params.id).toUpperCase()).lean<CaseDoc>();
+    if (!found || found.kind !== 'report') throw new NotFoundError(`Request ${String(req.params.id)}`);
+    send(res, format, 'service_requests', 'request', [toRequest(found, services)]);
+  }));
+
+  router.post('/requests.:format', express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }), handle(async (req, res, format) => {
+    const body = parseInput(createBody, req.body ?? {});
+    if (!services.config.OPEN311_API_KEYS.includes(body.api_key)) throw new AuthError('The api_key is not valid.', 'invalid_api_key', 403);
+    if (!CATEGORIES.some((c) => c.value === body.service_code)) throw new NotFoundError(`Service ${body.service_code}`);
+    const client = `open311-${ids.contact(body.api_key).slice(-8)}`;
+    const record = await services.cases.create(
+      {
+        category: body.service_code,
+        description: body.description,
+        location: { ...(body.address_string ? { text: body.address_string } : {}), ...(body.lat !== undefined && body.long !== undefined ? { lat: body.lat, lng: body.long } : {}) },
+        photoCount: body.media_url ? 1 : 0,
+      },
+      { contactId: client, identityId: client, conversationId: '', channel: 'open311', address: '' },
+      `open311-${client}-${Date.now()}-${Math.random()}`,
+    );
+    send(res, format, 'service_requests', 'request', [{ service_request_id: record.reference, service_notice: `Thank you. ${services.council.name} will review this report.`, account_id: null }], 201);
+  }));
+
+  router.use(handle(() => {
+    throw new NotFoundError('That Open311 resource');
+  }));
+  return router;
+}

@@ -1,0 +1,40 @@
+/** Open311 GeoReport v2 over the engine's own cases, in JSON and XML, through real storage. */
+import { XMLParser } from 'fast-xml-parser';
+import { useTestEngine } from './helpers/engine';
+
+const engine = useTestEngine({ OPEN311_API_KEYS: 'key-for-the-city-app' });
+const url = (path: string) => `${engine().url}/open311/v2/${path}`;
+const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+
+test('services list the report categories, in JSON and XML', async () => {
+  const services = (await (await fetch(url('services.json'))).json()) as Array<{ service_code: string; service_name: string }>;
+  expect(services.map((s) => s.service_code)).toEqual(expect.arrayContaining(['pothole', 'dumped-rubbish', 'street-light', 'graffiti']));
+  const xml = await (await fetch(url('services.xml'))).text();
+  const parsed = new XMLParser().parse(xml) as { services: { service: Array<{ service_code: string }> } };
+  expect(parsed.services.service.map((s) => s.service_code)).toContain('pothole');
+  expect(await (await fetch(url('services/pothole.json'))).json()).toEqual({ service_code: 'pothole', attributes: [] });
+});
+
+test('a request is created with an api_key, then listed and fetched; errors are [{ code, description }]', async () => {
+  const created = await fetch(url('requests.json'), form({ api_key: 'key-for-the-city-app', service_code: 'pothole', lat: '-33.87', long: '151.21', address_string: '5 Station Street', description: 'Deep pothole in the bus lane' }));
+  expect(created.status).toBe(201);
+  const [{ service_request_id: id }] = (await created.json()) as Array<{ service_request_id: string }>;
+  expect(id).toMatch(/^RC-\d{6}$/);
+
+  const one = (await (await fetch(url(`requests/${id}.json`))).json()) as Array<Record<string, unknown>>;
+  expect(one[0]).toMatchObject({ service_request_id: id, status: 'open', service_code: 'pothole', description: 'Deep pothole in the bus lane', address: '5 Station Street', lat: -33.87, long: 151.21 });
+  const listed = (await (await fetch(url('requests.json?service_code=pothole&status=open'))).json()) as Array<{ service_request_id: string }>;
+  expect(listed.map((r) => r.service_request_id)).toContain(id);
+  const xml = new XMLParser().parse(await (await fetch(url(`requests/${id}.xml`))).text()) as { service_requests: { request: { service_request_id: string } } };
+  expect(xml.service_requests.request.service_request_id).toBe(id);
+
+  const forbidden = await fetch(url('requests.json'), form({ api_key: 'wrong', service_code: 'pothole', address_string: '1 Main St' }));
+  expect(forbidden.status).toBe(403);
+  expect(await forbidden.json()).toEqual([{ code: 403, description: 'The api_key is not valid.' }]);
+  const noPlace = await fetch(url('requests.json'), form({ api_key: 'key-for-the-city-app', service_code: 'pothole' }));
+  expect(noPlace.status).toBe(400);
+  expect(((await noPlace.json()) as Array<{ description: string }>)[0]!.description).toMatch(/location is required/);
+  const missing = await fetch(url('requests/RC-000000.xml'));
+  expect(missing.status).toBe(404);
+  expect(new XMLParser().parse(await missing.text())).toMatchObject({ errors: { error: { code: 404 } } });
+});
