@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import twilio from 'twilio';
 import { createAgent } from '../../src/agents/auth';
 import { Conversation } from '../../src/models';
-import { ensureChromium } from '../../tools/local-services';
+import { launchChromium } from '../helpers/browser';
 import { startTestEngine, stopAndDrop, testEnv, waitUntil, WebchatResident } from '../helpers/engine';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double';
 
@@ -26,10 +26,7 @@ beforeAll(async () => {
   engine = await startTestEngine(testEnv({ TWILIO_AUTH_TOKEN: TOKEN, TWILIO_API_URL: double.url }));
   await createAgent({ email: 'alex@council.example', name: 'Alex Agent', password: 'alex-password-1', role: 'agent', queues: ['general'] });
   await createAgent({ email: 'bo@council.example', name: 'Bo Agent', password: 'bo-password-12', role: 'agent', queues: ['general'] });
-  browser = await chromium.launch({
-    executablePath: ensureChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

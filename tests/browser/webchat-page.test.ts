@@ -4,8 +4,8 @@
  * WCAG 2.2 AA violations found by axe-core.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ensureChromium } from '../../tools/local-services';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { Conversation } from '../../src/models';
 import { startTestEngine, stopAndDrop, testEnv, waitUntil } from '../helpers/engine';
 
@@ -16,10 +16,7 @@ let page: Page;
 
 beforeAll(async () => {
   engine = await startTestEngine(testEnv());
-  browser = await chromium.launch({
-    executablePath: ensureChromium(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

@@ -3,9 +3,8 @@
  * answering as Meta does: `{ recipient_id, message_id }`, or `{ error: { message, type, code } }`.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { serve } from './serve';
 
 export interface GraphSend {
   version: string;
@@ -46,16 +45,5 @@ export async function startGraphDouble(): Promise<GraphDouble> {
     sent.push({ ...body, version: String(req.params.version), pageId: String(req.params.pageId), auth: req.get('authorization') ?? '', messageId });
     res.json({ recipient_id: body.recipient.id ?? `psid-for-${body.recipient.comment_id}`, message_id: messageId });
   });
-  const server = http.createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    sent,
-    failNext,
-    stop: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...(await serve(app)), sent, failNext };
 }

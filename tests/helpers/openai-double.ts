@@ -2,9 +2,8 @@
  * A local OpenAI-compatible server (`POST /v1/chat/completions`, the wire format the `openai`
  * SDK speaks), whose answers each test chooses: a JSON reply, a slow one, or an error.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { serve } from './serve';
 
 export interface ChatRequest {
   model: string;
@@ -45,14 +44,5 @@ export async function startOpenAiDouble(): Promise<OpenAiDouble> {
       usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 },
     });
   });
-  const server = http.createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return Object.assign(double, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  });
+  return Object.assign(double, await serve(app));
 }

@@ -4,9 +4,8 @@
  * SDK is exercised end to end. Numbers in `refuse` get Twilio's error instead.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { serve } from './serve';
 
 export interface SentSms { To: string; From: string; Body: string; StatusCallback?: string; sid: string; auth: string }
 
@@ -101,21 +100,5 @@ export async function startTwilioDouble(): Promise<TwilioDouble> {
     }
     res.type(file.contentType).send(file.data);
   });
-  const server = http.createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    sent,
-    calls,
-    refused,
-    refuse,
-    failNext,
-    media,
-    mediaRequests,
-    stop: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...(await serve(app)), sent, calls, refused, refuse, failNext, media, mediaRequests };
 }
