@@ -14,6 +14,8 @@ export const ids = {
   /** The n-th message a turn creates for an inbound event (0 is the resident's own message). */
   turnMessage: (eventId: string, index: number) => `m-${shortHash(`${eventId}#${index}`, 24)}`,
   claim: (conversationId: string, handoffId: string) => `${conversationId}-${handoffId}`,
+  /** A resident-facing reference (`CP-123456`, `RC-123456`) derived from the turn that made the record. */
+  reference: (prefix: string, seed: string) => `${prefix}-${String(parseInt(shortHash(`${prefix}-${seed}`, 10), 16) % 1_000_000).padStart(6, '0')}`,
 };
 
 let lastArrival = 0;

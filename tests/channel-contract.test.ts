@@ -10,6 +10,7 @@ import { renderMessage } from '../channels/social/adapter';
 import { renderSms } from '../channels/sms/render';
 import { speakable } from '../channels/voice/render';
 import { startGraphDouble, type GraphDouble } from './helpers/graph-double';
+import { metaJson, metaSignature } from './helpers/meta';
 import type { Choice, InboundContent } from '../src/domain/messages';
 import { Conversation, InboundEvent, Message } from '../src/models';
 import { useTestEngine, waitUntil } from './helpers/engine';
@@ -83,9 +84,7 @@ function twilioForgeries(path: string, genuine: Record<string, string>): Array<[
   ];
 }
 
-/** Meta's scheme: HMAC-SHA256 of the raw body with the app secret, non-ASCII sent as \uXXXX. */
-const metaJson = (body: unknown) => JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-const metaSign = (raw: string, secret = META_SECRET) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+const metaSign = (raw: string, secret = META_SECRET) => metaSignature(raw, secret);
 const metaBody = (p: Record<string, string>) =>
   metaJson({ object: 'page', entry: [{ id: PAGE, time: Number(p.time), messaging: [{ sender: { id: p.sender }, recipient: { id: PAGE }, timestamp: Number(p.time), message: { mid: p.mid, text: p.text } }] }] });
 function metaPost(raw: string, signature: string | null): Promise<Response> {

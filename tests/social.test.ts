@@ -9,6 +9,7 @@ import twilio from 'twilio';
 import { Contact, Conversation, Identity, InboundEvent, Message } from '../src/models';
 import { agentCommand, agentSocket, loginAgent, sleep, useTestEngine, waitUntil } from './helpers/engine';
 import { startGraphDouble, type GraphDouble } from './helpers/graph-double';
+import { metaJson, metaSignature } from './helpers/meta';
 import { startTwilioDouble, type TwilioDouble } from './helpers/twilio-double';
 
 const SECRET = 'meta-app-secret-for-tests';
@@ -45,9 +46,7 @@ beforeAll(async () => {
   agent = await agentSocket(engine().url!, token);
 });
 
-/** Meta's serialisation: non-ASCII as \uXXXX escapes (the bytes it signs). */
-const metaJson = (body: unknown) => JSON.stringify(body).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-const sign = (raw: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+const sign = (raw: string, secret = SECRET) => metaSignature(raw, secret);
 
 function post(raw: string, signature: string | null = sign(raw)): Promise<Response> {
   return fetch(`${engine().url}/webhooks/meta`, {

@@ -38,7 +38,7 @@ export const campingPermitFlow = defineFormFlow({
     'we want to go camping', 'reserve a camping spot', 'is there space at lookout hill campground', 'campsite booking', 'I need a permit to camp at bayside',
     'camping', 'can we camp friday for 3 nights', 'book camping for 4 people', 'get a camping pass', 'i wanna camp this wkend',
   ],
-  triggers: /\bcamp(ing|site|ground|s)?\b/i,
+  triggers: { words: /\bcamp(ing|site|ground|s)?\b/i },
   intro: copy.intro,
   help: copy.help,
   slots: [

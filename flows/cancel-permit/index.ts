@@ -17,7 +17,7 @@ export const cancelPermitFlow = defineFormFlow({
   id: 'cancel-permit',
   version: 1,
   examples: ['cancel my camping permit', 'cancel permit CP-123456', 'I need to cancel my campsite booking', 'we can no longer come camping, cancel the booking', 'cancel camping reservation'],
-  triggers: /\bcancel\b.*\b(permit|booking|campsite|CP-?\d+)/i,
+  triggers: { words: /\bcancel\b.*\b(permit|booking|campsite|CP-?\d+)/i, decisive: true },
   help: copy.help,
   slots: [
     {

@@ -4,6 +4,7 @@
  * may see it; "my latest report" works for a known contact.
  */
 import { extractReference } from '../../src/ai/extract';
+import { statusWords } from '../../src/domain/cases';
 import type { CaseRecord, FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
 
 const copy = {
@@ -14,11 +15,10 @@ const copy = {
 };
 
 const when = (date: Date) => new Intl.DateTimeFormat('en-AU', { day: 'numeric', month: 'long' }).format(new Date(date));
-const STATUS_WORDS: Record<string, string> = { received: 'received', scheduled: 'scheduled for repair', in_progress: 'being worked on', fixed: 'fixed', closed: 'closed' };
 
 export function describeCase(record: CaseRecord): string {
-  const history = record.history.map((h) => `${STATUS_WORDS[h.status] ?? h.status} on ${when(h.at)}${h.note ? ` (${h.note})` : ''}`).join('; ');
-  return `${record.reference}, ${record.category.replace('-', ' ')}${record.summary ? ` at ${record.summary.split(':')[0]}` : ''}: ${history}. It is now ${STATUS_WORDS[record.status] ?? record.status}.`;
+  const history = record.history.map((h) => `${statusWords(h.status)} on ${when(h.at)}${h.note ? ` (${h.note})` : ''}`).join('; ');
+  return `${record.reference}, ${record.category.replace('-', ' ')}${record.summary ? ` at ${record.summary.split(':')[0]}` : ''}: ${history}. It is now ${statusWords(record.status)}.`;
 }
 
 async function lookUp(input: StepInput, context: StepContext): Promise<StepResult> {
@@ -44,7 +44,7 @@ export const caseStatusFlow: FlowDefinition = {
     'what is the status of my report', 'check my case', 'any update on RC-123456', 'status RC-123456', 'has my pothole been fixed',
     'whats happening with my report', 'check reference number', 'update on my complaint', 'my latest report', 'where is my request up to',
   ],
-  triggers: /\b(status|update|progress|check)\b.*\b[A-Z]{2}[\s-]?\d{4,8}\b|\b[A-Z]{2}-\d{4,8}\b/i,
+  triggers: { words: /\b(status|update|progress|check)\b.*\b[A-Z]{2}[\s-]?\d{4,8}\b|\b[A-Z]{2}-\d{4,8}\b/i, decisive: true },
   start: 'lookUp',
   steps: { lookUp },
 };

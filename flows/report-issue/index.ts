@@ -4,7 +4,8 @@
  * offered instead of a duplicate; otherwise a case is created with a reference, and the
  * resident is told on this channel whenever its status changes.
  */
-import { extractAddress } from '../../src/ai/extract';
+import { extractAddress, isNo, isYes } from '../../src/ai/extract';
+import { statusWords } from '../../src/domain/cases';
 import type { ReportLocation, StepContext, StepInput } from '../../src/domain/flow';
 import { defineFormFlow, type Slots } from '../../src/flow-engine/form';
 
@@ -28,7 +29,7 @@ const copy = {
   askPhoto: 'If you can, send a photo now. Or say skip.',
   askDescription: 'Briefly describe the problem.',
   askFollow: (reference: string, status: string) =>
-    `This looks like it's already reported: reference ${reference} (${status.replace('_', ' ')}). Would you like updates on that report instead? Say yes for updates, or no to report it anyway.`,
+    `This looks like it's already reported: reference ${reference} (${statusWords(status)}). Would you like updates on that report instead? Say yes for updates, or no to report it anyway.`,
   following: (reference: string) => `OK. We'll message you here when report ${reference} changes. Thank you.`,
   confirm: (category: string, where: string) => `Report ${category.toLowerCase()} at ${where}?`,
   created: (reference: string) => `Thanks. Your report number is ${reference}. We'll message you here when its status changes. To check it, send "status ${reference}".`,
@@ -64,7 +65,7 @@ export const reportIssueFlow = defineFormFlow({
     'report dumped mattress on nature strip', 'street light flickering on elm st', 'pothole outside 12 smith street', 'bins werent collected today', 'fly tipping in the lane',
     'big hole in the road', 'report illegal dumping', 'branch down on the footpath',
   ],
-  triggers: new RegExp(CATEGORIES.filter((c) => c.value !== 'other').map((c) => c.words.source).join('|'), 'i'),
+  triggers: { words: new RegExp(CATEGORIES.filter((c) => c.value !== 'other').map((c) => c.words.source).join('|'), 'i') },
   intro: copy.intro,
   help: copy.help,
   slots: [
@@ -90,7 +91,7 @@ export const reportIssueFlow = defineFormFlow({
       ask: (slots) => copy.askFollow(String(slots.__duplicate), String(slots.__duplicateStatus)),
       when: (slots) => typeof slots.__duplicate === 'string',
       read: () => undefined,
-      answer: (input) => (/^\s*(y|yes|yep|yeah|sure|ok|please)\b/i.test(input.text) ? 'yes' : /^\s*(n|no|nope|nah)\b/i.test(input.text) ? 'no' : undefined),
+      answer: (input) => (isYes(input.text) ? 'yes' : isNo(input.text) ? 'no' : undefined),
     },
     {
       name: 'photoCount',

@@ -2,11 +2,11 @@
  * The greeting and main menu. It lists the flows this engine offers (from the registry),
  * starts the one a resident picks, and offers a person after two misunderstandings.
  */
-import type { FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
+import { OUT_OF_SCOPE, type FlowDefinition, type StepContext, type StepInput, type StepResult } from '../../src/domain/flow';
 import type { Choice } from '../../src/domain/messages';
 import { copy } from './copy';
 
-const OUT_OF_SCOPE = 'out_of_scope';
+const GREETING = /^(hi|hello|hey|good (morning|afternoon|evening)|g'?day)\b/i;
 
 function menuChoices(context: StepContext): Choice[] {
   return [
@@ -29,7 +29,7 @@ function pickFromMenu(input: StepInput, choices: Choice[]): Choice | undefined {
 const greet = (input: StepInput, context: StepContext): StepResult => {
   // A first message that already says what it is about goes straight to that flow.
   const intent = input.understood?.intent;
-  if (intent && intent !== OUT_OF_SCOPE && !/^(hi|hello|hey|g'?day|good (morning|afternoon|evening))\b/i.test(input.text.trim())) {
+  if (intent && intent !== OUT_OF_SCOPE && !GREETING.test(input.text.trim())) {
     return { say: [copy.hello(context.council.name)], startFlow: intent };
   }
   return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
@@ -40,7 +40,7 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
   const picked = pickFromMenu(input, choices);
   if (picked?.value === 'agent') return { say: [], handoff: { reason: 'Resident chose "Talk to a person" from the menu' } };
   if (picked) return { say: [], startFlow: picked.value };
-  if (/^(hi|hello|hey|good (morning|afternoon|evening)|g'?day|start|menu)\b/i.test(input.text.trim())) {
+  if (GREETING.test(input.text.trim()) || /^(start|menu)\b/i.test(input.text.trim())) {
     return greet(input, context);
   }
   // Free text: the flow it is about, if any. Out of scope is an answer, never a wrong flow.

@@ -6,14 +6,10 @@
  */
 import { Nlp } from '@nlpjs/nlp';
 import { LangEn } from '@nlpjs/lang-en-min';
+import { OUT_OF_SCOPE, type IntentGuess } from '../domain/flow';
 import { OUT_OF_SCOPE_EXAMPLES } from './out-of-scope-examples';
 
-export const OUT_OF_SCOPE = 'out_of_scope';
-
-export interface IntentGuess {
-  intent: string;
-  score: number;
-}
+export { OUT_OF_SCOPE };
 
 export interface IntentClassifier {
   classify(text: string): Promise<IntentGuess>;

@@ -12,7 +12,7 @@ export class Understanding {
     private readonly intents: string[],
     private readonly timezone: string,
     /** The flow whose unmistakable words appear in the text (see FlowDefinition.triggers). */
-    private readonly triggered: (text: string) => string | undefined,
+    private readonly triggered: (text: string) => { flowId: string; decisive: boolean } | undefined,
     readonly llm?: LanguageModel,
   ) {}
 
@@ -24,8 +24,7 @@ export class Understanding {
     }
     const guess = await this.embedded.classify(text);
     const trigger = this.triggered(text);
-    // A reference or "cancel … permit" is unmistakable; other trigger words only settle an unsure guess.
-    if (trigger && (guess.intent === OUT_OF_SCOPE || trigger === 'cancel-permit' || trigger === 'case-status')) return { intent: trigger, score: Math.max(guess.score, 0.75) };
+    if (trigger && (guess.intent === OUT_OF_SCOPE || trigger.decisive)) return { intent: trigger.flowId, score: Math.max(guess.score, 0.75) };
     return guess;
   }
 }

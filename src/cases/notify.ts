@@ -7,10 +7,9 @@ import { Case, Identity, type CaseDoc } from '../models';
 import { ensureOpenConversation, type IdentityDoc } from '../conversations/identity';
 import { sendReply } from '../conversations/outbox';
 import type { Services } from '../services';
-import { CASE_STATUSES, caseRecord } from './repository';
+import { CASE_STATUSES, statusWords } from '../domain/cases';
+import { caseRecord } from './repository';
 import type { CaseRecord } from '../domain/flow';
-
-const SPOKEN: Record<string, string> = { received: 'received', scheduled: 'scheduled for repair', in_progress: 'being worked on', fixed: 'fixed', closed: 'closed' };
 
 export async function changeCaseStatus(services: Services, reference: string, status: (typeof CASE_STATUSES)[number], note?: string): Promise<CaseRecord> {
   const found = await Case.findById(reference).lean<CaseDoc>();
@@ -18,7 +17,7 @@ export async function changeCaseStatus(services: Services, reference: string, st
   if (found.status === status) throw new ConflictError('unchanged', `Case ${reference} is already ${status}.`);
   const entry = { status, at: new Date(), ...(note ? { note } : {}) };
   await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
-  const text = `Update on your report ${reference}: ${reference} is now ${SPOKEN[status] ?? status}.${note ? ` ${note}.` : ''}`;
+  const text = `Update on your report ${reference}: ${reference} is now ${statusWords(status)}.${note ? ` ${note}.` : ''}`;
   for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {
     const identity = await Identity.findById(identityId).lean<IdentityDoc>();
     if (!identity) continue;

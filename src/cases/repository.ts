@@ -5,7 +5,8 @@
  */
 import { streetKey } from '../ai/extract';
 import type { CaseRecord, NewReport, ReportLocation, ResidentRef } from '../domain/flow';
-import { shortHash } from '../ids';
+import { OPEN_STATUSES } from '../domain/cases';
+import { ids } from '../ids';
 import { Case, Permit, insertOnce, type CaseDoc } from '../models';
 
 type PermitDoc = { _id: string; campgroundId: string; arrive: string; nights: number; status: string; contactId: string; createdAt: Date; updatedAt: Date };
@@ -23,8 +24,6 @@ function permitRecord(p: PermitDoc): CaseRecord {
   };
 }
 
-export const OPEN_STATUSES = ['received', 'scheduled', 'in_progress'];
-export const CASE_STATUSES = ['received', 'scheduled', 'in_progress', 'fixed', 'closed'] as const;
 
 /** "Riverbend Council" → "RC". */
 export function referencePrefix(councilName: string): string {
@@ -57,7 +56,7 @@ export class CaseRepository {
   constructor(private readonly prefix: string) {}
 
   async create(report: NewReport, resident: ResidentRef, seed: string): Promise<CaseRecord> {
-    const reference = `${this.prefix}-${String(parseInt(shortHash(`case-${seed}`, 10), 16) % 1_000_000).padStart(6, '0')}`;
+    const reference = ids.reference(this.prefix, seed);
     const now = new Date();
     await insertOnce(
       Case.create({
@@ -94,26 +93,26 @@ export class CaseRepository {
     await Case.updateOne({ _id: reference }, { $addToSet: { followers: resident.identityId } });
   }
 
-  async find(reference: string): Promise<CaseRecord | undefined> {
+  /** A report (`RC-…`) or a permit (`CP-…`), with who may see it. */
+  private async load(reference: string): Promise<{ record: CaseRecord; contactId: string; followers: string[] } | undefined> {
     if (reference.startsWith('CP-')) {
       const permit = await Permit.findById(reference).lean<PermitDoc>();
-      return permit ? permitRecord(permit) : undefined;
+      return permit ? { record: permitRecord(permit), contactId: permit.contactId, followers: [] } : undefined;
     }
     const found = await Case.findById(reference).lean<CaseDoc>();
-    return found ? caseRecord(found) : undefined;
+    return found ? { record: caseRecord(found), contactId: found.contactId, followers: found.followers ?? [] } : undefined;
   }
 
-  /** Light verification: only the contact who reported it (any of their linked channels) sees it. */
+  async find(reference: string): Promise<CaseRecord | undefined> {
+    return (await this.load(reference))?.record;
+  }
+
+  /** Light verification: only the contact who reported it (any of their linked channels) or a follower sees it. */
   async findForResident(reference: string, resident: ResidentRef): Promise<CaseRecord | 'not_found' | 'not_yours'> {
-    if (reference.startsWith('CP-')) {
-      const permit = await Permit.findById(reference).lean<PermitDoc>();
-      if (!permit) return 'not_found';
-      return permit.contactId === resident.contactId ? permitRecord(permit) : 'not_yours';
-    }
-    const found = await Case.findById(reference).lean<CaseDoc>();
+    const found = await this.load(reference);
     if (!found) return 'not_found';
-    if (found.contactId !== resident.contactId && !(found.followers ?? []).includes(resident.identityId)) return 'not_yours';
-    return caseRecord(found);
+    if (found.contactId !== resident.contactId && !found.followers.includes(resident.identityId)) return 'not_yours';
+    return found.record;
   }
 
   async latestForResident(resident: ResidentRef): Promise<CaseRecord | undefined> {

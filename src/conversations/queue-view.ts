@@ -64,14 +64,31 @@ export async function presenceOf(services: Services): Promise<Record<string, Pre
   return (await services.redis.hgetall(presenceKey(services))) as Record<string, Presence>;
 }
 
+export interface AgentState {
+  id: string;
+  name: string;
+  role: string;
+  queues: string[];
+  presence: Presence;
+  /** Conversations held now (capacity slots taken). */
+  load: number;
+  capacity: number;
+}
+
+/** Every agent with presence and load: for the supervisor's view and for offering conversations. */
+export async function agentStates(services: Services): Promise<AgentState[]> {
+  const [agents, slots, presence] = await Promise.all([Agent.find({}).limit(500).lean(), AgentSlot.find({}, { agentId: 1 }).limit(10_000).lean(), presenceOf(services)]);
+  const load = new Map<string, number>();
+  for (const slot of slots) load.set(slot.agentId, (load.get(slot.agentId) ?? 0) + 1);
+  return agents.map((a) => ({ id: a._id, name: a.name, role: a.role, queues: a.queues ?? [], presence: presence[a._id] ?? 'offline', load: load.get(a._id) ?? 0, capacity: a.capacity ?? 3 }));
+}
+
 /** The supervisor's view: waiting per queue, the longest wait, agents by presence and load, handled today. */
 export async function supervisorOverview(services: Services) {
   const since = new Date(Date.now() - 24 * 3_600_000);
-  const [queued, agents, slots, presence, handled] = await Promise.all([
+  const [queued, agents, handled] = await Promise.all([
     Conversation.find({ status: 'queued' }).limit(2000).lean<ConversationDoc[]>(),
-    Agent.find({}).limit(500).lean(),
-    AgentSlot.find({}).limit(10_000).lean(),
-    presenceOf(services),
+    agentStates(services),
     Conversation.countDocuments({ status: 'resolved', resolvedAt: { $gte: since } }),
   ]);
   const now = Date.now();
@@ -82,14 +99,7 @@ export async function supervisorOverview(services: Services) {
   });
   return {
     queues,
-    agents: agents.map((a) => ({
-      id: a._id,
-      name: a.name,
-      role: a.role,
-      presence: presence[a._id] ?? 'offline',
-      load: slots.filter((s) => s.agentId === a._id).length,
-      capacity: a.capacity ?? 3,
-    })),
+    agents: agents.map(({ id, name, role, presence, load, capacity }) => ({ id, name, role, presence, load, capacity })),
     handledLast24Hours: handled,
   };
 }

@@ -31,6 +31,9 @@ export interface ResidentRef {
   address: string;
 }
 
+/** The intent of a message no flow should take. */
+export const OUT_OF_SCOPE = 'out_of_scope';
+
 export interface IntentGuess {
   intent: string;
   score: number;
@@ -134,6 +137,11 @@ export type StepResult = {
 
 export type Step = (input: StepInput, context: StepContext) => StepResult | Promise<StepResult>;
 
+export interface FlowTriggers {
+  words: RegExp;
+  decisive?: boolean;
+}
+
 export interface FlowDefinition {
   id: string;
   version: number;
@@ -141,8 +149,11 @@ export interface FlowDefinition {
   menuLabel?: string;
   /** Example utterances: the embedded NLU is trained on them at start-up. */
   examples?: string[];
-  /** Unmistakable words for this flow ("pothole"): used when the classifier is unsure. */
-  triggers?: RegExp;
+  /**
+   * Words that point at this flow ("pothole"). They settle an unsure guess; `decisive` ones (a
+   * reference number, "cancel … permit") win over the classifier's guess too.
+   */
+  triggers?: FlowTriggers;
   start: string;
   steps: Record<string, Step>;
 }

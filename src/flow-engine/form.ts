@@ -9,7 +9,7 @@
  *    (the runner's rule, from `missed`).
  * Values an LLM proposed (`understand().slots`) go through the same readers and checks.
  */
-import type { FlowDefinition, StepContext, StepInput, StepResult } from '../domain/flow';
+import type { FlowDefinition, FlowTriggers, StepContext, StepInput, StepResult } from '../domain/flow';
 import type { Choice } from '../domain/messages';
 import { isCancel, isHelp, isNo, isYes } from '../ai/extract';
 
@@ -37,7 +37,7 @@ export interface FormFlowSpec {
   version: number;
   menuLabel?: string;
   examples: string[];
-  triggers?: RegExp;
+  triggers?: FlowTriggers;
   intro?: string;
   help: string;
   slots: SlotSpec[];

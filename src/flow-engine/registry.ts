@@ -33,10 +33,11 @@ export class FlowRegistry {
     return Object.fromEntries([...this.flows.values()].filter((f) => f.examples?.length).map((f) => [f.id, f.examples!]));
   }
 
-  /** The flow whose trigger words match, most specific first (cancelling before booking). */
-  triggered(text: string): string | undefined {
-    const matching = [...this.flows.values()].filter((f) => f.triggers?.test(text));
-    return (matching.find((f) => f.id === 'cancel-permit') ?? matching.find((f) => f.id === 'case-status') ?? matching[0])?.id;
+  /** The flow whose trigger words match: a decisive one first, then in registration order. */
+  triggered(text: string): { flowId: string; decisive: boolean } | undefined {
+    const matching = [...this.flows.values()].filter((f) => f.triggers?.words.test(text));
+    const chosen = matching.find((f) => f.triggers!.decisive) ?? matching[0];
+    return chosen ? { flowId: chosen.id, decisive: Boolean(chosen.triggers!.decisive) } : undefined;
   }
 
   /** Flows offered in the main menu, in registration order. */
@@ -46,5 +47,6 @@ export class FlowRegistry {
 }
 
 export function defaultFlowRegistry(): FlowRegistry {
-  return new FlowRegistry([welcomeFlow, campingPermitFlow, faqFlow, reportIssueFlow, caseStatusFlow, cancelPermitFlow]);
+  // Cancelling comes before case-status: "cancel permit CP-123456" names a reference too.
+  return new FlowRegistry([welcomeFlow, campingPermitFlow, faqFlow, reportIssueFlow, cancelPermitFlow, caseStatusFlow]);
 }

@@ -4,13 +4,10 @@
  * FerretDB. A booking's reference derives from the turn that made it, so a retried turn finds
  * its own booking instead of making a second one.
  */
-import { shortHash } from '../ids';
+import { ids } from '../ids';
 import { Permit, PermitNight, insertOnce } from '../models';
 import type { Campground, PermitRequest, ResidentRef } from '../domain/flow';
 
-export function permitReference(seed: string): string {
-  return `CP-${String(parseInt(shortHash(`permit-${seed}`, 10), 16) % 1_000_000).padStart(6, '0')}`;
-}
 
 /** The calendar dates of a stay: arrive, arrive+1, … (nights of them). */
 export function stayDates(arrive: string, nights: number): string[] {
@@ -40,7 +37,7 @@ export class PermitRepository {
 
   async book(request: PermitRequest, resident: ResidentRef, seed: string): Promise<{ ok: true; reference: string } | { ok: false; fullNights: string[] }> {
     const campground = this.campground(request.campgroundId);
-    const reference = permitReference(seed);
+    const reference = ids.reference('CP', seed);
     if (await Permit.exists({ _id: reference, status: 'booked' })) return { ok: true, reference };
     const held = new Set((await PermitNight.find({ permitId: reference }).lean()).map((n) => n.date));
     for (const date of stayDates(request.arrive, request.nights)) {

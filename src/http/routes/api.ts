@@ -10,7 +10,7 @@ import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/ag
 import { conversationView, messagePayload } from '../../conversations/view';
 import { AuthError, NotFoundError, RateLimitError } from '../../errors';
 import { changeCaseStatus } from '../../cases/notify';
-import { CASE_STATUSES } from '../../cases/repository';
+import { CASE_STATUSES } from '../../domain/cases';
 import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
 import { Agent, Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';

@@ -9,7 +9,7 @@ import express from 'express';
 import { create as xml } from 'xmlbuilder';
 import { z } from 'zod';
 import { CATEGORIES } from '../../../flows/report-issue';
-import { OPEN_STATUSES } from '../../cases/repository';
+import { OPEN_STATUSES, statusWords } from '../../domain/cases';
 import { AppError, AuthError, NotFoundError } from '../../errors';
 import { ids } from '../../ids';
 import { Case, type CaseDoc } from '../../models';
@@ -56,7 +56,7 @@ function toRequest(c: CaseDoc, services: Services): Record<string, unknown> {
   return {
     service_request_id: c._id,
     status: OPEN_STATUSES.includes(c.status) ? 'open' : 'closed',
-    status_notes: c.history?.at(-1)?.note ?? c.status.replace('_', ' '),
+    status_notes: c.history?.at(-1)?.note ?? statusWords(c.status),
     service_name: category?.label ?? c.category,
     service_code: c.category,
     description: c.description,
