@@ -4,7 +4,12 @@ export const day = (iso: string) => new Intl.DateTimeFormat('en-AU', { weekday: 
 
 export const copy = {
   intro: "Let's book a camping permit.",
-  help: 'I need the campground, the night you arrive, how many nights, and how many people. Say cancel to stop.',
+  help: 'I need the campground, the night you arrive, how many nights, and how many people. To stop, say "never mind".',
+  changeHint: 'OK. What should I change? For example "3 nights", "arrive Saturday" or "4 people". Or say "start again".',
+  changedStay: (arrive: string, nights: number) => `Changed to ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}.`,
+  changedArrive: (arrive: string) => `Changed to arriving ${day(arrive)}.`,
+  changedParty: (people: number) => `Changed to ${people} ${people === 1 ? 'person' : 'people'}.`,
+  changedCampground: (name: string) => `Changed to ${name}.`,
   askCampground: 'Which campground would you like?',
   askArrive: 'Which night do you arrive? For example "Friday 12 December" or "next Friday".',
   askNights: 'How many nights?',
@@ -21,6 +26,6 @@ export const copy = {
   confirm: (name: string, arrive: string, nights: number, people: number, feeCents: number) =>
     `Book ${name} for ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}, for ${people} ${people === 1 ? 'person' : 'people'}? The fee is ${money(feeCents)}, paid on arrival.`,
   booked: (reference: string, name: string, arrive: string, nights: number) =>
-    `Booked. Your permit number is ${reference}: ${name}, ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}. To cancel, send "cancel permit ${reference}".`,
+    `Booked. Your permit number is ${reference}: ${name}, ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}. Plans changed? Send "can't make it ${reference}".`,
   goneMeanwhile: (name: string) => `Sorry, the last place at ${name} was just taken. Please try other dates.`,
 };

@@ -7,17 +7,25 @@
 import { extractBareNumber, extractDate, extractNights, extractPartySize, type IsoDate } from '../../src/ai/extract';
 import type { Campground, StepContext, StepInput } from '../../src/domain/flow';
 import { defineFormFlow, type Slots } from '../../src/flow-engine/form';
+import { CAMPGROUNDS } from './campgrounds';
 import { copy, day } from './copy';
 
 const campgroundOf = (slots: Slots, context: StepContext): Campground | undefined => context.services.permits.campgrounds().find((c) => c.id === slots.campground);
 const todayIn = (context: StepContext): IsoDate => new Intl.DateTimeFormat('en-CA', { timeZone: context.council.timezone }).format(context.services.now);
 const proposed = (input: StepInput, name: string): unknown => input.understood?.slots?.[name];
 
-function findCampground(text: string, context: StepContext): string | undefined {
-  const lower = text.toLowerCase();
+/**
+ * A campground named in the message: its full name anywhere ("bayside reserve"), or its first
+ * word ("bayside") when the message is short or the campground is being asked for, so a
+ * description that mentions "the river" does not move a booking.
+ */
+function findCampground(text: string, context: StepContext, asked: boolean): string | undefined {
+  const lower = text.toLowerCase().replace(/[^a-z0-9 -]+/g, ' ');
   const campgrounds = context.services.permits.campgrounds();
-  const byName = campgrounds.find((c) => lower.includes(c.id) || lower.includes(c.name.toLowerCase()) || lower.includes(c.name.toLowerCase().split(' ')[0]!));
-  return byName?.id;
+  const full = campgrounds.find((c) => lower.includes(c.id) || lower.includes(c.name.toLowerCase()));
+  if (full) return full.id;
+  if (!asked && lower.trim().split(/\s+/).length > 4) return undefined;
+  return campgrounds.find((c) => new RegExp(`\\b${c.name.toLowerCase().split(' ')[0]!}\\b`).test(lower))?.id;
 }
 
 function isClosed(campground: Campground, date: IsoDate): boolean {
@@ -38,15 +46,20 @@ export const campingPermitFlow = defineFormFlow({
     'we want to go camping', 'reserve a camping spot', 'is there space at lookout hill campground', 'campsite booking', 'I need a permit to camp at bayside',
     'camping', 'can we camp friday for 3 nights', 'book camping for 4 people', 'get a camping pass', 'i wanna camp this wkend',
   ],
-  triggers: { words: /\bcamp(ing|site|ground|s)?\b/i },
+  // The campgrounds' names point here too: "can I book bayside reserve from next friday".
+  triggers: { words: new RegExp(`\\bcamp(ing|site|sites|ground|grounds|s)?\\b|\\b(${CAMPGROUNDS.map((c) => c.name.toLowerCase()).join('|')})\\b`, 'i') },
+  topic: 'camping booking',
   intro: copy.intro,
   help: copy.help,
+  changeHint: copy.changeHint,
   slots: [
     {
       name: 'campground',
       ask: copy.askCampground,
       choices: (_slots, context) => context.services.permits.campgrounds().map((c) => ({ value: c.id, label: c.name })),
-      read: (input, context) => findCampground(input.text, context) ?? (typeof proposed(input, 'campground') === 'string' ? findCampground(String(proposed(input, 'campground')), context) : undefined),
+      read: (input, context, slots) =>
+        findCampground(input.text, context, slots.__asking === 'campground') ?? (typeof proposed(input, 'campground') === 'string' ? findCampground(String(proposed(input, 'campground')), context, true) : undefined),
+      changed: (slots, context) => copy.changedCampground(campgroundOf(slots, context)?.name ?? ''),
       answer: (input, context) => {
         const n = extractBareNumber(input.text);
         const all = context.services.permits.campgrounds();
@@ -63,6 +76,7 @@ export const campingPermitFlow = defineFormFlow({
       name: 'arrive',
       ask: copy.askArrive,
       read: (input, context) => extractDate(input.text, context.services.now, context.council.timezone) ?? validIso(proposed(input, 'date')),
+      changed: (slots) => (slots.nights !== undefined ? copy.changedStay(String(slots.arrive), Number(slots.nights)) : copy.changedArrive(String(slots.arrive))),
       check: (value, slots, context) => {
         const date = String(value);
         if (date < todayIn(context)) return copy.pastDate;
@@ -76,6 +90,7 @@ export const campingPermitFlow = defineFormFlow({
       name: 'nights',
       ask: copy.askNights,
       read: (input) => extractNights(input.text) ?? asInteger(proposed(input, 'nights')),
+      changed: (slots) => (slots.arrive !== undefined ? copy.changedStay(String(slots.arrive), Number(slots.nights)) : `Changed to ${slots.nights} nights.`),
       answer: (input) => extractBareNumber(input.text),
       check: (value, slots, context) => {
         const nights = asInteger(value);
@@ -90,6 +105,7 @@ export const campingPermitFlow = defineFormFlow({
       name: 'partySize',
       ask: copy.askParty,
       read: (input) => extractPartySize(input.text) ?? asInteger(proposed(input, 'partySize')),
+      changed: (slots) => copy.changedParty(Number(slots.partySize)),
       answer: (input) => extractBareNumber(input.text),
       check: (value, slots, context) => {
         const people = asInteger(value);

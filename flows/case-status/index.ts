@@ -16,13 +16,15 @@ const copy = {
 
 const when = (date: Date) => new Intl.DateTimeFormat('en-AU', { day: 'numeric', month: 'long' }).format(new Date(date));
 
+/** "RC-123456, a pothole at 12 Smith Street: received on 2 December, then scheduled for repair on 4 December (A crew will fill it on Monday)." */
 export function describeCase(record: CaseRecord): string {
-  const history = record.history.map((h) => `${statusWords(h.status)} on ${when(h.at)}${h.note ? ` (${h.note})` : ''}`).join('; ');
-  return `${record.reference}, ${record.category.replace('-', ' ')}${record.summary ? ` at ${record.summary.split(':')[0]}` : ''}: ${history}. It is now ${statusWords(record.status)}.`;
+  const where = record.summary ? ` at ${record.summary.split(':')[0]}` : '';
+  const steps = record.history.map((h, i) => `${i > 0 ? 'then ' : ''}${statusWords(h.status)} on ${when(h.at)}${h.note ? ` (${h.note.replace(/[.\s]+$/, '')})` : ''}`);
+  return `${record.reference}, ${record.category.replace(/-/g, ' ')}${where}: ${steps.join(', ')}.`;
 }
 
 async function lookUp(input: StepInput, context: StepContext): Promise<StepResult> {
-  const latest = /\b(latest|last|recent|my report|my case)\b/i.test(input.text);
+  const latest = /\b(latest|last|recent)\b|\bmy\b(\s+\w+){0,3}\s+(report|case|request|complaint)\b|\b(i|we) (told you|reported|sent in)\b/i.test(input.text);
   const proposed = typeof input.understood?.slots?.reference === 'string' ? extractReference(String(input.understood.slots.reference)) : undefined;
   const reference = extractReference(input.text) ?? proposed;
   if (!reference && latest) {
@@ -44,7 +46,8 @@ export const caseStatusFlow: FlowDefinition = {
     'what is the status of my report', 'check my case', 'any update on RC-123456', 'status RC-123456', 'has my pothole been fixed',
     'whats happening with my report', 'check reference number', 'update on my complaint', 'my latest report', 'where is my request up to',
   ],
-  triggers: { words: /\b(status|update|progress|check)\b.*\b[A-Z]{2}[\s-]?\d{4,8}\b|\b[A-Z]{2}-\d{4,8}\b/i, decisive: true },
+  // A reference, or asking after "my … report": a status check, not a new report.
+  triggers: { words: /\b(status|update|progress|check)\b.*\b[A-Z]{2}[\s-]?\d{4,8}\b|\b[A-Z]{2}-\d{4,8}\b|\b(any (news|update|progress)|status|what'?s happening|what is happening|follow(ing)? up)\b.*\b(my|the)\b(\s+\w+){0,3}\s+(report|case|request|complaint)\b/i, decisive: true },
   start: 'lookUp',
   steps: { lookUp },
 };

@@ -4,37 +4,46 @@
  * offered instead of a duplicate; otherwise a case is created with a reference, and the
  * resident is told on this channel whenever its status changes.
  */
-import { extractAddress, isNo, isYes } from '../../src/ai/extract';
+import { extractAddress, isNo, isYes, looksLikePlace } from '../../src/ai/extract';
 import { statusWords } from '../../src/domain/cases';
-import type { ReportLocation, StepContext, StepInput } from '../../src/domain/flow';
+import { OUT_OF_SCOPE, type ReportLocation, type StepContext, type StepInput } from '../../src/domain/flow';
 import { defineFormFlow, type Slots } from '../../src/flow-engine/form';
 
-export const CATEGORIES: Array<{ value: string; label: string; words: RegExp }> = [
-  { value: 'pothole', label: 'Pothole', words: /\bpot ?holes?\b|\bhole in the road\b/i },
-  { value: 'dumped-rubbish', label: 'Dumped rubbish', words: /\bdump(ed|ing)?\b|\bfly[- ]?tipping\b|\billegal(ly)? dump|\babandoned (mattress|couch|furniture|trolley)|\brubbish (left|dumped)\b|\bmattress\b/i },
-  { value: 'street-light', label: 'Street light', words: /\bstreet ?lights?\b|\blight (is )?(out|broken|flickering)\b|\blamp ?post\b/i },
-  { value: 'drain', label: 'Blocked drain', words: /\bdrains?\b|\bstorm ?water\b|\bflooding\b|\bgutter\b/i },
-  { value: 'graffiti', label: 'Graffiti', words: /\bgraffiti\b|\btag(ged|ging)\b|\bvandal/i },
-  { value: 'footpath', label: 'Footpath', words: /\bfoot ?paths?\b|\bsidewalk\b|\bpavement\b|\btrip hazard\b/i },
-  { value: 'missed-bin', label: 'Missed bin', words: /\b(missed|forgot|didn'?t|not|weren'?t|wasn'?t) (collect|empt|pick)|\bbins? (not|weren'?t|wasn'?t) (collected|emptied)|\bmissed bin\b/i },
-  { value: 'fallen-tree', label: 'Fallen tree', words: /\b(fallen|fell|down|broken) (tree|branch)|\btree (fell|down|fallen|blocking)|\bbranch (fell|down|on)\b/i },
-  { value: 'other', label: 'Something else', words: /\bsomething else\b|\bother\b/i },
+export const CATEGORIES: Array<{ value: string; label: string; phrase: string; words: RegExp }> = [
+  { value: 'pothole', label: 'Pothole', phrase: 'a pothole', words: /\bpot ?holes?\b|\bhole in the road\b/i },
+  { value: 'dumped-rubbish', label: 'Dumped rubbish', phrase: 'dumped rubbish', words: /\bdump(ed|ing)?\b|\bfly[- ]?tipping\b|\billegal(ly)? dump|\babandoned (mattress|couch|furniture|trolley)|\brubbish (left|dumped)\b|\bmattress\b/i },
+  { value: 'street-light', label: 'Street light', phrase: 'a street light fault', words: /\bstreet ?lights?\b|\blight (is )?(out|broken|flickering)\b|\blamp ?post\b/i },
+  { value: 'drain', label: 'Blocked drain', phrase: 'a blocked drain', words: /\bdrains?\b|\bstorm ?water\b|\bflooding\b|\bgutter\b/i },
+  { value: 'graffiti', label: 'Graffiti', phrase: 'graffiti', words: /\bgraffiti\b|\btag(ged|ging)\b|\bvandal/i },
+  { value: 'footpath', label: 'Footpath', phrase: 'a footpath problem', words: /\bfoot ?paths?\b|\bsidewalk\b|\bpavement\b|\btrip hazard\b/i },
+  { value: 'missed-bin', label: 'Missed bin', phrase: 'a missed bin', words: /\b(missed|forgot|didn'?t|not|weren'?t|wasn'?t) (collect|empt|pick)|\bbins? (not|weren'?t|wasn'?t) (collected|emptied)|\bmissed bin\b/i },
+  { value: 'fallen-tree', label: 'Fallen tree', phrase: 'a fallen tree', words: /\b(fallen|fell|down|broken) (tree|branch)|\btree (fell|down|fallen|blocking)|\bbranch (fell|down|on)\b/i },
+  { value: 'other', label: 'Something else', phrase: 'a problem', words: /\bsomething else\b|\bother\b/i },
 ];
 
 const copy = {
   intro: "Let's report it.",
-  help: 'Tell me what the problem is, where it is, and send a photo if you can. Say cancel to stop.',
+  help: 'Tell me what the problem is, where it is, and send a photo if you can. To stop, say "never mind".',
+  changeHint: 'OK. What should I change: the kind of problem, the place or the description? Or say "start again".',
   askCategory: 'What kind of problem is it?',
-  askLocation: 'Where is it? Give the street address or nearest corner, share your location, or send a photo taken there.',
+  askLocation: 'Where is it? Send the street address or nearest corner, share your location, or send a photo taken there.',
+  confirmPlace: (text: string) => `Is "${text}" where it is?`,
   askPhoto: 'If you can, send a photo now. Or say skip.',
-  askDescription: 'Briefly describe the problem.',
+  askDescription: 'In a few words, what is the problem? For example how big it is, or any danger.',
   askFollow: (reference: string, status: string) =>
     `This looks like it's already reported: reference ${reference} (${statusWords(status)}). Would you like updates on that report instead? Say yes for updates, or no to report it anyway.`,
   following: (reference: string) => `OK. We'll message you here when report ${reference} changes. Thank you.`,
-  confirm: (category: string, where: string) => `Report ${category.toLowerCase()} at ${where}?`,
-  created: (reference: string) => `Thanks. Your report number is ${reference}. We'll message you here when its status changes. To check it, send "status ${reference}".`,
+  confirm: (phrase: string, where: string, description: string) => `Report ${phrase} at ${where}: "${shorten(description, 90)}"?`,
+  created: (reference: string) => `Thanks. Your report number is ${reference}. We'll message you here when it changes. To check on it, send "status ${reference}".`,
   shortDescription: 'Please add a few words about the problem.',
+  changedPlace: (where: string) => `Changed the place to ${where}.`,
+  changedCategory: (phrase: string) => `Changed to ${phrase}.`,
+  changedDescription: 'Changed the description.',
 };
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3).replace(/\s+\S*$/, '')}...`;
+}
 
 function categoryOf(text: string): string | undefined {
   return CATEGORIES.find((c) => c.value !== 'other' && c.words.test(text))?.value;
@@ -52,13 +61,32 @@ async function locationOf(input: StepInput, context: StepContext): Promise<Repor
   return address ? { text: address } : undefined;
 }
 
-const describeLocation = (location: ReportLocation) => location.text ?? `the place shown (${location.lat?.toFixed(5)}, ${location.lng?.toFixed(5)})`;
-const labelOf = (value: unknown) => CATEGORIES.find((c) => c.value === value)?.label ?? 'Problem';
+/** Words that ask for a report, name its kind or its place, and carry no description. */
+const REQUEST_WORDS = /\b(i|i'?d|i'?m|we|want|wanna|would|like|need|to|can|could|you|please|pls|report|reporting|lodge|log|make|a|an|the|there'?s|there|is|are|was|its|it'?s|it|some|on|at|in|of|my|our|street|road|outside|near|corner|and|just|hi|hello|hey|problem|issue|about|with|for|have|has|got|been)\b/gi;
+
+/**
+ * The resident's own description in a message, if it says more than "report a pothole at
+ * 12 Smith St": at least two words left once the request, the kind and the place are taken out.
+ */
+function descriptionIn(text: string): string | undefined {
+  const clean = text.trim();
+  if (clean.split(/\s+/).length < 3 || /\?\s*$/.test(clean) || isYes(clean) || isNo(clean)) return undefined;
+  let rest = clean;
+  const address = extractAddress(clean);
+  if (address) rest = rest.replace(address.replace(/^the corner of /, ''), ' ');
+  for (const c of CATEGORIES) rest = rest.replace(new RegExp(c.words.source, 'gi'), ' ');
+  rest = rest.replace(REQUEST_WORDS, ' ').replace(/\b\d+\w*\b/g, ' ').replace(/[^A-Za-z' ]+/g, ' ');
+  return rest.trim().split(/\s+/).filter((w) => w.length > 1).length >= 2 ? clean : undefined;
+}
+
+const describeLocation = (location: ReportLocation) => location.text ?? (location.lat !== undefined ? 'the place you shared' : 'the place given');
+const categoryFor = (value: unknown) => CATEGORIES.find((c) => c.value === value);
 
 export const reportIssueFlow = defineFormFlow({
   id: 'report-issue',
-  version: 1,
+  version: 2,
   menuLabel: 'Report a problem',
+  topic: 'report',
   examples: [
     'there is a pothole on my street', 'report a pothole', 'someone dumped rubbish outside my house', 'the street light is out', 'blocked drain flooding the road',
     'graffiti on the bus shelter', 'the footpath is broken', 'my bin was not collected', 'a tree fell across the road', 'I want to report a problem',
@@ -68,6 +96,7 @@ export const reportIssueFlow = defineFormFlow({
   triggers: { words: new RegExp(CATEGORIES.filter((c) => c.value !== 'other').map((c) => c.words.source).join('|'), 'i') },
   intro: copy.intro,
   help: copy.help,
+  changeHint: copy.changeHint,
   slots: [
     {
       name: 'category',
@@ -78,13 +107,24 @@ export const reportIssueFlow = defineFormFlow({
         const n = Number(input.text.trim());
         return Number.isInteger(n) && n >= 1 && n <= CATEGORIES.length ? CATEGORIES[n - 1]!.value : /\b(other|else)\b/i.test(input.text) ? 'other' : undefined;
       },
+      changed: (slots) => copy.changedCategory(categoryFor(slots.category)?.phrase ?? 'a problem'),
     },
     {
       name: 'location',
       ask: copy.askLocation,
       read: (input, context) => locationOf(input, context),
-      // Asked directly, a plain description of the place is accepted as the address.
-      answer: (input) => (input.text.trim().length >= 5 && input.content.kind !== 'media' ? { text: input.text.trim() } : undefined),
+      // Asked directly: a place in the resident's words ("outside the library on Main Rd")
+      // counts when it looks like one; other words are checked with them first.
+      answer: (input) => {
+        const text = input.text.trim();
+        if (input.content.kind !== 'text' && input.content.kind !== 'speech') return undefined;
+        if (text.split(/\s+/).length < 2 || text.length > 100 || /\?\s*$/.test(text) || isYes(text) || isNo(text)) return undefined;
+        if (input.understood && input.understood.intent !== 'report-issue' && input.understood.intent !== OUT_OF_SCOPE && input.understood.score >= 0.8 && !looksLikePlace(text)) return undefined;
+        if (descriptionIn(text) && !looksLikePlace(text)) return undefined;
+        return { text: text.replace(/^(it'?s |it is )?(at |on |in )?/i, ''), ...(looksLikePlace(text) ? {} : { unsure: true }) };
+      },
+      confirmValue: (value) => ((value as ReportLocation & { unsure?: boolean }).unsure ? copy.confirmPlace(String((value as ReportLocation).text)) : undefined),
+      changed: (slots) => copy.changedPlace(describeLocation(slots.location as ReportLocation)),
     },
     {
       name: 'followExisting',
@@ -102,8 +142,18 @@ export const reportIssueFlow = defineFormFlow({
     {
       name: 'description',
       ask: copy.askDescription,
-      read: (input, _context: StepContext, slots: Slots) => (slots.__asking === undefined && !slots.__confirming && input.text.trim().split(/\s+/).length >= 3 ? input.text.trim() : undefined),
-      answer: (input) => (input.text.trim() ? input.text.trim() : undefined),
+      freeText: true,
+      // In the resident's words whenever they give it (first message, a photo's caption, or
+      // while another question is open), and whatever they say when it is asked for.
+      read: (input, _context: StepContext, slots: Slots) => {
+        if (slots.description !== undefined && slots.__asking !== undefined) return undefined;
+        const text = input.text.trim();
+        if (slots.__asking === 'location' && looksLikePlace(text)) return undefined;
+        // Words sent instead of a photo are the description, when it is still missing.
+        if (slots.__asking === 'photoCount' && input.content.kind === 'text' && text.split(/\s+/).length >= 2 && !/^(skip|no|none|nope|nah)\b/i.test(text)) return text;
+        return descriptionIn(text);
+      },
+      answer: (input) => (input.text.trim() && input.content.kind !== 'choice' ? input.text.trim() : undefined),
       check: (value) => (String(value).trim().length < 3 ? copy.shortDescription : undefined),
     },
   ],
@@ -118,12 +168,14 @@ export const reportIssueFlow = defineFormFlow({
     if (!existing || slots.category === 'other') return { ok: true };
     return { ok: false, say: [], clear: [], set: { __duplicate: existing.reference, __duplicateStatus: existing.status } };
   },
-  confirm: (slots) => copy.confirm(labelOf(slots.category), describeLocation(slots.location as ReportLocation)),
+  confirm: (slots) => copy.confirm(categoryFor(slots.category)?.phrase ?? 'a problem', describeLocation(slots.location as ReportLocation), String(slots.description ?? '')),
   async complete(slots, context) {
+    const location = { ...(slots.location as ReportLocation & { unsure?: boolean }) };
+    delete location.unsure;
     const record = await context.services.cases.create({
       category: String(slots.category),
       description: String(slots.description ?? ''),
-      location: slots.location as ReportLocation,
+      location,
       photoCount: Number(slots.photoCount ?? 0),
     });
     return { say: [copy.created(record.reference)] };

@@ -4,9 +4,12 @@
  */
 import { OUT_OF_SCOPE, type FlowDefinition, type StepContext, type StepInput, type StepResult } from '../../src/domain/flow';
 import type { Choice } from '../../src/domain/messages';
+import { choiceAnswered, isGoodbye } from '../../src/ai/extract';
 import { copy } from './copy';
 
-const GREETING = /^(hi|hello|hey|good (morning|afternoon|evening)|g'?day)\b/i;
+/** A message that is only a greeting ("hi", "morning!", "hello there"): anything more is a request. */
+const ONLY_GREETING = /^\s*(hi+|hiya|hello+|hey+|heya|yo|howdy|g'?day( mate)?|(good )?(morning|afternoon|evening)|greetings)(\s+(there|team|council|all|mate|guys))?[\s!.,:)]*$/i;
+const RESTART = /^\s*(start|start again|start over|menu|main menu|restart|never ?mind)\s*[.!]*\s*$/i;
 
 function menuChoices(context: StepContext): Choice[] {
   return [
@@ -15,21 +18,20 @@ function menuChoices(context: StepContext): Choice[] {
   ];
 }
 
-/** Matches a menu choice by value, by its number ("2"), or by its label's words. */
+/** A menu choice by value, number or label (any case, small typos). */
 function pickFromMenu(input: StepInput, choices: Choice[]): Choice | undefined {
-  const text = input.content.kind === 'choice' ? input.content.value : input.text.trim().toLowerCase();
-  const byNumber = /^\d+$/.test(text) ? choices[Number(text) - 1] : undefined;
-  return (
-    byNumber ??
-    choices.find((c) => c.value === text) ??
-    choices.find((c) => text.length >= 4 && c.label.toLowerCase().includes(text))
-  );
+  if (input.content.kind === 'choice') {
+    const value = input.content.value;
+    return choices.find((c) => c.value === value);
+  }
+  return choiceAnswered(input.text, choices);
 }
 
 const greet = (input: StepInput, context: StepContext): StepResult => {
   // A first message that already says what it is about goes straight to that flow.
+  if (isGoodbye(input.text)) return { say: [copy.goodbye], next: 'menu' };
   const intent = input.understood?.intent;
-  if (intent && intent !== OUT_OF_SCOPE && !GREETING.test(input.text.trim())) {
+  if (intent && intent !== OUT_OF_SCOPE && intent !== 'welcome' && !ONLY_GREETING.test(input.text)) {
     return { say: [copy.hello(context.council.name)], startFlow: intent };
   }
   return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
@@ -40,9 +42,8 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
   const picked = pickFromMenu(input, choices);
   if (picked?.value === 'agent') return { say: [], handoff: { reason: 'Resident chose "Talk to a person" from the menu' } };
   if (picked) return { say: [], startFlow: picked.value };
-  if (GREETING.test(input.text.trim()) || /^(start|menu)\b/i.test(input.text.trim())) {
-    return greet(input, context);
-  }
+  if (isGoodbye(input.text)) return { say: [copy.goodbye], next: 'menu' };
+  if (ONLY_GREETING.test(input.text) || RESTART.test(input.text)) return greet(input, context);
   // Free text: the flow it is about, if any. Out of scope is an answer, never a wrong flow.
   const intent = input.understood?.intent;
   if (intent && intent !== OUT_OF_SCOPE && intent !== 'welcome') {

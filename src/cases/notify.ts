@@ -17,7 +17,7 @@ export async function changeCaseStatus(services: Services, reference: string, st
   if (found.status === status) throw new ConflictError('unchanged', `Case ${reference} is already ${status}.`);
   const entry = { status, at: new Date(), ...(note ? { note } : {}) };
   await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
-  const text = `Update on your report ${reference}: ${reference} is now ${statusWords(status)}.${note ? ` ${note}.` : ''}`;
+  const text = `Update on your report ${reference}: it is now ${statusWords(status)}.${note ? ` ${note.trim().replace(/([^.!?])$/, '$1.')}` : ''}`;
   for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {
     const identity = await Identity.findById(identityId).lean<IdentityDoc>();
     if (!identity) continue;

@@ -38,8 +38,16 @@ export interface FlowState {
   id: string;
   step: string;
   slots: Record<string, unknown>;
-  /** Consecutive turns the bot did not understand; two in a row offers a person. */
+  /** Consecutive turns the bot did not understand; two in a row offer a person, a third queues one. */
   misses: number;
+  /** The question last asked and the choices offered with it, so "2" or "yep" answers it. */
+  asked?: { text?: string; choices?: Array<{ value: string; label: string }> };
+  /** What the resident was offered this turn (the step's choices, or the runner's own questions). */
+  offered?: Array<{ value: string; label: string }>;
+  /** A message that looked like another request, waiting for "switch to it?". */
+  switchTo?: { flowId: string; text: string };
+  /** The flow set aside for another request, resumed when that one ends. */
+  paused?: FlowState;
 }
 
 /** What the engine shows of a conversation (REST, sockets, adapters). */

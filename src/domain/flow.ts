@@ -131,7 +131,7 @@ export type StepResult = {
   say: string[];
   choices?: Choice[];
   slots?: Record<string, unknown>;
-  /** True when the bot did not understand the input (two in a row offers a person). */
+  /** True when the bot did not understand the input (two in a row offer a person, a third queues one). */
   missed?: boolean;
 } & ({ next: string } | { end: true } | { handoff: { reason: string } } | { startFlow: string });
 
@@ -154,6 +154,14 @@ export interface FlowDefinition {
    * reference number, "cancel … permit") win over the classifier's guess too.
    */
   triggers?: FlowTriggers;
+  /** What the resident is doing in this flow, for "Back to your camping booking" ("camping booking"). */
+  topic?: string;
+  /**
+   * Would the flow, where it is now, take this message as an answer (a slot value, a
+   * description being asked for)? Then words pointing at another flow are not a change of topic;
+   * `decisive` words (a reference number, "cancel … permit") still are, unless they answer a slot.
+   */
+  claims?(input: StepInput, context: StepContext, trigger: { decisive: boolean }): Promise<boolean>;
   start: string;
   steps: Record<string, Step>;
 }
