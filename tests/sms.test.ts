@@ -248,7 +248,7 @@ test('report-issue by MMS: the photo\'s GPS becomes the location and is stripped
   await waitUntil(() => smsTo(from).find((m) => m.Body.includes('Where is it?')), 15_000, 'asked where');
   const mms = inbound(from, '', { NumMedia: '1', MediaUrl0: `https://api.twilio.com/2010-04-01/Accounts/${account}/Messages/MM7/Media/ME7`, MediaContentType0: 'image/jpeg' });
   await post('/webhooks/twilio/sms', mms);
-  const confirm = await waitUntil(() => smsTo(from).find((m) => m.Body.startsWith('Report pothole at')), 15_000, 'confirmation');
+  const confirm = await waitUntil(() => smsTo(from).find((m) => m.Body.startsWith('Report a pothole at')), 15_000, 'confirmation');
   expect(confirm.Body).toContain('-33.86880, 151.20930');
   await post('/webhooks/twilio/sms', inbound(from, 'yes'));
   const created = await waitUntil(() => smsTo(from).find((m) => /report number is RC-\d{6}/.test(m.Body)), 15_000, 'reference');

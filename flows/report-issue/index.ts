@@ -45,6 +45,10 @@ function shorten(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3).replace(/\s+\S*$/, '')}...`;
 }
 
+/** Words that describe a problem rather than a place ("wide", "broken", "blew a tyre"). */
+const PROBLEM_WORDS = /\b(broken|broke|damaged?|danger(ous)?|hazard|unsafe|wide|deep|big|huge|massive|large|blew|blown|blocked|leak(ing|s)?|smell(s|y)?|stink(s|ing)?|overflow(ing)?|fell|fallen|hurt|injur\w*|tyres?|cracks?|cracked|dumped|everywhere|again|weeks?|days?|months?|flooding|flooded|sharp|rubbish|mess|metres?|m wide|cm|dark|pitch black|flicker\w*|out|missing|stolen|ugly|offensive)\b/i;
+const soundsLikeProblem = (text: string) => PROBLEM_WORDS.test(text) || CATEGORIES.some((c) => c.value !== 'other' && c.words.test(text));
+
 function categoryOf(text: string): string | undefined {
   return CATEGORIES.find((c) => c.value !== 'other' && c.words.test(text))?.value;
 }
@@ -79,7 +83,7 @@ function descriptionIn(text: string): string | undefined {
   return rest.trim().split(/\s+/).filter((w) => w.length > 1).length >= 2 ? clean : undefined;
 }
 
-const describeLocation = (location: ReportLocation) => location.text ?? (location.lat !== undefined ? 'the place you shared' : 'the place given');
+const describeLocation = (location: ReportLocation) => location.text ?? `the spot you shared (${location.lat?.toFixed(5)}, ${location.lng?.toFixed(5)})`;
 const categoryFor = (value: unknown) => CATEGORIES.find((c) => c.value === value);
 
 export const reportIssueFlow = defineFormFlow({
@@ -120,7 +124,7 @@ export const reportIssueFlow = defineFormFlow({
         if (input.content.kind !== 'text' && input.content.kind !== 'speech') return undefined;
         if (text.split(/\s+/).length < 2 || text.length > 100 || /\?\s*$/.test(text) || isYes(text) || isNo(text)) return undefined;
         if (input.understood && input.understood.intent !== 'report-issue' && input.understood.intent !== OUT_OF_SCOPE && input.understood.score >= 0.8 && !looksLikePlace(text)) return undefined;
-        if (descriptionIn(text) && !looksLikePlace(text)) return undefined;
+        if (!looksLikePlace(text) && soundsLikeProblem(text)) return undefined;
         return { text: text.replace(/^(it'?s |it is )?(at |on |in )?/i, ''), ...(looksLikePlace(text) ? {} : { unsure: true }) };
       },
       confirmValue: (value) => ((value as ReportLocation & { unsure?: boolean }).unsure ? copy.confirmPlace(String((value as ReportLocation).text)) : undefined),
@@ -148,7 +152,8 @@ export const reportIssueFlow = defineFormFlow({
       read: (input, _context: StepContext, slots: Slots) => {
         if (slots.description !== undefined && slots.__asking !== undefined) return undefined;
         const text = input.text.trim();
-        if (slots.__asking === 'location' && looksLikePlace(text)) return undefined;
+        // Asked where, words that describe no problem are a place (confirmed with the resident).
+        if (slots.__asking === 'location' && (looksLikePlace(text) || !soundsLikeProblem(text))) return undefined;
         // Words sent instead of a photo are the description, when it is still missing.
         if (slots.__asking === 'photoCount' && input.content.kind === 'text' && text.split(/\s+/).length >= 2 && !/^(skip|no|none|nope|nah)\b/i.test(text)) return text;
         return descriptionIn(text);

@@ -91,7 +91,10 @@ export function extractAddress(text: string): string | undefined {
   if (corner) return `the corner of ${trimName(corner[1]!)} and ${trimName(corner[2]!)}`;
   const match = new RegExp(`\\b((?:\\d+[a-z]?(?:/\\d+)?\\s+)?${STREET})((?:\\s*(?:,|and|&|near|outside|opposite)\\s+[A-Za-z0-9 '’-]{2,40})?)`, 'i').exec(text);
   if (!match) return undefined;
-  return `${trimName(match[1]!)}${match[2] ?? ''}`.replace(/\s+/g, ' ').replace(/[.,\s]+$/, '').trim();
+  const street = trimName(match[1]!);
+  // "my street", "the road", "this lane" name no street.
+  if (new RegExp(`^(?:my|our|your|the|this|that|his|her|their|a|same|next|main|every|busy|whole)\\s+(?:${STREET_TYPES})\\b`, 'i').test(street)) return undefined;
+  return `${street}${match[2] ?? ''}`.replace(/\s+/g, ' ').replace(/[.,\s]+$/, '').trim();
 }
 
 function trimName(street: string): string {

@@ -80,6 +80,31 @@ export const formCopy = {
   back: (topic: string, question: string) => `Back to your ${topic}: ${question}`,
 };
 
+const QUESTION_FILLER = new Set(['what', 'when', 'where', 'which', 'there', 'allowed', 'does', 'have', 'with', 'your', 'about', 'that', 'this', 'from', 'they', 'them', 'will', 'would', 'could', 'should', 'much']);
+const stems = (text: string) => new Set((text.toLowerCase().match(/[a-z]{4,}/g) ?? []).filter((w) => !QUESTION_FILLER.has(w)).map((w) => w.slice(0, 5)));
+
+/**
+ * A mid-flow answer keeps only the sentences that speak to the question (and its source link),
+ * so the answer and the question it returns to fit in two SMS.
+ */
+export function focusedAnswer(question: string, answer: string, budget: number): string {
+  const link = /\s((?:More|Source): \S+)$/.exec(answer);
+  const body = link ? answer.slice(0, link.index) : answer;
+  const maxChars = Math.max(100, budget - (link ? link[1]!.length + 1 : 0));
+  if (body.length <= maxChars) return answer;
+  const asked = stems(question);
+  const sentences = body.split(/(?<=[.!?])\s+/);
+  const scored = sentences.map((text, i) => ({ text, i, score: [...stems(text)].filter((w) => asked.has(w)).length }));
+  const best = [...scored].sort((a, b) => b.score - a.score || a.i - b.i);
+  const kept: typeof scored = [];
+  for (const sentence of best) {
+    if (kept.length && (sentence.score === 0 || [...kept, sentence].reduce((n, k) => n + k.text.length + 1, 0) > maxChars)) continue;
+    kept.push(sentence);
+  }
+  const text = kept.sort((a, b) => a.i - b.i).map((k) => k.text).join(' ');
+  return link ? `${text} ${link[1]}` : text;
+}
+
 function askText(slot: SlotSpec, slots: Slots, context: StepContext): string {
   return typeof slot.ask === 'function' ? slot.ask(slots, context) : slot.ask;
 }
@@ -227,7 +252,10 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
           const slot = nextMissing(slots);
           const resume = slot ? askText(slot, slots, context) : spec.confirm(slots, context);
           const choices = slot ? slot.choices?.(slots, context) : YES_NO;
-          return { say: [answer.text, formCopy.back(spec.topic, resume)], slots, next: 'collect', ...(choices ? { choices } : {}) };
+          // Two SMS segments (306 GSM characters) for the answer, the question and its numbered choices.
+          const back = formCopy.back(spec.topic, resume);
+          const rest = back.length + 1 + (choices ? choices.reduce((n, c) => n + c.label.length + 4, 0) + 20 : 0);
+          return { say: [focusedAnswer(text, answer.text, 300 - rest), back], slots, next: 'collect', ...(choices ? { choices } : {}) };
         }
       }
     }

@@ -11,6 +11,7 @@ import { sessionHash } from '../../channels/webchat/namespace';
 import { parseConfig, type Config } from '../../src/config';
 import { startEngine, type Engine } from '../../src/engine';
 import { createLogger } from '../../src/logger';
+import { saveBotMessages } from './bot-messages';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -45,8 +46,13 @@ export async function startTestEngine(env: Record<string, string>): Promise<Engi
   return Object.assign(engine, { config });
 }
 
+let stoppedEngines = 0;
+
 export async function stopAndDrop(engine: Engine | undefined, dropDatabase = true): Promise<void> {
   if (!engine) return;
+  // Kept for the SMS segment report (npm run report:sms-segments) before the database goes.
+  const testPath = typeof expect === 'undefined' ? undefined : expect.getState().testPath;
+  if (testPath) await saveBotMessages(`${path.basename(testPath, '.test.ts')}-${++stoppedEngines}`);
   if (dropDatabase) await mongoose.connection.db?.dropDatabase().catch(() => undefined);
   await engine.services.redis.keys(`${engine.services.config.QUEUE_PREFIX}*`).then((keys) => (keys.length ? engine.services.redis.del(...keys) : 0)).catch(() => undefined);
   await engine.stop();
