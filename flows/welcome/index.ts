@@ -5,7 +5,9 @@
 import { OUT_OF_SCOPE, type FlowDefinition, type StepContext, type StepInput, type StepResult } from '../../src/domain/flow';
 import type { Choice } from '../../src/domain/messages';
 import { copy } from './copy';
+import utterances from './utterances.json';
 
+const welcomeFlowId = 'welcome';
 const GREETING = /^(hi|hello|hey|good (morning|afternoon|evening)|g'?day)\b/i;
 
 function menuChoices(context: StepContext): Choice[] {
@@ -27,9 +29,9 @@ function pickFromMenu(input: StepInput, choices: Choice[]): Choice | undefined {
 }
 
 const greet = (input: StepInput, context: StepContext): StepResult => {
-  // A first message that already says what it is about goes straight to that flow.
+  // A first message that already says what it is about goes straight to that flow, greeting or not.
   const intent = input.understood?.intent;
-  if (intent && intent !== OUT_OF_SCOPE && !GREETING.test(input.text.trim())) {
+  if (intent && intent !== OUT_OF_SCOPE && intent !== welcomeFlowId) {
     return { say: [copy.hello(context.council.name)], startFlow: intent };
   }
   return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
@@ -55,8 +57,10 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
 };
 
 export const welcomeFlow: FlowDefinition = {
-  id: 'welcome',
+  id: welcomeFlowId,
   version: 1,
+  // Greetings, thanks and goodbyes on their own: the classifier learns them as this flow.
+  examples: utterances,
   start: 'greet',
   steps: { greet, menu },
 };
