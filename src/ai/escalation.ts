@@ -14,15 +14,25 @@ const STRONG_PERSON = /\b(?:agent|agents|human|humans|hooman|operator|representa
 const WEAK_PERSON = '(?:a |an |the |some |one of your |any |your )?(?:person|persons|people|someone|somebody|some one|some body|anyone|anybody|staff|staff member|member of staff|officer|manager|supervisor|boss|employee|worker|team member|consultant|advisor|adviser|somebody real|someone real|real someone|council officer|council worker)';
 const REQUEST_VERB = '(?:talk|talking|tlk|speak|speaking|speek|chat|chatting|connect|conect|transfer|put|pass|get|give|want|need|wanna|hand|contact|reach|see)';
 const ASKS_FOR_WEAK = new RegExp(`\\b${REQUEST_VERB}\\b(?:\\s+\\w+){0,3}?\\s+(?:to |with |me (?:to |with |through to )?|through to )?${WEAK_PERSON}\\b`, 'i');
-const CALL_ME = /\b(?:call|ring|phone|contact|text) me(?: back)?\b|\bcall ?back\b|\b(?:someone|somebody|anyone|a person|staff|an officer|you guys|your team)\b.{0,40}\b(?:call|ring|phone|contact|get back to|get in touch with|help) me\b|\bget back to me\b/i;
+const CALL_ME = /\b(?:call|ring|phone|contact|text) me(?: back)?\b|\bgive (?:me|us) a (?:ring|call|bell|buzz)\b|\b(?:ring|call) (?:me|us) (?:on|at)\b|\bcall ?back\b|\b(?:someone|somebody|anyone|a person|staff|an officer|you guys|your team)\b.{0,40}\b(?:call|ring|phone|contact|get back to|get in touch with|help) me\b|\bget back to me\b/i;
 const NOT_A_BOT = /\bnot (?:a |an |some |this |the )?(?:stupid |dumb |bloody )?(?:robot|bot|chat ?bot|machine|computer|ai|automated\w*|program)\b|\b(?:no|stop the|enough with the|hate|hate these|sick of (?:this|the|these)) (?:robots?|bots?|chat ?bots?|machines?|automated \w+)\b|\bwith a (?:real|living|actual) (?:being|one)\b/i;
-const FRUSTRATED = /\b(?:useless|hopeless|pointless|rubbish|stupid|dumb|waste of (?:my )?time|not helping|no help|doesn'?t help|isn'?t helping|not getting anywhere|getting nowhere|going (?:a)?round (?:and round |in )?(?:in )?circles|round in circles|you (?:don'?t|do not|dont) understand|(?:doesn'?t|does not|doesnt|can'?t) understand|not understanding|ridiculous|this is a joke|ffs|wtf|give up)\b/i;
+/** Frustration with the assistant itself (not with a pothole): the resident needs a person. */
+const FRUSTRATED = /\b(?:you'?re|you are|this is|this bot is|what a|so) (?:useless|hopeless|pointless|a joke|no help|not helping)\b|\buseless\b(?!.{0,20}\b(?:bin|bins|light|lights|road|park|footpath|drain|bus)\b)|\bwaste of (?:my )?time\b|\b(?:not|isn'?t|aren'?t) helping\b|\b(?:not getting|getting) nowhere\b|\bgoing (?:a)?round (?:and round |in )?(?:in )?circles\b|\bround in circles\b|\byou (?:don'?t|do not|dont|just don'?t|clearly don'?t) (?:understand|get it|get me)\b|\b(?:doesn'?t|does not|doesnt|can'?t|cannot) understand (?:me|what i|anything)\b|\bnot understanding (?:me|what)\b|\bsame (?:answer|thing|question) (?:again|over and over)\b|\b(?:keep|keeps) (?:asking|saying) (?:me )?the same\b/i;
+/** "who can I talk to", "with a person rather than online". */
+const WHO_TO_TALK_TO = /\bwho (?:\w+ ){0,5}(?:can|could|should|do) i (?:talk|speak|chat) (?:to|with)\b|\b(?:with|to) (?:a|an|one of your) (?:real |actual |live |proper )?(?:person|human|staff member|officer|worker|employee|member of (?:staff|the team))\b(?! (?:who|that) )/i;
 /** A person in a place or a role, not a request: "pay in person", "someone dumped rubbish". */
 const NOT_A_REQUEST = /\bin person\b|\bperson(?:al)? (?:who|that)\b|\b(?:travel|estate|real estate|insurance|booking) agents?\b|\bhuman (?:remains|waste|rights)\b/i;
 
 /** "quiero hablar con una persona", "转人工", "tôi muốn gặp nhân viên", … */
 const OTHER_LANGUAGES = [
   /\b(?:hablar|comunicarme|habla) con (?:una persona|alguien|un agente|un humano|un operador|una operadora|un representante|un empleado|un funcionario)|\b(?:una persona real|agente humano|atención al cliente)\b/i, // Spanish
+  /\bme (?:puede|pueden|podría|podrian|podrían) (?:llamar|contactar)|\bllámenme\b|\bllamarme\b|\bdevolverme la llamada\b/i, // Spanish: call me
+  /\b(?:chiamarmi|richiamarmi|mi (?:può|potete|puo) chiamare)\b/i, // Italian: call me
+  /να με (?:πάρει|πάρετε|καλέσει|καλέσετε)|τηλεφωνήσ/i, // Greek: call me
+  /gọi (?:lại )?cho tôi|gọi điện cho tôi/i, // Vietnamese: call me
+  /给我打电话|給我打電話|回电|回電|打电话给我/, // Chinese: call me
+  /اتصل بي|اتصلوا بي|يتصل بي|الاتصال بي/, // Arabic: call me
+  /मुझे (?:फ़ोन|फोन|कॉल)|कॉल (?:करें|कीजिए|करो)/, // Hindi: call me
   /\bparlare con (?:una persona|qualcuno|un operatore|un'operatrice|un impiegato|un addetto)|\boperatore\b|\bpersona reale\b/i, // Italian
   /\bfalar com (?:uma pessoa|alguém|um atendente)|\batendente\b/i, // Portuguese
   /\bparler (?:à|a|avec) (?:quelqu'un|une personne|un agent|un conseiller)/i, // French
@@ -52,7 +62,8 @@ export function wantsPerson(text: string): boolean {
   if (STRONG_PERSON.test(clean) && !inPerson) return true;
   if (ASKS_FOR_WEAK.test(clean.replace(/\bin person\b/gi, ''))) return !/\b(?:someone|somebody|people|anyone)\s+(?:has |have |had |keeps |kept |is |are |was |were )?(?:dumped|dumping|left|broke|broken|parked|smashed|spray|sprayed|stole|stolen|damaged|tagged|painted|dropped|throw|threw|thrown)\b/i.test(clean) || /\b(?:talk|speak|chat)\b/i.test(clean);
   if (CALL_ME.test(clean)) return true;
-  if (FRUSTRATED.test(clean) && words <= 14) return true;
+  if (FRUSTRATED.test(clean)) return true;
+  if (WHO_TO_TALK_TO.test(clean) && !inPerson) return true;
   return words <= 3 && /\b(?:person|someone|somebody|staff|officer|manager|supervisor|people)\b/i.test(clean) && !inPerson;
 }
 

@@ -54,9 +54,10 @@ export class Understanding {
     if (!clean) return { intent: OUT_OF_SCOPE, score: 1, language: 'en' };
     const language = detectLanguage(clean);
     const normalised = normaliseUtterance(clean);
-    const risk = riskIn(clean) ?? riskIn(normalised);
+    const corrected = this.speller.correct(normalised);
+    const risk = riskIn(clean) ?? riskIn(corrected);
     if (risk) return { intent: SAFEGUARDING, score: 1, language, risk };
-    if (wantsPerson(clean) || wantsPerson(normalised)) {
+    if (wantsPerson(clean) || wantsPerson(corrected)) {
       const topic = topicBesidesPerson(clean);
       return { intent: PERSON, score: 1, language, ...(topic ? { topic } : {}) };
     }
