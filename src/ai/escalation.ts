@@ -60,11 +60,14 @@ export function wantsPerson(text: string): boolean {
   const words = clean.split(/\s+/).length;
   const inPerson = NOT_A_REQUEST.test(clean);
   if (STRONG_PERSON.test(clean) && !inPerson) return true;
-  if (ASKS_FOR_WEAK.test(clean.replace(/\bin person\b/gi, ''))) return !/\b(?:someone|somebody|people|anyone)\s+(?:has |have |had |keeps |kept |is |are |was |were )?(?:dumped|dumping|left|broke|broken|parked|smashed|spray|sprayed|stole|stolen|damaged|tagged|painted|dropped|throw|threw|thrown)\b/i.test(clean) || /\b(?:talk|speak|chat)\b/i.test(clean);
+  // "send someone to fix the light" asks for a job to be done, not for a conversation.
+  const jobForSomeone = /\b(?:someone|somebody|anyone|a person|people|staff|an officer|a worker|a crew)\b (?:to |out to |round to |over to |who can |that can )(?:come (?:and |to )?)?(?:fix|repair|clean|clear|remove|collect|pick|mow|cut|trim|look at|check|inspect|sort|empty|replace|patch|fill|take away)\b/i.test(clean);
+  if (!jobForSomeone && ASKS_FOR_WEAK.test(clean.replace(/\bin person\b/gi, ''))) return !/\b(?:someone|somebody|people|anyone)\s+(?:has |have |had |keeps |kept |is |are |was |were )?(?:dumped|dumping|left|broke|broken|parked|smashed|spray|sprayed|stole|stolen|damaged|tagged|painted|dropped|throw|threw|thrown)\b/i.test(clean) || /\b(?:talk|speak|chat)\b/i.test(clean);
   if (CALL_ME.test(clean)) return true;
   if (FRUSTRATED.test(clean)) return true;
   if (WHO_TO_TALK_TO.test(clean) && !inPerson) return true;
-  return words <= 3 && /\b(?:person|someone|somebody|staff|officer|manager|supervisor|people)\b/i.test(clean) && !inPerson;
+  // "person?", "someone pls"; but "4 people" or "2 persons" answers a question about party size.
+  return words <= 3 && /\b(?:person|someone|somebody|staff|officer|manager|supervisor)\b/i.test(clean) && !/\d|\b(?:one|two|three|four|five|six)\b/i.test(clean) && !inPerson;
 }
 
 /**
