@@ -61,10 +61,12 @@ async function evaluate(name: string, labelled: Labelled[], understanding: Under
       oosPredicted++;
       if (item.intent === OUT_OF_SCOPE) oosRight++;
     }
-    if (item.intent === OUT_OF_SCOPE && !NOT_FLOWS.has(reading.intent)) oosInFlow++;
     let citation = '';
+    const page = reading.intent === 'faq' ? knowledge.search(item.text)[0]?.pageId : undefined;
+    // The harm the issue names: an off-topic message that starts a flow or is given a council page
+    // (an FAQ turn that finds no page says "I don't have that" and offers a person, as out of scope does).
+    if (item.intent === OUT_OF_SCOPE && !NOT_FLOWS.has(reading.intent) && (reading.intent !== 'faq' || page)) oosInFlow++;
     if (reading.intent === 'faq') {
-      const page = knowledge.search(item.text)[0]?.pageId;
       citation = ` cited ${page ?? 'nothing'}`;
       if (item.intent === 'faq' && item.page !== undefined) {
         if (item.page === null) {
@@ -96,7 +98,7 @@ async function evaluate(name: string, labelled: Labelled[], understanding: Under
   console.log('Per style:');
   for (const [style, row] of [...perStyle].sort()) console.log(`  ${style.padEnd(15)} ${pct(row.right, row.total).padStart(6)} (${row.right}/${row.total})`);
   console.log(`Out-of-scope precision: ${pct(oosRight, oosPredicted)} (${oosRight}/${oosPredicted}); recall ${recall(OUT_OF_SCOPE)}`);
-  console.log(`Out-of-scope messages that would enter a flow: ${oosInFlow}`);
+  console.log(`Out-of-scope messages that would enter a flow or get a council page: ${oosInFlow}`);
   console.log(`Person-request recall: ${recall(PERSON)}; safeguarding recall: ${recall(SAFEGUARDING)}`);
   console.log(`Cited knowledge pages: precision ${pct(citedRight, cited)} (${citedRight}/${cited}); answered ${citedRight}/${answerable} answerable; honest "I don't have that" ${abstainRight}/${abstainTotal} uncovered`);
   console.log(`Language detected: ${pct(languageRight, languageTotal)} (${languageRight}/${languageTotal})`);

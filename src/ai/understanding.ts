@@ -38,6 +38,8 @@ export interface Reading extends IntentGuess {
 /** "I reported … last week, any news?": a question about something already reported. */
 const ABOUT_A_REPORT = /\b(?:i|we) (?:reported|logged|lodged|told you about|rang about|called about|put in|sent in|made a report|submitted)\b|\b(?:my|the|our) (?:report|complaint|request|case|job)\b.{0,40}\b(?:update|news|progress|status|fixed|done|happening|sorted|looked at|been out|yet)\b|\b(?:update|news|progress|status) (?:on|of|about|for) (?:my|the|our)\b.{0,30}\b(?:report|complaint|request|case|pothole|drain|light|tree|bin|rubbish|graffiti)\b|\b(?:has|have) (?:anyone|someone|somebody|you|the council|a crew|council)\b.{0,30}\b(?:been out|looked at|fixed|come out|checked)\b.{0,40}\b(?:i|we) (?:reported|told|mentioned|rang)\b/i;
 
+const QUESTION = /\?|^(?:how|what|when|where|who|which|why|is|are|can|could|do|does|will|would|should|may|am i|any)\b/i;
+
 export class Understanding {
   constructor(
     private readonly embedded: IntentClassifier,
@@ -46,6 +48,8 @@ export class Understanding {
     /** The flow whose unmistakable words appear in the text (see FlowDefinition.triggers). */
     private readonly triggered: (text: string) => { flowId: string; decisive: boolean } | undefined,
     private readonly speller: SpellingCorrector,
+    /** Words of council business that off-topic messages never use ("rates", "footpath", "library"). */
+    private readonly councilWords: Set<string>,
     readonly llm?: LanguageModel,
   ) {}
 
@@ -73,17 +77,28 @@ export class Understanding {
     if (referral) return { intent: OUT_OF_SCOPE, score: 1, language, referral };
     const trigger = this.triggered(request);
     if (ABOUT_A_REPORT.test(normalised) && trigger?.flowId !== 'cancel-permit') return { intent: 'case-status', score: 0.9, language };
-    const guess = await this.embedded.classify(this.speller.correct(normaliseUtterance(request)));
+    const words = this.speller.correct(normaliseUtterance(request));
+    const guess = await this.embedded.classify(words);
     if (trigger && (guess.intent === OUT_OF_SCOPE || trigger.decisive)) return { intent: trigger.flowId, score: Math.max(guess.score, 0.75), language };
+    // A question about council business the classifier did not place is still a council question:
+    // the knowledge answer (or an honest "I don't have that" with a person) fits better than "not us".
+    if (guess.intent === OUT_OF_SCOPE && QUESTION.test(words) && words.split(/[^a-z']+/).some((w) => this.councilWords.has(w))) return { intent: 'faq', score: 0.6, language };
     return { ...guess, language };
   }
 }
+
+/** Words the rules look for, so a misspelling of them is put right too ("operater", "suicde"). */
+const ESCALATION_WORDS = ['operator', 'agent', 'human', 'person', 'someone', 'somebody', 'speak', 'talk', 'representative', 'manager', 'supervisor', 'staff', 'officer', 'customer', 'service', 'suicide', 'myself', 'violence', 'abuse', 'abused', 'neglect', 'homeless', 'evicted', 'weapon', 'knife', 'threatening', 'disappear', 'forever', 'cutting', 'hurting', 'bruises'];
+/** Everyday words that appear in council pages but say nothing about council business. */
+const COMMON_WORDS = new Set(['this', 'that', 'with', 'from', 'have', 'your', 'they', 'them', 'there', 'their', 'what', 'when', 'where', 'which', 'will', 'would', 'about', 'than', 'then', 'only', 'also', 'more', 'most', 'some', 'each', 'every', 'other', 'into', 'over', 'after', 'before', 'under', 'between', 'need', 'needs', 'must', 'make', 'made', 'take', 'free', 'first', 'week', 'weeks', 'month', 'months', 'year', 'years', 'days', 'hours', 'time', 'times', 'call', 'online', 'form', 'apply', 'contact', 'help', 'people', 'please', 'here', 'home', 'house', 'number', 'phone', 'email', 'website', 'council', 'cost', 'costs', 'price', 'pay', 'book', 'open', 'closed', 'close', 'like', 'want', 'know', 'does', 'done', 'being', 'been', 'just', 'good', 'best', 'much', 'many', 'sure', 'thanks', 'today', 'tomorrow', 'tonight', 'weekend', 'night', 'nights', 'morning', 'evening', 'life', 'world', 'money', 'card', 'cards', 'credit', 'ticket', 'tickets', 'train', 'buy', 'sell', 'shop', 'shops', 'food', 'water', 'dogs', 'cats']);
 
 /** Trains the embedded classifier on every flow's examples and the knowledge pages' questions. */
 export async function buildUnderstanding(flows: FlowRegistry, knowledge: KnowledgeBase, timezone: string, llm?: LanguageModel): Promise<Understanding> {
   const examples = flows.examples();
   examples.faq = [...(examples.faq ?? []), ...knowledge.sampleQuestions()];
   const nlu = await EmbeddedNlu.train(examples);
-  const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples]));
-  return new Understanding(nlu, Object.keys(examples), timezone, (text) => flows.triggered(text), speller, llm);
+  const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
+  const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
+  const councilWords = new Set([...SpellingCorrector.vocabularyOf([...knowledge.topics, ...knowledge.sampleQuestions()])].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
+  return new Understanding(nlu, Object.keys(examples), timezone, (text) => flows.triggered(text), speller, councilWords, llm);
 }

@@ -46,6 +46,10 @@ export class KnowledgeBase {
     processTerm: (term) => (STOP_WORDS.has(term.toLowerCase()) ? null : term.toLowerCase()),
   });
   readonly pages: Array<{ id: string; title: string; questions: string[] }> = [];
+  /** Every passage's words, titles included (spelling vocabulary). */
+  readonly texts: string[] = [];
+  /** Titles and headings: the subjects the pages are about. */
+  readonly topics: string[] = [];
 
   constructor(folder: string) {
     const passages: IndexedPassage[] = [];
@@ -61,6 +65,8 @@ export class KnowledgeBase {
       });
     }
     this.index.addAll(passages);
+    this.texts.push(...passages.map((p) => `${p.title} ${p.heading} ${p.text}`));
+    this.topics.push(...passages.map((p) => `${p.title} ${p.heading}`));
   }
 
   /**
