@@ -20,18 +20,19 @@ const NON_LATIN_SCRIPTS: Array<[RegExp, string]> = [
 ];
 /** Vietnamese letters no other common language uses. */
 const VIETNAMESE = /[ăắằẳẵặđơớờởỡợưứừửữựảẩẫậẻẽẹềểễệỉịỏổỗộủũụỳỷỹỵ]/i;
-/** Words every English message is likely to hold: their presence outweighs the detector. */
-const ENGLISH_WORDS = /\b(?:the|and|is|are|my|i|you|to|of|for|on|in|can|please|pls|how|what|when|where|there|bin|council|street|st|road|park|permit|thanks|hi|hello|need|want|book|camp\w*|report|pothole|light|tree|rubbish)\b/i;
-
-export function detectLanguage(text: string): string {
+/**
+ * `isKnownWord` tells English words residents use (the classifier's vocabulary): a message
+ * mostly made of them is English however the n-grams look ("chk status RC-604418 thx").
+ */
+export function detectLanguage(text: string, isKnownWord: (word: string) => boolean = () => false): string {
   const letters = text.replace(/[^\p{L}\s]/gu, ' ').trim();
   if (!letters) return 'en';
   const nonLatin = letters.replace(/[A-Za-z\s]/g, '');
   for (const [script, code] of NON_LATIN_SCRIPTS) if (script.test(nonLatin) && nonLatin.length >= letters.replace(/\s/g, '').length / 3) return code;
   if (VIETNAMESE.test(letters)) return 'vi';
-  const words = letters.split(/\s+/).length;
-  const englishWords = (letters.match(new RegExp(ENGLISH_WORDS.source, 'gi')) ?? []).length;
-  if (words < 3 || englishWords >= Math.max(1, words / 4)) return 'en';
+  const words = letters.toLowerCase().split(/\s+/).filter(Boolean);
+  const known = words.filter((w) => isKnownWord(w)).length;
+  if (words.length < 3 || known >= words.length * 0.35) return 'en';
   const [best] = detectAll(letters);
   return best && best.lang !== 'en' && best.accuracy >= 0.5 ? best.lang : 'en';
 }

@@ -41,6 +41,17 @@ const SHORTHAND: Array<[RegExp, string]> = [
   [/\bhasnt\b/g, 'has not'],
   [/\bhavent\b/g, 'have not'],
   [/\bn\b/g, 'and'],
+  [/\bbk\b/g, 'book'],
+  [/\brsv|resv|rsrv\b/g, 'reserve'],
+  [/\bnts\b/g, 'nights'],
+  [/\bchk\b/g, 'check'],
+  [/\b(?:rpt|reprt)\b/g, 'report'],
+  [/\bcncl|cancl|cxl\b/g, 'cancel'],
+  [/\bmte|m8\b/g, 'mate'],
+  [/\bsum1\b/g, 'someone'],
+  [/\bppl\b/g, 'people'],
+  [/\bthru\b/g, 'through'],
+  [/\bbcoz|coz|cos\b/g, 'because'],
 ];
 
 const GREETING = /^(?:(?:hi|hiya|hey|heya|hello|helo|hallo|howdy|yo|g'?day|gday|morning|good (?:morning|afternoon|evening|day)|afternoon|evening|greetings|dear (?:sir|madam|sir or madam|council|team)|hi there|hello there|hey there|to whom it may concern)(?: (?:there|all|team|mate|guys|folks|council|riverbend(?: council)?))?|(?:um+|uh+|er+|erm|ah+|oh|ok(?:ay)?|so|well|right|yeah|yes|look|listen)(?: so)?)[\s,.!:;-]+/i;
@@ -76,6 +87,10 @@ export class SpellingCorrector {
       list.push(word);
       this.byLength.set(word.length, list);
     }
+  }
+
+  knows(word: string): boolean {
+    return this.known.has(word);
   }
 
   static vocabularyOf(texts: string[]): Set<string> {

@@ -56,7 +56,7 @@ export class Understanding {
   async understand(text: string, options: { allowLlm: boolean }): Promise<Reading> {
     const clean = text.trim();
     if (!clean) return { intent: OUT_OF_SCOPE, score: 1, language: 'en' };
-    const language = detectLanguage(clean);
+    const language = detectLanguage(clean, (word) => this.speller.knows(word));
     const normalised = normaliseUtterance(clean);
     const corrected = this.speller.correct(normalised);
     const risk = riskIn(clean) ?? riskIn(corrected);
