@@ -34,6 +34,12 @@ const greet = (input: StepInput, context: StepContext): StepResult => {
   if (intent && intent !== OUT_OF_SCOPE && intent !== welcomeFlowId) {
     return { say: [copy.hello(context.council.name)], startFlow: intent };
   }
+  const referral = input.understood?.referral;
+  if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices: menuChoices(context), next: 'menu' };
+  // Off-topic first message: say so, and what we can do, rather than a bare greeting.
+  if (intent === OUT_OF_SCOPE && input.content.kind !== 'call') {
+    return { say: [copy.hello(context.council.name), copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices: menuChoices(context), next: 'menu' };
+  }
   return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
 };
 
@@ -50,6 +56,8 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
   if (intent && intent !== OUT_OF_SCOPE && intent !== 'welcome') {
     return { say: [], startFlow: intent };
   }
+  const referral = input.understood?.referral;
+  if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices, missed: true, next: 'menu' };
   if (input.text.trim() && input.content.kind !== 'call') {
     return { say: [copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices, missed: true, next: 'menu' };
   }

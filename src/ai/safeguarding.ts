@@ -6,7 +6,7 @@
  * the normalised text the classifier sees.
  */
 
-export type RiskKind = 'self_harm' | 'family_violence' | 'abuse_neglect' | 'welfare' | 'homelessness' | 'threat';
+export type RiskKind = 'self_harm' | 'family_violence' | 'abuse_neglect' | 'welfare' | 'homelessness' | 'threat' | 'unspecified';
 
 /** What agents see as the reason, in plain words. */
 export const RISK_LABELS: Record<RiskKind, string> = {
@@ -16,12 +16,13 @@ export const RISK_LABELS: Record<RiskKind, string> = {
   welfare: 'a welfare concern about someone',
   homelessness: 'homeless or without a safe place tonight',
   threat: 'a threat or weapon in a public place',
+  unspecified: 'someone may be at risk',
 };
 
 const PEOPLE = '(?:partner|husband|hubby|wife|boyfriend|bf|girlfriend|gf|ex|fiance|fiancee|dad|father|stepdad|step dad|mum|mom|mother|stepmum|son|daughter|brother|sister|uncle|aunty|aunt|flatmate|housemate|he|she|they)';
 const HARM_VERBS = '(?:hits?|hitting|hit|beats?|beating|beat|bash(?:es|ed|ing)?|punch(?:es|ed|ing)?|kick(?:s|ed|ing)?|chok(?:es|ed|ing)|strangl(?:es|ed|ing)|slap(?:s|ped|ping)?|hurts?|hurting|threaten(?:s|ed|ing)?|attack(?:s|ed|ing)?|push(?:es|ed)?|shov(?:es|ed)|grabbed|rap(?:es|ed)|abus(?:es|ed|ing)|won\'?t let me (?:leave|out)|locked me)';
 
-const PATTERNS: Record<RiskKind, RegExp[]> = {
+const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
   self_harm: [
     /\bsuicid\w*|\bkill(?:ing)? (?:my ?self|me)\b|\bend(?:ing)? (?:my life|it all|things|my own life|everything)\b|\btake my (?:own )?life\b/i,
     /\b(?:don'?t|do not|dont|no longer) want to (?:be here|live|be alive|exist|wake up|go on|be around)\b/i,
@@ -74,7 +75,7 @@ const NOT_A_PERSON_AT_RISK = /\b(?:weeds?|grass|battery|phone|car|engine|laptop|
 
 export function riskIn(text: string): RiskKind | undefined {
   const clean = text.replace(/[’‘]/g, "'");
-  for (const [kind, patterns] of Object.entries(PATTERNS) as Array<[RiskKind, RegExp[]]>) {
+  for (const [kind, patterns] of Object.entries(PATTERNS) as Array<[Exclude<RiskKind, 'unspecified'>, RegExp[]]>) {
     if (!patterns.some((p) => p.test(clean))) continue;
     // "my phone is killing me", "the weeds are killing me": not a person at risk.
     if (kind === 'self_harm' && /\bkill(?:ing)? me\b/i.test(clean) && NOT_A_PERSON_AT_RISK.test(clean) && !/\bsuicid|\bmy ?self\b/i.test(clean)) continue;

@@ -17,8 +17,9 @@ import { detectLanguage } from './language';
 import type { LanguageModel } from './llm';
 import { EmbeddedNlu, OUT_OF_SCOPE, type IntentClassifier } from './nlu';
 import { PURE_GREETING, SpellingCorrector, normaliseUtterance, stripPleasantries } from './normalise';
-import { referralFor, type Referral } from './referrals';
+import { referralFor } from './referrals';
 import { riskIn, type RiskKind } from './safeguarding';
+import { Screening } from './screening';
 
 /** Readings that are not flows: the router acts on them before any flow runs. */
 export const PERSON = 'person';
@@ -31,8 +32,6 @@ export interface Reading extends IntentGuess {
   risk?: RiskKind;
   /** For a person request that said more: what it is about, for the agent. */
   topic?: string;
-  /** Another organisation's service. */
-  referral?: Referral;
 }
 
 /** "I reported … last week, any news?": a question about something already reported. */
@@ -50,6 +49,7 @@ export class Understanding {
     private readonly speller: SpellingCorrector,
     /** Words of council business that off-topic messages never use ("rates", "footpath", "library"). */
     private readonly councilWords: Set<string>,
+    private readonly screening: Screening,
     readonly llm?: LanguageModel,
   ) {}
 
@@ -59,9 +59,10 @@ export class Understanding {
     const language = detectLanguage(clean, (word) => this.speller.knows(word));
     const normalised = normaliseUtterance(clean);
     const corrected = this.speller.correct(normalised);
-    const risk = riskIn(clean) ?? riskIn(corrected);
+    const learned = await this.screening.screen(corrected);
+    const risk = riskIn(clean) ?? riskIn(corrected) ?? (learned.atRisk ? 'unspecified' : undefined);
     if (risk) return { intent: SAFEGUARDING, score: 1, language, risk };
-    if (wantsPerson(clean) || wantsPerson(corrected)) {
+    if (wantsPerson(clean) || wantsPerson(corrected) || learned.wantsPerson) {
       const topic = topicBesidesPerson(clean);
       return { intent: PERSON, score: 1, language, ...(topic ? { topic } : {}) };
     }
@@ -96,9 +97,9 @@ const COMMON_WORDS = new Set(['this', 'that', 'with', 'from', 'have', 'your', 't
 export async function buildUnderstanding(flows: FlowRegistry, knowledge: KnowledgeBase, timezone: string, llm?: LanguageModel): Promise<Understanding> {
   const examples = flows.examples();
   examples.faq = [...(examples.faq ?? []), ...knowledge.sampleQuestions()];
-  const nlu = await EmbeddedNlu.train(examples);
+  const [nlu, screening] = await Promise.all([EmbeddedNlu.train(examples), Screening.train(Object.values(examples).flat())]);
   const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
   const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
   const councilWords = new Set([...SpellingCorrector.vocabularyOf([...knowledge.topics, ...knowledge.sampleQuestions()])].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
-  return new Understanding(nlu, Object.keys(examples), timezone, (text) => flows.triggered(text), speller, councilWords, llm);
+  return new Understanding(nlu, Object.keys(examples), timezone, (text) => flows.triggered(text), speller, councilWords, screening, llm);
 }

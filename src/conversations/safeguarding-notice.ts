@@ -14,6 +14,7 @@ export const NATIONAL_CRISIS_LINES: Record<RiskKind, string> = {
   welfare: 'For a welfare check, call the Police Assistance Line on 131 444.',
   homelessness: 'Link2home can help find a bed tonight: 1800 152 152, 24/7.',
   threat: 'Police can be reached on 000 now, or 131 444 if no one is in danger.',
+  unspecified: 'Lifeline is there 24/7 on 13 11 14.',
 };
 
 export function crisisNotice(council: CouncilInfo, risk: RiskKind, spoken: boolean): string {
