@@ -2,6 +2,7 @@
  * Cancelling a camping permit by its number. Only the person who booked it can cancel it, and
  * someone else is told so at once (before any "Yes"), with a person offered, never queued unasked.
  */
+import utterances from './utterances.json';
 import { extractReference } from '../../src/ai/extract';
 import { defineFormFlow } from '../../src/flow-engine/form';
 
@@ -21,7 +22,7 @@ export const cancelPermitFlow = defineFormFlow({
   id: 'cancel-permit',
   version: 2,
   topic: 'permit cancellation',
-  examples: ['cancel my camping permit', 'cancel permit CP-123456', 'I need to cancel my campsite booking', 'we can no longer come camping, cancel the booking', 'cancel camping reservation', "can't make it CP-123456"],
+  examples: [...utterances, 'cancel my camping permit', 'cancel permit CP-123456', 'I need to cancel my campsite booking', 'we can no longer come camping, cancel the booking', 'cancel camping reservation', "can't make it CP-123456"],
   triggers: { words: /\b(cancel|can'?t make it|cannot make it|call off|no longer (come|coming|need))\b.*\b(permit|booking|campsite|reservation|CP-?\d+)/i, decisive: true },
   help: copy.help,
   changeHint: copy.changeHint,

@@ -6,7 +6,9 @@ import { OUT_OF_SCOPE, type FlowDefinition, type StepContext, type StepInput, ty
 import type { Choice } from '../../src/domain/messages';
 import { choiceAnswered, isGoodbye } from '../../src/ai/extract';
 import { copy } from './copy';
+import utterances from './utterances.json';
 
+const welcomeFlowId = 'welcome';
 /** A message that is only a greeting ("hi", "morning!", "hello there"): anything more is a request. */
 const ONLY_GREETING = /^\s*(hi+|hiya|hello+|hey+|heya|yo|howdy|g'?day( mate)?|(good )?(morning|afternoon|evening)|greetings)(\s+(there|team|council|all|mate|guys))?[\s!.,:)]*$/i;
 const RESTART = /^\s*(start|start again|start over|menu|main menu|restart|never ?mind)\s*[.!]*\s*$/i;
@@ -28,11 +30,17 @@ function pickFromMenu(input: StepInput, choices: Choice[]): Choice | undefined {
 }
 
 const greet = (input: StepInput, context: StepContext): StepResult => {
-  // A first message that already says what it is about goes straight to that flow.
+  // A first message that already says what it is about goes straight to that flow, greeting or not.
   if (isGoodbye(input.text)) return { say: [copy.goodbye], next: 'menu' };
   const intent = input.understood?.intent;
-  if (intent && intent !== OUT_OF_SCOPE && intent !== 'welcome' && !ONLY_GREETING.test(input.text)) {
+  if (intent && intent !== OUT_OF_SCOPE && intent !== welcomeFlowId && !ONLY_GREETING.test(input.text)) {
     return { say: [copy.hello(context.council.name)], startFlow: intent };
+  }
+  const referral = input.understood?.referral;
+  if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices: menuChoices(context), next: 'menu' };
+  // Off-topic first message: say so, and what we can do, rather than a bare greeting.
+  if (intent === OUT_OF_SCOPE && input.content.kind !== 'call') {
+    return { say: [copy.hello(context.council.name), copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices: menuChoices(context), next: 'menu' };
   }
   return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
 };
@@ -49,6 +57,8 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
   if (intent && intent !== OUT_OF_SCOPE && intent !== 'welcome') {
     return { say: [], startFlow: intent };
   }
+  const referral = input.understood?.referral;
+  if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices, missed: true, next: 'menu' };
   if (input.text.trim() && input.content.kind !== 'call') {
     return { say: [copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices, missed: true, next: 'menu' };
   }
@@ -56,8 +66,10 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
 };
 
 export const welcomeFlow: FlowDefinition = {
-  id: 'welcome',
+  id: welcomeFlowId,
   version: 1,
+  // Greetings, thanks and goodbyes on their own: the classifier learns them as this flow.
+  examples: utterances,
   start: 'greet',
   steps: { greet, menu },
 };

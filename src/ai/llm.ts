@@ -23,7 +23,7 @@ export interface LlmSettings {
 }
 
 export interface LanguageModel {
-  understand(text: string, intents: string[], today: string): Promise<IntentGuess | undefined>;
+  understand(text: string, intents: string[], today: string): Promise<(IntentGuess & { language?: string }) | undefined>;
   draftAnswer(question: string, passages: KnowledgePassage[]): Promise<string | undefined>;
   summarise(lines: string[]): Promise<string | undefined>;
   /** Stops the circuit breaker's timers (engine shutdown). */
@@ -32,6 +32,8 @@ export interface LanguageModel {
 
 const understanding = z.object({
   intent: z.string(),
+  /** ISO 639-1 code of the resident's language. */
+  language: z.string().regex(/^[a-z]{2}$/).nullable(),
   confidence: z.number().min(0).max(1),
   slots: z.object({
     date: z.string().nullable(),
@@ -82,13 +84,14 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
           'resident_intent',
           understanding,
           `You route messages sent to a local council. Today is ${today}. Choose the intent from: ${[...intents, 'out_of_scope'].join(', ')}. ` +
+            'Use person when the resident asks for a human in any words or language, safeguarding when anyone may be at risk of harm. Give the message language as an ISO 639-1 code. ' +
             'Use out_of_scope when none fits. Extract slots only when stated: date as YYYY-MM-DD, nights, partySize, reference (like RC-123456 or CP-123456), address, category, campground. Use null otherwise.',
           text,
         ),
       );
       if (!result || ![...intents, 'out_of_scope'].includes(result.intent)) return undefined;
       const slots = Object.fromEntries(Object.entries(result.slots).filter(([, v]) => v !== null));
-      return { intent: result.intent, score: result.confidence, slots };
+      return { intent: result.intent, score: result.confidence, slots, ...(result.language ? { language: result.language } : {}) };
     },
     async draftAnswer(question, passages) {
       const result = await guarded('draft', () =>
