@@ -39,7 +39,7 @@ export const campingPermitFlow = defineFormFlow({
     'we want to go camping', 'reserve a camping spot', 'is there space at lookout hill campground', 'campsite booking', 'I need a permit to camp at bayside',
     'camping', 'can we camp friday for 3 nights', 'book camping for 4 people', 'get a camping pass', 'i wanna camp this wkend',
   ],
-  triggers: { words: /\bcamp(ing|site|ground|s)?\b/i },
+  triggers: { words: /\bcamp(ing|site|ground|s)?\b|\b(river flats|lookout hill|bayside reserve)\b.*\b(book|reserve|site|sites|pitch|spot|room|free|available|availability|nights?|stay|weekend)\b|\b(book|reserve|site|sites|pitch|spot|room|free|available|availability|nights?|stay)\b.*\b(river flats|lookout hill|bayside reserve)\b/i },
   intro: copy.intro,
   help: copy.help,
   slots: [

@@ -18,7 +18,7 @@ export const cancelPermitFlow = defineFormFlow({
   id: 'cancel-permit',
   version: 1,
   examples: [...utterances, 'cancel my camping permit', 'cancel permit CP-123456', 'I need to cancel my campsite booking', 'we can no longer come camping, cancel the booking', 'cancel camping reservation'],
-  triggers: { words: /\bcancel\b.*\b(permit|booking|campsite|CP-?\d+)/i, decisive: true },
+  triggers: { words: /\b(cancel|call off|scrap)\b.*\b(permit|booking|campsite|reservation|CP-?\d+)/i, decisive: true },
   help: copy.help,
   slots: [
     {
