@@ -8,7 +8,6 @@ import utterances from './utterances.json';
 import { extractBareNumber, extractDate, extractNights, extractPartySize, type IsoDate } from '../../src/ai/extract';
 import type { Campground, StepContext, StepInput } from '../../src/domain/flow';
 import { defineFormFlow, type Slots } from '../../src/flow-engine/form';
-import { CAMPGROUNDS } from './campgrounds';
 import { copy, day } from './copy';
 
 const campgroundOf = (slots: Slots, context: StepContext): Campground | undefined => context.services.permits.campgrounds().find((c) => c.id === slots.campground);
@@ -47,8 +46,8 @@ export const campingPermitFlow = defineFormFlow({
     'we want to go camping', 'reserve a camping spot', 'is there space at lookout hill campground', 'campsite booking', 'I need a permit to camp at bayside',
     'camping', 'can we camp friday for 3 nights', 'book camping for 4 people', 'get a camping pass', 'i wanna camp this wkend',
   ],
-  // The campgrounds' names point here too: "can I book bayside reserve from next friday".
-  triggers: { words: new RegExp(`\\bcamp(ing|site|sites|ground|grounds|s)?\\b|\\b(${CAMPGROUNDS.map((c) => c.name.toLowerCase()).join('|')})\\b`, 'i') },
+  // The campgrounds' names with a booking word point here too: "can I book bayside reserve from next friday".
+  triggers: { words: /\bcamp(ing|site|ground|s)?\b|\b(river flats|lookout hill|bayside reserve)\b.*\b(book|reserve|site|sites|pitch|spot|room|free|available|availability|nights?|stay|weekend)\b|\b(book|reserve|site|sites|pitch|spot|room|free|available|availability|nights?|stay)\b.*\b(river flats|lookout hill|bayside reserve)\b/i },
   topic: 'camping booking',
   intro: copy.intro,
   help: copy.help,

@@ -23,7 +23,7 @@ export const cancelPermitFlow = defineFormFlow({
   version: 2,
   topic: 'permit cancellation',
   examples: [...utterances, 'cancel my camping permit', 'cancel permit CP-123456', 'I need to cancel my campsite booking', 'we can no longer come camping, cancel the booking', 'cancel camping reservation', "can't make it CP-123456"],
-  triggers: { words: /\b(cancel|can'?t make it|cannot make it|call off|no longer (come|coming|need))\b.*\b(permit|booking|campsite|reservation|CP-?\d+)/i, decisive: true },
+  triggers: { words: /\b(cancel|can'?t make it|cannot make it|call off|scrap|no longer (come|coming|need))\b.*\b(permit|booking|campsite|reservation|CP-?\d+)/i, decisive: true },
   help: copy.help,
   changeHint: copy.changeHint,
   slots: [

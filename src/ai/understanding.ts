@@ -37,6 +37,8 @@ export interface Reading extends IntentGuess {
 /** "I reported … last week, any news?": a question about something already reported. */
 const ABOUT_A_REPORT = /\b(?:i|we) (?:reported|logged|lodged|told you about|rang about|called about|put in|sent in|made a report|submitted)\b|\b(?:my|the|our) (?:report|complaint|request|case|job)\b.{0,40}\b(?:update|news|progress|status|fixed|done|happening|sorted|looked at|been out|yet)\b|\b(?:update|news|progress|status) (?:on|of|about|for) (?:my|the|our)\b.{0,30}\b(?:report|complaint|request|case|pothole|drain|light|tree|bin|rubbish|graffiti)\b|\b(?:has|have) (?:anyone|someone|somebody|you|the council|a crew|council)\b.{0,30}\b(?:been out|looked at|fixed|come out|checked)\b.{0,40}\b(?:i|we) (?:reported|told|mentioned|rang)\b/i;
 
+/** A question about how things work, not a problem to fix ("how do I report graffiti", "what does the tip charge"). */
+const ASKS_ABOUT_A_RULE = /^(?:how|what|when|where|which|who|why|do i|do you|does|is it|is there|are there|am i|are we|can i|may i|should i|will)\b|\b(?:allowed|fees?|costs?|charges?|rules?|policy|policies|permits?|apply|application|hours|open|legal|illegal to|fine for)\b/i;
 const QUESTION = /\?|^(?:how|what|when|where|who|which|why|is|are|can|could|do|does|will|would|should|may|am i|any)\b/i;
 
 export class Understanding {
@@ -59,28 +61,32 @@ export class Understanding {
     const language = detectLanguage(clean, (word) => this.speller.knows(word));
     const normalised = normaliseUtterance(clean);
     const corrected = this.speller.correct(normalised);
-    const learned = await this.screening.screen(corrected);
+    // The learned look knows English only; other languages rely on the rules (and the model).
+    const learned = language === 'en' ? await this.screening.screen(corrected) : { atRisk: false, wantsPerson: false };
     const risk = riskIn(clean) ?? riskIn(corrected) ?? (learned.atRisk ? 'unspecified' : undefined);
     if (risk) return { intent: SAFEGUARDING, score: 1, language, risk };
     if (wantsPerson(clean) || wantsPerson(corrected) || learned.wantsPerson) {
       const topic = topicBesidesPerson(clean);
       return { intent: PERSON, score: 1, language, ...(topic ? { topic } : {}) };
     }
+    // A greeting or thanks on its own needs no model.
+    if (PURE_GREETING.test(clean)) return { intent: GREETING_ONLY, score: 1, language };
     if (options.allowLlm && this.llm) {
       const today = new Intl.DateTimeFormat('en-CA', { timeZone: this.timezone }).format(new Date());
       const guess = await this.llm.understand(clean, [...this.intents, PERSON, SAFEGUARDING], today);
       if (guess) return { ...guess, language: guess.language ?? language };
     }
     if (language !== 'en') return { intent: OUT_OF_SCOPE, score: 1, language };
-    if (PURE_GREETING.test(clean)) return { intent: GREETING_ONLY, score: 1, language };
     const request = stripPleasantries(clean);
     const referral = referralFor(request);
     if (referral) return { intent: OUT_OF_SCOPE, score: 1, language, referral };
-    const trigger = this.triggered(request);
-    if (ABOUT_A_REPORT.test(normalised) && trigger?.flowId !== 'cancel-permit') return { intent: 'case-status', score: 0.9, language };
     const words = this.speller.correct(normaliseUtterance(request));
+    const trigger = this.triggered(words);
+    if (ABOUT_A_REPORT.test(normalised) && trigger?.flowId !== 'cancel-permit') return { intent: 'case-status', score: 0.9, language };
     const guess = await this.embedded.classify(words);
     if (trigger && (guess.intent === OUT_OF_SCOPE || trigger.decisive)) return { intent: trigger.flowId, score: Math.max(guess.score, 0.75), language };
+    // A problem described (or a request to fix it) is a report, even when it reads like the policy page.
+    if (trigger?.flowId === 'report-issue' && guess.intent === 'faq' && !ASKS_ABOUT_A_RULE.test(words)) return { intent: 'report-issue', score: 0.75, language };
     // A question about council business the classifier did not place is still a council question:
     // the knowledge answer (or an honest "I don't have that" with a person) fits better than "not us".
     if (guess.intent === OUT_OF_SCOPE && QUESTION.test(words) && words.split(/[^a-z']+/).some((w) => this.councilWords.has(w))) return { intent: 'faq', score: 0.6, language };
@@ -100,6 +106,6 @@ export async function buildUnderstanding(flows: FlowRegistry, knowledge: Knowled
   const [nlu, screening] = await Promise.all([EmbeddedNlu.train(examples), Screening.train(Object.values(examples).flat())]);
   const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
   const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
-  const councilWords = new Set([...SpellingCorrector.vocabularyOf([...knowledge.topics, ...knowledge.sampleQuestions()])].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
+  const councilWords = new Set([...SpellingCorrector.vocabularyOf(knowledge.topics)].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
   return new Understanding(nlu, Object.keys(examples), timezone, (text) => flows.triggered(text), speller, councilWords, screening, llm);
 }

@@ -146,9 +146,12 @@ export class ConversationRouter {
       statusAfter: status,
       ...(conversation.queue ? { queue: conversation.queue } : {}),
     };
+    /** Set once the message is read: with a model, the resident is answered in their own language. */
+    let replyLanguage: string | undefined;
     const reply = async (say: string, choices?: Array<{ value: string; label: string }>) => {
       const id = ids.turnMessage(event._id, decision.replies.length + 1);
-      decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
+      const translated = replyLanguage ? (await this.services.understanding.llm?.translate([say], replyLanguage))?.[0] : undefined;
+      decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: translated ?? say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
     };
     const result = { resident, decision };
     if (surveyScore) {
@@ -176,6 +179,10 @@ export class ConversationRouter {
     // One reading per turn of what the message is about (the model's too, where it may be asked).
     const reading = text.trim() && (content.kind === 'text' || content.kind === 'speech') ? await this.services.understanding.understand(text, { allowLlm: !spoken && status === 'bot' }) : undefined;
     const askedForPerson = content.kind === 'handoff' || reading?.intent === PERSON;
+    if (reading && reading.language !== 'en' && this.services.understanding.llm && !spoken) {
+      replyLanguage = reading.language;
+      decision.conversation.language = reading.language;
+    }
     const escalateFor = async (reason: string, before: string[] = [], urgent = false) => {
       const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}) });
       Object.assign(decision.conversation, escalation.patch);
