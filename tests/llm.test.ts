@@ -72,6 +72,7 @@ test('hostile model output is rejected by the council\'s rules', async () => {
   model.behaviour = { reply: (q) => (kind(q) === 'resident_intent' ? { intent: 'report-issue', confidence: 0.9, slots: { ...noSlots, category: 'pothole', address: '7 Quarry Road' } } : { answer: 'n/a', grounded: false }) };
   await owner.say('pothole at 7 Quarry Road');
   await owner.say('skip');
+  await owner.say('deep and getting bigger');
   const created = await owner.say('yes');
   const reference = /report number is (RC-\d{6})/.exec(created)![1]!;
   model.behaviour = { reply: (q) => (kind(q) === 'resident_intent' ? { intent: 'case-status', confidence: 0.97, slots: { ...noSlots, reference } } : { answer: 'n/a', grounded: false }) };

@@ -207,9 +207,9 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
         continue;
       }
       if (value === undefined) continue;
-      understood = true;
-      // The same value again (say, a model re-proposing it) is not news.
+      // The same value again (say, a model re-proposing it every turn) is not news, nor an answer.
       if (slots[slot.name] !== undefined && JSON.stringify(slots[slot.name]) === JSON.stringify(value)) continue;
+      understood = true;
       const problem = slot.check?.(value, slots, context);
       if (problem) {
         said.push(problem);
