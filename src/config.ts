@@ -75,7 +75,7 @@ const schema = z.object({
     .transform((v, ctx) => {
       if (!v) return {};
       try {
-        return z.record(z.enum(['self_harm', 'family_violence', 'abuse_neglect', 'welfare', 'homelessness', 'threat', 'unspecified']), z.string().min(5).max(200)).parse(JSON.parse(v));
+        return z.partialRecord(z.enum(['self_harm', 'family_violence', 'abuse_neglect', 'welfare', 'homelessness', 'threat', 'unspecified']), z.string().min(5).max(200)).parse(JSON.parse(v));
       } catch {
         ctx.addIssue({ code: 'custom', message: 'must be a JSON object of risk kind → text' });
         return z.NEVER;
