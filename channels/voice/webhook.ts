@@ -21,6 +21,7 @@ import { Message } from '../../src/models';
 import type { TurnDecision } from '../../src/conversations/router';
 import type { Services } from '../../src/services';
 import { parseInput } from '../../src/validation';
+import { queueTextContinuation } from '../twilio/continue';
 import { countryOf, normaliseAddress } from '../twilio/phone';
 import { requireTwilioSignature, twilioForm } from '../twilio/signature';
 import { isNo, isYes } from '../../src/ai/extract';
@@ -181,16 +182,8 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   /** The caller would rather text: the call ends and the same person is queued on SMS with a text. */
   async function continueByText(call: Call): Promise<string> {
     const eventId = await ingestStep(call, 'text', { kind: 'call', event: 'text_instead', callSid: call.params.CallSid });
-    if (call.callerKnown && (await findInbox(ids.inbox('sms', call.council)))) {
-      await ingestInbound(services, {
-        channel: 'sms',
-        externalId: `${call.params.CallSid}-text`,
-        inboxAddress: call.council,
-        channelUserId: call.caller,
-        receivedAt: new Date(),
-        content: { kind: 'handoff', reason: 'Caller chose to continue by text instead of waiting on the phone' },
-        raw: call.params,
-      });
+    if (call.callerKnown) {
+      await queueTextContinuation(services, { council: call.council, phone: call.caller, externalId: `${call.params.CallSid}-text`, reason: 'Caller chose to continue by text instead of waiting on the phone', raw: call.params });
     }
     return eventId;
   }
