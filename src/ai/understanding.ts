@@ -59,20 +59,22 @@ export class Understanding {
     const language = detectLanguage(clean, (word) => this.speller.knows(word));
     const normalised = normaliseUtterance(clean);
     const corrected = this.speller.correct(normalised);
-    const learned = await this.screening.screen(corrected);
+    // The learned look knows English only; other languages rely on the rules (and the model).
+    const learned = language === 'en' ? await this.screening.screen(corrected) : { atRisk: false, wantsPerson: false };
     const risk = riskIn(clean) ?? riskIn(corrected) ?? (learned.atRisk ? 'unspecified' : undefined);
     if (risk) return { intent: SAFEGUARDING, score: 1, language, risk };
     if (wantsPerson(clean) || wantsPerson(corrected) || learned.wantsPerson) {
       const topic = topicBesidesPerson(clean);
       return { intent: PERSON, score: 1, language, ...(topic ? { topic } : {}) };
     }
+    // A greeting or thanks on its own needs no model.
+    if (PURE_GREETING.test(clean)) return { intent: GREETING_ONLY, score: 1, language };
     if (options.allowLlm && this.llm) {
       const today = new Intl.DateTimeFormat('en-CA', { timeZone: this.timezone }).format(new Date());
       const guess = await this.llm.understand(clean, [...this.intents, PERSON, SAFEGUARDING], today);
       if (guess) return { ...guess, language: guess.language ?? language };
     }
     if (language !== 'en') return { intent: OUT_OF_SCOPE, score: 1, language };
-    if (PURE_GREETING.test(clean)) return { intent: GREETING_ONLY, score: 1, language };
     const request = stripPleasantries(clean);
     const referral = referralFor(request);
     if (referral) return { intent: OUT_OF_SCOPE, score: 1, language, referral };
