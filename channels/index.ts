@@ -17,6 +17,7 @@ import { createVoiceAdapter } from './voice/adapter';
 import { mountVoiceWebhooks } from './voice/webhook';
 import { createWebchatAdapter } from './webchat/adapter';
 import { mountWebchatNamespace } from './webchat/namespace';
+import { mountWebchatHttp } from './webchat/http';
 
 export interface ChannelModule {
   adapter: ChannelAdapter;
@@ -26,7 +27,7 @@ export interface ChannelModule {
 
 export function createChannelModules(deps: { publisher: RealtimePublisher; config: Config }): ChannelModule[] {
   return [
-    { adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace },
+    { adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace, mountHttp: mountWebchatHttp },
     { adapter: createSmsAdapter(deps.config), mountHttp: mountSmsWebhooks },
     { adapter: createVoiceAdapter(deps.config), mountHttp: mountVoiceWebhooks },
     { adapter: createSocialAdapter(deps.config), mountHttp: mountSocialWebhooks },

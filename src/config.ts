@@ -51,6 +51,18 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().default('local-development-token'),
   TWILIO_PHONE_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164').default('+61480000000'),
   TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+  /** The phone voice and the speech recogniser's language (BCP 47): the council's locale. */
+  VOICE_LANGUAGE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-AU').default('en-AU'),
+  /** The text-to-speech voice Twilio reads with (one it offers for VOICE_LANGUAGE, e.g. Polly.Olivia-Neural or Polly.Nicole for en-AU). */
+  VOICE_NAME: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a Twilio voice name such as Polly.Olivia-Neural').default('Polly.Olivia-Neural'),
+  /** Music for callers waiting in the queue (mp3 or wav, 30–50 s: the place in the queue is said between plays). Unset: the engine's own clip. */
+  HOLD_MUSIC_URL: z.url().optional(),
+  /** Origins whose pages may show the chat in a frame (the widget.js snippet), space- or comma-separated; "https:" is any https site. */
+  WEBCHAT_EMBED_ORIGINS: z
+    .string()
+    .default('https:')
+    .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(https?:(\/\/[A-Za-z0-9.-]+(:\d+)?)?|\*)$/, 'must be origins such as https://www.council.example'))),
   /** Keys that council systems use to create Open311 service requests (comma-separated). */
   OPEN311_API_KEYS: z.string().default('local-open311-key').transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean)),
   /** Signs one-time codes (linking a chat to a phone number). Set a long random value in production. */
@@ -75,7 +87,7 @@ const schema = z.object({
     .transform((v, ctx) => {
       if (!v) return {};
       try {
-        return z.record(z.enum(['self_harm', 'family_violence', 'abuse_neglect', 'welfare', 'homelessness', 'threat', 'unspecified']), z.string().min(5).max(200)).parse(JSON.parse(v));
+        return z.partialRecord(z.enum(['self_harm', 'family_violence', 'abuse_neglect', 'welfare', 'homelessness', 'threat', 'unspecified']), z.string().min(5).max(200)).parse(JSON.parse(v));
       } catch {
         ctx.addIssue({ code: 'custom', message: 'must be a JSON object of risk kind → text' });
         return z.NEVER;

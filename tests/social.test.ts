@@ -83,7 +83,8 @@ test('a signed Messenger message with non-ASCII text gets its reply through the 
   expect(res.status).toBe(200);
   const [reply] = await waitUntil(() => (sentTo(resident).length ? sentTo(resident) : undefined), 15_000, 'reply');
   expect(reply).toMatchObject({ version: 'v21.0', pageId: PAGE, auth: `Bearer ${PAGE_TOKEN}`, messaging_type: 'RESPONSE' });
-  expect(reply!.message.text).toContain('What can I help with today?');
+  // A message the engine cannot read gets the interpreter line and a person (issue 10).
+  expect(reply!.message.text).toContain('TIS National on 131 450');
   expect(reply!.message.quick_replies).toContainEqual({ content_type: 'text', title: 'Talk to a person', payload: 'agent' });
   const stored = await Message.findOne({ identityId: `social-${PAGE}-fb-${resident}`, direction: 'inbound' }).lean();
   expect(stored!.text).toBe('Bonjour ça va? محمد 🚮');

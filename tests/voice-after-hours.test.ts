@@ -16,13 +16,16 @@ beforeAll(async () => {
 });
 afterAll(async () => double.stop());
 // An empty window: the team is never in.
-const engine = useTestEngine({ PUBLIC_URL, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT, OFFICE_HOURS: 'Mon-Fri 09:00-09:00', get TWILIO_API_URL() { return double.url; } });
+// Another council's locale and voice, from config.
+const engine = useTestEngine({ PUBLIC_URL, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT, OFFICE_HOURS: 'Mon-Fri 09:00-09:00', VOICE_LANGUAGE: 'en-NZ', VOICE_NAME: 'Polly.Aria-Neural', get TWILIO_API_URL() { return double.url; } });
 
 const call = (from: string) => new TwilioCall({ engineUrl: engine().url!, publicUrl: PUBLIC_URL, token: TOKEN, from, to: '+61480000000', accountSid: ACCOUNT });
 
 test('out of hours, 0 gives the hours and a call-back or SMS option instead of a queue', async () => {
   const caller = call('+61412400001');
-  await caller.dial();
+  const greeting = await caller.dial();
+  expect(greeting.find('Gather')!.attrs.language).toBe('en-NZ');
+  expect(greeting.find('Say')!.attrs).toEqual({ language: 'en-NZ', voice: 'Polly.Aria-Neural' });
   const closed = await caller.press('0');
   expect(closed.find('Enqueue')).toBeUndefined();
   expect(closed.spoken()).toMatch(/Our team is away right now and back (today|tomorrow|on \w+day) at 9am\. Our hours are Monday to Friday, 9am to 9am\./);

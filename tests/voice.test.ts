@@ -28,7 +28,8 @@ afterAll(async () => {
   agent?.close();
   await double.stop();
 });
-const engine = useTestEngine({ PUBLIC_URL, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT, get TWILIO_API_URL() { return double.url; } });
+const HOLD_MUSIC_URL = 'https://media.council.example/hold/waltz.mp3';
+const engine = useTestEngine({ PUBLIC_URL, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: ACCOUNT, HOLD_MUSIC_URL, get TWILIO_API_URL() { return double.url; } });
 
 beforeAll(async () => {
   token = await loginAgent(engine().url!, 'admin@council.example', 'test-admin-password');
@@ -49,10 +50,10 @@ test('IVR walk: greeting → menu → 0 → queued with announcements → the ag
 
   const greeting = await caller.dial();
   const gather = greeting.find('Gather')!;
-  expect(gather.attrs).toMatchObject({ input: 'dtmf speech', numDigits: '1', language: 'en-GB' });
+  expect(gather.attrs).toMatchObject({ input: 'dtmf speech', numDigits: '1', language: 'en-AU' });
   expect(gather.attrs.action).toMatch(/^https:\/\/council\.example\/webhooks\/twilio\/voice\/gather\?n=2/);
-  expect(greeting.spoken()).toContain('What can I help with today?');
-  expect(greeting.spoken()).toContain('To talk to a person, press 0.');
+  expect(greeting.spoken()).toMatch(/^Welcome to Riverbend Council\. Press 1 for /);
+  expect(greeting.spoken()).toContain('or 0 for a person.');
   expect(greeting.spoken()).not.toMatch(/type your|Reply \d/);
 
   // Something the menu does not know, said out loud: the bot says so and asks again.
@@ -68,6 +69,9 @@ test('IVR walk: greeting → menu → 0 → queued with announcements → the ag
 
   const announcement = await caller.hold(3, 150);
   expect(announcement.spoken()).toContain("You're number 3 in the queue.");
+  // The council's hold music between announcements, never a long silence.
+  expect(announcement.find('Play')!.text).toBe(HOLD_MUSIC_URL);
+  expect(announcement.find('Pause')).toBeUndefined();
   expect(announcement.spoken()).toContain('The expected wait is about 3 minutes.');
   expect(announcement.spoken()).toContain('To get a call back and keep your place, press 1.');
   expect(announcement.find('Gather')!.attrs.action).toBe(`${PUBLIC_URL}/webhooks/twilio/voice/wait-choice`);
@@ -103,7 +107,7 @@ test('no input twice, or nothing understood twice, offers a person; saying "pers
   expect(first.spoken()).toContain("Sorry, I didn't understand that.");
   const second = await caller.silence();
   expect(second.spoken()).toContain('Would you like to talk to a person?');
-  expect(second.spoken()).toContain('To talk to a person, press 0.');
+  expect(second.spoken()).toContain('or 0 for a person.');
   const queued = await caller.speak('can I talk to a person please');
   expect(queued.find('Enqueue')).toBeDefined();
   expect(await conversationOf(caller.callSid, 'queued')).toMatchObject({ handoffReason: 'Resident asked for a person' });

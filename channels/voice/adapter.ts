@@ -8,10 +8,11 @@ import twilio from 'twilio';
 import { PermanentDeliveryError, type AgentConnection, type ChannelAdapter } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
 import { createTwilioClient } from '../twilio/client';
-import { VOICE } from './twiml';
+import { voiceOf } from './twiml';
 
 export function createVoiceAdapter(config: Config): ChannelAdapter {
   const client = createTwilioClient(config);
+  const { sayAs } = voiceOf(config);
   return {
     id: 'voice',
     capabilities: { delivery: 'response', choices: 'spoken', maxTextLength: 1000 },
@@ -25,7 +26,7 @@ export function createVoiceAdapter(config: Config): ChannelAdapter {
       }
       const twiml = new twilio.twiml.VoiceResponse();
       if (request.liveCallSid) {
-        twiml.say(VOICE, `Connecting you to ${agent.name} now.`);
+        twiml.say(sayAs, `Connecting you to ${agent.name} now.`);
         const dial = twiml.dial({ callerId: request.councilAddress });
         if (agent.phone) dial.number(agent.phone);
         else dial.client(agent.clientIdentity!);
@@ -33,7 +34,7 @@ export function createVoiceAdapter(config: Config): ChannelAdapter {
         await client.calls(request.liveCallSid).update({ twiml: twiml.toString() });
         return;
       }
-      twiml.say(VOICE, 'Calling the resident back now.');
+      twiml.say(sayAs, 'Calling the resident back now.');
       twiml.dial({ callerId: request.councilAddress }).number(request.residentAddress);
       await client.calls.create({
         to: agent.phone ?? `client:${agent.clientIdentity}`,

@@ -1,42 +1,57 @@
-/** TwiML for the phone menu and the queue, built only with the SDK's VoiceResponse. */
+/** TwiML for the phone menu and the queue, built only with the SDK's VoiceResponse, in the council's voice and locale. */
 import twilio from 'twilio';
+import type { Config } from '../../src/config';
 import type { Choice } from '../../src/domain/messages';
-import { speakable, speakableText } from './render';
+import { speakable, speakableText, type SpokenOptions } from './render';
 
-export const VOICE = { language: 'en-GB' as const, voice: 'Polly.Amy' as const };
 /** Seconds of silence before a prompt counts as "no input". */
 const GATHER_TIMEOUT = 6;
 
 export type VoiceResponse = InstanceType<typeof twilio.twiml.VoiceResponse>;
+type SayAttributes = NonNullable<Parameters<VoiceResponse['say']>[0]>;
+type GatherAttributes = NonNullable<Parameters<VoiceResponse['gather']>[0]>;
 
 export function newResponse(): VoiceResponse {
   return new twilio.twiml.VoiceResponse();
 }
 
-/** A prompt that takes one key or a spoken answer; silence comes back to the same URL with neither. */
-export function prompt(response: VoiceResponse, say: { text: string; choices?: Choice[] }, actionUrl: string): VoiceResponse {
-  const gather = response.gather({
-    input: ['dtmf', 'speech'],
-    numDigits: 1,
-    action: actionUrl,
-    method: 'POST',
-    timeout: GATHER_TIMEOUT,
-    speechTimeout: 'auto',
-    language: 'en-GB',
-    hints: 'person, agent, camping, bins, pothole, report, case status',
-  });
-  gather.say(VOICE, speakable(say));
-  response.redirect({ method: 'POST' }, actionUrl);
-  return response;
+/** The voice and the recogniser's language come from config (VOICE_NAME, VOICE_LANGUAGE); Twilio checks the names. */
+export function voiceOf(config: Pick<Config, 'VOICE_LANGUAGE' | 'VOICE_NAME'>) {
+  const sayAs = { language: config.VOICE_LANGUAGE, voice: config.VOICE_NAME } as SayAttributes;
+  const language = config.VOICE_LANGUAGE as GatherAttributes['language'];
+
+  const say = (response: VoiceResponse | ReturnType<VoiceResponse['gather']>, text: string) => {
+    if (text.trim()) response.say(sayAs, text);
+  };
+
+  return {
+    sayAs,
+    /** A prompt that takes one key or a spoken answer; silence comes back to `silenceUrl` (the same URL by default) with neither. */
+    prompt(response: VoiceResponse, content: { text: string; choices?: Choice[] }, actionUrl: string, options: SpokenOptions & { silenceUrl?: string; hints?: string } = {}): VoiceResponse {
+      const gather = response.gather({
+        input: ['dtmf', 'speech'],
+        numDigits: 1,
+        action: actionUrl,
+        method: 'POST',
+        timeout: GATHER_TIMEOUT,
+        speechTimeout: 'auto',
+        language,
+        hints: options.hints ?? 'person, camping, permit, question, bins, pothole, report, status, yes, no',
+      });
+      say(gather, speakable(content, options));
+      response.redirect({ method: 'POST' }, options.silenceUrl ?? actionUrl);
+      return response;
+    },
+    /** A key-only choice (call-back or text); falls through to what follows if nothing is pressed. */
+    keyChoice(response: VoiceResponse, text: string, actionUrl: string, timeout = GATHER_TIMEOUT): VoiceResponse {
+      say(response.gather({ input: ['dtmf'], numDigits: 1, action: actionUrl, method: 'POST', timeout }), speakableText(text));
+      return response;
+    },
+    say(response: VoiceResponse, text: string): VoiceResponse {
+      say(response, speakableText(text));
+      return response;
+    },
+  };
 }
 
-/** A key-only choice (call-back or text), with what to do if nothing is pressed. */
-export function keyChoice(response: VoiceResponse, text: string, actionUrl: string, timeout = GATHER_TIMEOUT): VoiceResponse {
-  response.gather({ input: ['dtmf'], numDigits: 1, action: actionUrl, method: 'POST', timeout }).say(VOICE, speakableText(text));
-  return response;
-}
-
-export function say(response: VoiceResponse, text: string): VoiceResponse {
-  if (text.trim()) response.say(VOICE, speakableText(text));
-  return response;
-}
+export type Voice = ReturnType<typeof voiceOf>;

@@ -21,10 +21,16 @@ import { Message } from '../../src/models';
 import type { TurnDecision } from '../../src/conversations/router';
 import type { Services } from '../../src/services';
 import { parseInput } from '../../src/validation';
+import { queueTextContinuation } from '../twilio/continue';
 import { countryOf, normaliseAddress } from '../twilio/phone';
 import { requireTwilioSignature, twilioForm } from '../twilio/signature';
-import { PERSON_KEY, keypad } from './render';
-import { keyChoice, newResponse, prompt, say, type VoiceResponse } from './twiml';
+import { isNo, isYes } from '../../src/ai/extract';
+import { MAIN_FLOW_ID } from '../../src/flow-engine/registry';
+import type { CaseRecord } from '../../src/domain/flow';
+import { holdMusicWav } from './hold-music';
+import { PERSON_KEY, keypad, speakableText, spokenReference, unsayableQuestion } from './render';
+import { callerReference, textReference } from './text-reference';
+import { newResponse, voiceOf, type VoiceResponse } from './twiml';
 
 const BASE = '/webhooks/twilio/voice';
 /** Twilio gives a webhook 15 s; a turn slower than this is held with a short pause and a Redirect. */
@@ -46,10 +52,12 @@ const callSchema = z.looseObject({
 type CallParams = z.infer<typeof callSchema>;
 
 const stepQuery = z.object({ n: z.coerce.number().int().min(1).max(500), t: z.string().max(120).optional() });
+const offerQuery = z.object({ n: z.coerce.number().int().min(1).max(500), t: z.string().max(120), r: z.string().regex(/^[A-Z]{2}-\d{4,8}$/) });
 const resultQuery = z.object({ n: z.coerce.number().int().min(1).max(500), e: z.string().max(120) });
 
 interface Call {
   params: CallParams;
+  callSid: string;
   /** The caller's E.164 number, or a per-call stand-in when the number is withheld. */
   caller: string;
   callerKnown: boolean;
@@ -64,6 +72,8 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     return `${config.PUBLIC_URL}${BASE}${step ? `/${step}` : ''}${search ? `?${search}` : ''}`;
   };
   const queueName = (queue: string) => `switchboard-${queue}`.slice(0, 64);
+  const { prompt, keyChoice, say } = voiceOf(config);
+  const holdMusic = config.HOLD_MUSIC_URL ?? url('hold-music.wav');
 
   async function readCall(body: unknown): Promise<Call> {
     const params = parseInput(callSchema, body);
@@ -71,7 +81,7 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     if (!councilNumber) throw new ValidationError('To must be a phone number.');
     if (!(await findInbox(ids.inbox('voice', councilNumber)))) throw new NotFoundError(`The number ${councilNumber}`);
     const caller = normaliseAddress(params.From, defaultCountry);
-    return { params, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber };
+    return { params, callSid: params.CallSid, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber };
   }
 
   /** One call step → one inbound event; a retried request (same step) is the same event. */
@@ -89,19 +99,26 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   }
 
   const send = (res: Response, twiml: VoiceResponse) => res.type('text/xml').send(twiml.toString());
-  const spokenReplies = (turn: TurnDecision) => turn.replies.map((r) => r.text ?? '').join(' ');
+  const spokenReplies = (turn: TurnDecision) => turn.replies.map((r) => r.text ?? '').join('\n');
+
+  /** After a flow's last word: anything else? Silence then ends the call kindly instead of replaying the menu. */
+  function anythingElse(twiml: VoiceResponse, before: string, n: number, eventId: string): VoiceResponse {
+    const said = speakableText(before);
+    const question = said.endsWith('?') ? '' : 'Is there anything else I can help with?';
+    return prompt(twiml, { text: [before, question, 'Just say it, or press 0 for a person.'].filter(Boolean).join('\n') }, url('gather', { n: n + 1, t: eventId }), { silenceUrl: url('goodbye') });
+  }
 
   /** Speaks a turn's outcome: the next prompt, the queue, the out-of-hours options, or goodbye. */
-  async function answerTurn(res: Response, eventId: string, n: number): Promise<void> {
+  async function answerTurn(res: Response, call: Call, eventId: string, n: number, before = ''): Promise<void> {
     const turn = await awaitTurn(eventId, TURN_WAIT_MS);
     const twiml = newResponse();
     if (!turn) {
-      say(twiml, 'One moment, please.');
+      say(twiml, [before, 'One moment, please.'].join('\n'));
       twiml.pause({ length: 1 });
       twiml.redirect({ method: 'POST' }, url('result', { e: eventId, n }));
       return void send(res, twiml);
     }
-    const text = spokenReplies(turn);
+    const text = [before, spokenReplies(turn)].filter(Boolean).join('\n');
     if (turn.statusAfter === 'resolved') {
       say(twiml, text || 'Thanks for calling. Goodbye.');
       twiml.hangup();
@@ -116,9 +133,36 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
       }
     } else {
       const last = turn.replies[turn.replies.length - 1];
-      prompt(twiml, { text, ...(last?.choices?.length ? { choices: last.choices as Array<{ value: string; label: string }> } : {}) }, url('gather', { n: n + 1, t: eventId }));
+      const choices = (last?.choices ?? []) as Array<{ value: string; label: string }>;
+      const flow = turn.conversation.flow as { id?: string } | undefined;
+      const atMainMenu = flow?.id === MAIN_FLOW_ID;
+      const unsayable = !choices.length ? unsayableQuestion(text) : undefined;
+      if (unsayable) {
+        // A question a caller cannot answer (e.g. "send a photo"): the call answers it for them and goes on.
+        const skipped = await ingestStep(call, `g${n}-skip`, { kind: 'text', text: unsayable.answer });
+        return answerTurn(res, call, skipped, n, unsayable.said);
+      }
+      if (atMainMenu && !choices.length) {
+        // A flow just finished. A permit or report of the caller's own can be texted to them.
+        const record = call.callerKnown ? await callerReference(services, call, text) : undefined;
+        if (record) offerText(twiml, text, record, n, eventId);
+        else anythingElse(twiml, text, n, eventId);
+      } else {
+        prompt(twiml, { text, ...(choices.length ? { choices } : {}) }, url('gather', { n: n + 1, t: eventId }), {
+          mainMenu: atMainMenu && choices.length > 0,
+          ...(n === 1 && atMainMenu ? { welcome: council.name } : {}),
+        });
+      }
     }
     send(res, twiml);
+  }
+
+  function offerText(twiml: VoiceResponse, before: string, record: CaseRecord, n: number, eventId: string): VoiceResponse {
+    const what = record.kind === 'permit' ? 'your permit number' : 'your report number, and texts when it changes';
+    const repeat = record.kind === 'permit' ? `That's ${spokenReference(record.reference)}.` : '';
+    const offer = `Would you like a text to this mobile with ${what}? Press 1 or say yes for a text, or press 2 for no.`;
+    const action = url('text-offer', { n: n + 1, t: eventId, r: record.reference });
+    return prompt(twiml, { text: [before, repeat, offer].filter(Boolean).join('\n') }, action, { hints: 'yes, no' });
   }
 
   /** What a key press or an answer means, against the choices the caller just heard. */
@@ -138,16 +182,8 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   /** The caller would rather text: the call ends and the same person is queued on SMS with a text. */
   async function continueByText(call: Call): Promise<string> {
     const eventId = await ingestStep(call, 'text', { kind: 'call', event: 'text_instead', callSid: call.params.CallSid });
-    if (call.callerKnown && (await findInbox(ids.inbox('sms', call.council)))) {
-      await ingestInbound(services, {
-        channel: 'sms',
-        externalId: `${call.params.CallSid}-text`,
-        inboxAddress: call.council,
-        channelUserId: call.caller,
-        receivedAt: new Date(),
-        content: { kind: 'handoff', reason: 'Caller chose to continue by text instead of waiting on the phone' },
-        raw: call.params,
-      });
+    if (call.callerKnown) {
+      await queueTextContinuation(services, { council: call.council, phone: call.caller, externalId: `${call.params.CallSid}-text`, reason: 'Caller chose to continue by text instead of waiting on the phone', raw: call.params });
     }
     return eventId;
   }
@@ -179,20 +215,60 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     send(res, twiml);
   }
 
+  // Twilio fetches <Play> audio with a plain GET (unsigned): the engine's own clip, when HOLD_MUSIC_URL is unset.
+  app.get(`${BASE}/hold-music.wav`, (_req, res) => {
+    res.type('audio/wav').set('cache-control', 'public, max-age=86400').send(holdMusicWav());
+  });
+
   const router = express.Router();
   router.use(BASE, twilioForm, requireTwilioSignature(services, 'voice'));
 
   router.post(BASE, async (req, res) => {
     const call = await readCall(req.body);
     const eventId = await ingestStep(call, 'start', { kind: 'call', event: 'started', callSid: call.params.CallSid });
-    await answerTurn(res, eventId, 1);
+    await answerTurn(res, call, eventId, 1);
   });
 
   router.post(`${BASE}/gather`, async (req, res) => {
     const call = await readCall(req.body);
     const { n, t } = parseInput(stepQuery, req.query);
     const eventId = await ingestStep(call, `g${n}`, await gatheredContent(call.params, t));
-    await answerTurn(res, eventId, n);
+    await answerTurn(res, call, eventId, n);
+  });
+
+  // The answer to "would you like a text with your reference?": yes is consent, and the text goes out.
+  router.post(`${BASE}/text-offer`, async (req, res) => {
+    const call = await readCall(req.body);
+    const { n, t, r } = parseInput(offerQuery, req.query);
+    const twiml = newResponse();
+    const speech = call.params.SpeechResult?.trim() ?? '';
+    const yes = call.params.Digits === '1' || (!call.params.Digits && isYes(speech) && !isNo(speech));
+    if (call.params.Digits === PERSON_KEY) {
+      const eventId = await ingestStep(call, `g${n}`, { kind: 'handoff', reason: 'Caller pressed 0 for a person' });
+      return answerTurn(res, call, eventId, n);
+    }
+    let said = 'OK, no text.';
+    if (yes) {
+      const record = call.callerKnown ? await callerReference(services, call, r) : undefined;
+      const result = record ? await textReference(services, call, record) : 'no_sms';
+      said =
+        result === 'sent'
+          ? `Done. We've texted it to your mobile.${record?.kind === 'report' ? " We'll text you there when it changes." : ''}`
+          : result === 'opted_out'
+            ? "Sorry, this number has opted out of our texts, so we can't send it."
+            : "Sorry, we can't send a text to this number.";
+    }
+    anythingElse(twiml, said, n, t);
+    send(res, twiml);
+  });
+
+  // Silence after "anything else?": the caller is done.
+  router.post(`${BASE}/goodbye`, async (req, res) => {
+    await readCall(req.body);
+    const twiml = newResponse();
+    say(twiml, `Thanks for calling ${council.name}. Goodbye.`);
+    twiml.hangup();
+    send(res, twiml);
   });
 
   // A slow turn: the caller heard "one moment" and Twilio comes back here.
@@ -200,10 +276,12 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     const call = await readCall(req.body);
     const { n, e } = parseInput(resultQuery, req.query);
     if (!e.startsWith(ids.inboundEvent('voice', `${call.params.CallSid}-`))) throw new NotFoundError('That call step');
-    await answerTurn(res, e, n);
+    await answerTurn(res, call, e, n);
   });
 
-  // Twilio fetches this while the caller holds, and again each time its TwiML ends.
+  // Twilio fetches this while the caller holds, and again each time its TwiML ends: the place in
+  // the queue, the options, then one play of the hold music (about 36 s), so the place is said
+  // again about every 50 seconds.
   router.post(`${BASE}/wait`, async (req, res) => {
     const call = await readCall(req.body);
     const twiml = newResponse();
@@ -215,7 +293,7 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     if (call.callerKnown) {
       keyChoice(twiml, 'To get a call back and keep your place, press 1. To continue by text message instead, press 2. Or stay on the line.', url('wait-choice'), 4);
     }
-    twiml.pause({ length: 20 });
+    twiml.play({}, holdMusic);
     send(res, twiml);
   });
 

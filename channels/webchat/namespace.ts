@@ -8,9 +8,11 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../../src/conversations/identity';
+import { continueOnPhone } from '../twilio/continue';
 import { ingestInbound } from '../../src/conversations/ingest';
 import type { ConversationRouter } from '../../src/conversations/router';
 import { messagePayload } from '../../src/conversations/view';
+import { sendReply } from '../../src/conversations/outbox';
 import type { InboundContent } from '../../src/domain/messages';
 import { AppError, RateLimitError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
@@ -26,7 +28,11 @@ const sessionStartSchema = z.object({
   sessionToken: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'is not a session token').optional(),
   sinceSeq: z.number().int().min(0).optional(),
   locale: z.string().max(20).optional(),
+  /** Which council's widget (CONTRACT.md §9); one default council for now. */
+  widgetKey: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
 });
+
+const continueSchema = z.object({ mode: z.enum(['call', 'text']), number: z.string().min(3).max(32) });
 
 const messageSendSchema = z
   .object({
@@ -56,6 +62,8 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
   const inboxId = ids.inbox('webchat', WEBCHAT_INBOX_ADDRESS);
   // Thirty messages per ten seconds per resident is far above typing speed, well below a flood.
   const limiter = new RateLimiterMemory({ points: 30, duration: 10 });
+  // A call-back or a text to a number the resident types: a few an hour, so the chat cannot be used to pester a number.
+  const phoneLimiter = new RateLimiterMemory({ points: 3, duration: 3600 });
 
   io.of('/webchat').on('connection', (socket: Socket) => {
     // One resident's messages are stored one after another, in the order the socket received
@@ -125,6 +133,37 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       if (identity?.currentConversationId) {
         services.broadcaster.toAgents([rooms.conversation(identity.currentConversationId)], 'typing', { conversationId: identity.currentConversationId, who: 'resident', typing: parsed.data.typing });
       }
+    });
+
+    /**
+     * "Call me instead" / "Text me instead": the same call-back and SMS continuation a caller on
+     * hold gets, for the number the resident typed; the chat is told what happens next.
+     */
+    onCommand(socket, logger, 'continue.phone', continueSchema, async ({ mode, number }) => {
+      const { identityId, channelUserId } = session();
+      await phoneLimiter.consume(identityId).catch(() => {
+        throw new RateLimitError('You have asked for a call or a text several times already. Please wait a while, or talk to a person here.');
+      });
+      const identity = await Identity.findById(identityId).lean<IdentityDoc>();
+      const conversationId = identity?.currentConversationId ?? '';
+      const result = await continueOnPhone(services, { mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}` });
+      if (mode === 'text') {
+        // The chat closes as moved to SMS, exactly as a caller's "text me instead" does.
+        await inOrder(() => ingestInbound(services, {
+          channel: 'webchat',
+          externalId: `${channelUserId}-text-${result.seed}`,
+          inboxAddress: WEBCHAT_INBOX_ADDRESS,
+          channelUserId,
+          receivedAt: new Date(),
+          content: { kind: 'call', event: 'text_instead' },
+          raw: { mode },
+        }));
+        await router.drainIdentity(identityId);
+      } else {
+        const conversation = conversationId ? await Conversation.findById(conversationId).lean<ConversationDoc>() : null;
+        if (conversation) await sendReply(services, conversation, { kind: 'system' }, { text: `Thanks. A person will call you on ${result.masked} as soon as they can. You keep your place in the queue.` });
+      }
+      return { mode, number: result.masked };
     });
 
     /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */

@@ -1,6 +1,9 @@
 /**
  * A case's status changed: record it, then tell the reporter and every follower on the channel
  * they used (in their open conversation there, or a new one), through the normal outbox.
+ * A phone call cannot be messaged afterwards: a caller hears of changes only by SMS, when they
+ * agreed to it on the call (their SMS address is then a follower, see channels/voice/text-reference.ts).
+ * Nobody is shown as told who was not.
  */
 import { ConflictError, NotFoundError } from '../errors';
 import { Case, Identity, type CaseDoc } from '../models';
@@ -17,10 +20,15 @@ export async function changeCaseStatus(services: Services, reference: string, st
   if (found.status === status) throw new ConflictError('unchanged', `Case ${reference} is already ${status}.`);
   const entry = { status, at: new Date(), ...(note ? { note } : {}) };
   await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
-  const text = `Update on your report ${reference}: it is now ${statusWords(status)}.${note ? ` ${note.trim().replace(/([^.!?])$/, '$1.')}` : ''}`;
+  const text = `${services.council.name}: your report ${reference} is now ${statusWords(status)}.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}`;
   for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {
     const identity = await Identity.findById(identityId).lean<IdentityDoc>();
     if (!identity) continue;
+    // Only channels that can reach a resident later (SMS, social, webchat) are told here.
+    if (services.channels.get(identity.channel).capabilities.delivery === 'response') {
+      services.logger.info({ reference, identityId }, 'case.notice_needs_sms_consent');
+      continue;
+    }
     const conversation = await ensureOpenConversation(services.council.id, identity, `case-${reference}-${status}-${identityId}`);
     await sendReply(services, conversation, { kind: 'system' }, { text });
   }

@@ -44,8 +44,11 @@ export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPaylo
   };
 }
 
-export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'>): MessageCreatedPayload {
+export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'> & { content?: unknown }): MessageCreatedPayload {
   const choices = (m.choices ?? []) as Choice[];
+  // Photos a resident sent (MMS, webchat upload): agents fetch them with their token.
+  const content = m.content as { kind?: string; urls?: string[]; contentTypes?: string[] } | undefined;
+  const media = content?.kind === 'media' ? (content.urls ?? []).map((url, n) => ({ url, ...(content.contentTypes?.[n] ? { contentType: content.contentTypes[n] } : {}) })) : [];
   return {
     id: m._id,
     seq: m.seq,
@@ -55,6 +58,7 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
     ...(choices.length ? { choices: choices.map((c) => ({ value: c.value, label: c.label })) } : {}),
     ...(m.context ? { context: m.context as MessageContext } : {}),
     ...(m.internal ? { internal: true } : {}),
+    ...(media.length ? { media } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
   };
 }

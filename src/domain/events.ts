@@ -16,6 +16,8 @@ export interface MessageCreatedPayload {
   context?: MessageContext;
   /** An agent's internal note (agents only). */
   internal?: boolean;
+  /** Photos the resident sent; `/api/v1/media/…` URLs are fetched with the agent's token. */
+  media?: Array<{ url: string; contentType?: string }>;
   createdAt: string;
 }
 

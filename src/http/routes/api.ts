@@ -12,7 +12,7 @@ import { AuthError, NotFoundError, RateLimitError } from '../../errors';
 import { changeCaseStatus } from '../../cases/notify';
 import { CASE_STATUSES } from '../../domain/cases';
 import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
-import { Agent, Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../models';
+import { Agent, Contact, Conversation, Identity, Media, Message, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
@@ -133,6 +133,14 @@ export function apiRoutes(services: Services): Router {
 
   router.get('/conversations/:id', requireAgent, async (req: Authed, res) => {
     res.json(conversationView(await loadVisible(req.agent!, String(req.params.id))));
+  });
+
+  // A resident's photo, for agents: served as an image only (no sniffing, no scripts), never cached by proxies.
+  router.get('/media/:id', requireAgent, async (req: Authed, res) => {
+    const media = await Media.findById(String(req.params.id)).lean();
+    if (!media?.data || !/^image\/(jpeg|png|webp|gif)$/.test(media.contentType ?? '')) throw new NotFoundError('That photo');
+    res.set({ 'content-type': media.contentType!, 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" });
+    res.send(Buffer.from((media.data as unknown as { buffer: Uint8Array }).buffer ?? media.data));
   });
 
   router.get('/conversations/:id/messages', requireAgent, async (req: Authed, res) => {

@@ -1,0 +1,57 @@
+/**
+ * Going on by phone instead of waiting: a call-back that keeps the resident's place, or an SMS
+ * conversation a person answers. The phone channel offers both to callers on hold; the webchat's
+ * "Call me instead" / "Text me instead" uses the same two, for the number the resident types.
+ * Each is an inbound event for that number's SMS or voice identity, so the router queues it
+ * like any other request for a person (one contact per number, one queue entry).
+ */
+import { findInbox } from '../../src/conversations/inboxes';
+import { ingestInbound } from '../../src/conversations/ingest';
+import { maskedNumber } from '../../src/conversations/linking';
+import { ValidationError } from '../../src/errors';
+import { ids } from '../../src/ids';
+import type { Services } from '../../src/services';
+import { countryOf, normaliseAddress } from './phone';
+
+interface Continuation {
+  /** The council's number (E.164) and the resident's. */
+  council: string;
+  phone: string;
+  /** Deterministic: a retried request is the same event. */
+  externalId: string;
+  reason: string;
+  raw: Record<string, unknown>;
+}
+
+/** The resident is queued for a person on SMS; the router's notice is texted to them. */
+export async function queueTextContinuation(services: Services, c: Continuation): Promise<boolean> {
+  if (!(await findInbox(ids.inbox('sms', c.council)))) return false;
+  await ingestInbound(services, { channel: 'sms', externalId: c.externalId, inboxAddress: c.council, channelUserId: c.phone, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason }, raw: c.raw });
+  return true;
+}
+
+/** The resident is queued for a person on the phone and marked for a call-back (the agent's accept dials them). */
+export async function queueCallback(services: Services, c: Continuation): Promise<boolean> {
+  if (!(await findInbox(ids.inbox('voice', c.council)))) return false;
+  const base = { channel: 'voice' as const, inboxAddress: c.council, channelUserId: c.phone, raw: c.raw };
+  await ingestInbound(services, { ...base, externalId: `${c.externalId}-queue`, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason } });
+  await ingestInbound(services, { ...base, externalId: `${c.externalId}-callback`, receivedAt: new Date(), content: { kind: 'call', event: 'callback_requested' } });
+  return true;
+}
+
+/** From a chat: the number typed is checked, then a call-back or an SMS conversation is queued. */
+export async function continueOnPhone(services: Services, request: { mode: 'call' | 'text'; number: string; seed: string; from: string }): Promise<{ seed: string; masked: string }> {
+  const council = services.config.TWILIO_PHONE_NUMBER;
+  const phone = normaliseAddress(request.number, countryOf(council));
+  if (!phone || phone.startsWith('whatsapp:')) throw new ValidationError('Please type a phone number, for example 0412 345 678.', 'invalid_phone_number');
+  const continuation = {
+    council,
+    phone,
+    externalId: `${request.seed}-${request.mode}`,
+    reason: request.mode === 'call' ? `Asked for a call back from the ${request.from}` : `Chose to continue by text from the ${request.from}`,
+    raw: { from: request.from },
+  };
+  const queued = request.mode === 'call' ? await queueCallback(services, continuation) : await queueTextContinuation(services, continuation);
+  if (!queued) throw new ValidationError(request.mode === 'call' ? 'Call-backs are not available right now. Please talk to a person here.' : 'Texts are not available right now. Please talk to a person here.', 'not_available');
+  return { seed: request.seed, masked: maskedNumber(phone) };
+}

@@ -1,0 +1,95 @@
+/**
+ * A caller who booked a permit or made a report on the phone can have its reference texted to
+ * their mobile. Their "yes" is consent: the text goes out through the SMS outbox (once, however
+ * often Twilio retries the step), a report then counts the caller's SMS address among those told
+ * of status changes (src/cases/notify.ts), and the call's conversation gets a note saying so.
+ */
+import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../../src/conversations/identity';
+import { findInbox } from '../../src/conversations/inboxes';
+import { announceMessages, buildReply } from '../../src/conversations/outbox';
+import { messagePayload } from '../../src/conversations/view';
+import { extractReference } from '../../src/ai/extract';
+import type { CaseRecord } from '../../src/domain/flow';
+import { ids, shortHash } from '../../src/ids';
+import { Case, Identity, Message, insertOnce, type MessageDoc } from '../../src/models';
+import { rooms } from '../../src/realtime/publisher';
+import { nextSeq } from '../../src/conversations/message-seq';
+import type { Services } from '../../src/services';
+
+export interface CallerRef {
+  callSid: string;
+  /** The council's number that was called, E.164. */
+  council: string;
+  /** The caller's E.164 number. */
+  caller: string;
+}
+
+/** The permit or report named in what the caller just heard, if it is theirs (or one they follow). */
+export async function callerReference(services: Services, call: CallerRef, spokenText: string): Promise<CaseRecord | undefined> {
+  const reference = extractReference(spokenText);
+  if (!reference) return undefined;
+  const identity = await Identity.findById(ids.identity(ids.inbox('voice', call.council), call.caller)).lean<IdentityDoc>();
+  if (!identity?.currentConversationId) return undefined;
+  const found = await services.cases.findForResident(reference, {
+    contactId: identity.contactId,
+    identityId: identity._id,
+    conversationId: identity.currentConversationId,
+    channel: 'voice',
+    address: call.caller,
+  });
+  return typeof found === 'string' ? undefined : found;
+}
+
+function smsText(council: string, record: CaseRecord): string {
+  return record.kind === 'permit'
+    ? `${council}: your camping permit number is ${record.reference}. Keep this text and quote the number if you contact us about it.`
+    : `${council}: your report number is ${record.reference}. We'll text you here when its status changes.`;
+}
+
+export type TextResult = 'sent' | 'opted_out' | 'no_sms';
+
+/** Texts the reference to the caller and records their consent. Safe to repeat: one text, one note. */
+export async function textReference(services: Services, call: CallerRef, record: CaseRecord): Promise<TextResult> {
+  const { council } = services;
+  const inboxId = ids.inbox('sms', call.council);
+  if (!(await findInbox(inboxId))) return 'no_sms';
+  const smsIdentity = (await ensureIdentity(council.id, { inboxId, channel: 'sms', channelUserId: call.caller })) as IdentityDoc & { optedOut?: boolean };
+  if (smsIdentity.optedOut) return 'opted_out';
+
+  const seed = `voice-${call.callSid}-text-${record.reference}`;
+  const textConversation = await ensureOpenConversation(council.id, smsIdentity, seed);
+  const message = await buildReply(services, textConversation, { kind: 'system' }, { text: smsText(council.name, record) }, { id: ids.turnMessage(seed, 1), residentAddress: call.caller });
+  if (await insertOnce(Message.create(message))) await announceMessages(services, [message], textConversation.queue);
+
+  // Consent for updates: the caller's SMS address now hears of the report's status changes.
+  if (record.kind === 'report') await Case.updateOne({ _id: record.reference }, { $addToSet: { followers: smsIdentity._id } });
+  await noteConsent(services, call, record);
+  return 'sent';
+}
+
+/** A note on the call's conversation for agents: what the caller agreed to, and when. */
+async function noteConsent(services: Services, call: CallerRef, record: CaseRecord): Promise<void> {
+  const voiceIdentity = await Identity.findById(ids.identity(ids.inbox('voice', call.council), call.caller)).lean<IdentityDoc>();
+  if (!voiceIdentity?.currentConversationId) return;
+  const now = new Date();
+  const note = {
+    _id: `note-${shortHash(`consent-${call.callSid}-${record.reference}`, 20)}`,
+    conversationId: voiceIdentity.currentConversationId,
+    identityId: voiceIdentity._id,
+    seq: await nextSeq(services.redis, services.config.QUEUE_PREFIX, voiceIdentity._id),
+    direction: 'outbound',
+    channel: 'voice',
+    sender: { kind: 'system' },
+    text:
+      record.kind === 'report'
+        ? `The caller agreed to texts about ${record.reference} on ${call.caller}: its reference was texted, and status changes will be.`
+        : `The caller agreed to a text of permit ${record.reference} on ${call.caller}; it was texted.`,
+    internal: true,
+    deliveryStatus: 'received',
+    createdAt: now,
+    updatedAt: now,
+  } as MessageDoc;
+  if (await insertOnce(Message.create(note))) {
+    services.broadcaster.toAgents([rooms.conversation(note.conversationId)], 'message.created', messagePayload(note));
+  }
+}

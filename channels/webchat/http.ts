@@ -1,0 +1,94 @@
+/**
+ * The webchat's HTTP side: photo uploads from the chat page, the page council websites embed
+ * (`/webchat/embed`, allowed in frames from WEBCHAT_EMBED_ORIGINS) and the embed snippet
+ * (`<script src="/widget.js" data-council="…">`).
+ *
+ * A photo is a same-origin POST of the image itself with the session token in a header. Its type
+ * is checked from its first bytes (not the declared type), it is capped at 5 MB, its GPS is read
+ * and stripped as for MMS, and it is stored under the media id the router looks for; then it is
+ * ingested as a media message, so it reaches the flow and the agent like an MMS photo.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { z } from 'zod';
+import { ingestInbound } from '../../src/conversations/ingest';
+import { AuthError, RateLimitError, ValidationError } from '../../src/errors';
+import { ids } from '../../src/ids';
+import { readPosition, stripExif } from '../../src/media/photo-location';
+import { Identity, Media, insertOnce } from '../../src/models';
+import type { Services } from '../../src/services';
+import { parseInput } from '../../src/validation';
+import { WEBCHAT_INBOX_ADDRESS, sessionHash } from './namespace';
+
+export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirname, '..', '..', '..', 'web')].find((p) => existsSync(p))!;
+
+/** The image types a chat may send, recognised by their signatures. */
+export function imageType(data: Buffer): string | undefined {
+  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'image/jpeg';
+  if (data.length >= 8 && data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (data.length >= 12 && data.toString('ascii', 0, 4) === 'RIFF' && data.toString('ascii', 8, 12) === 'WEBP') return 'image/webp';
+  if (data.length >= 6 && /^GIF8[79]a$/.test(data.toString('ascii', 0, 6))) return 'image/gif';
+  return undefined;
+}
+
+const uploadHeaders = z.object({
+  'x-session-token': z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'is not a session token'),
+  'x-client-message-id': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _'),
+  'x-caption': z.string().max(500).optional(),
+});
+
+export function mountWebchatHttp(app: Express, services: Services): void {
+  const { config } = services;
+  // Ten photos a minute per resident is plenty for a report and stops a flood.
+  const limiter = new RateLimiterMemory({ points: 10, duration: 60 });
+  const inboxId = ids.inbox('webchat', WEBCHAT_INBOX_ADDRESS);
+
+  app.post('/webchat/upload', express.raw({ type: () => true, limit: MAX_PHOTO_BYTES }), async (req, res) => {
+    // Same origin only: a browser always sends Origin on a cross-site POST.
+    const origin = req.get('origin');
+    if (origin && origin !== config.PUBLIC_URL && origin !== `${req.protocol}://${req.get('host')}`) throw new AuthError('Uploads are accepted from the chat page only.', 'cross_origin', 403);
+    const headers = parseInput(uploadHeaders, req.headers);
+    const channelUserId = sessionHash(headers['x-session-token']);
+    const identity = await Identity.findById(ids.identity(inboxId, channelUserId)).lean();
+    if (!identity) throw new AuthError('Start a chat first.', 'no_session', 401);
+    await limiter.consume(identity._id).catch(() => {
+      throw new RateLimitError('You are sending photos very quickly. Please wait a minute.');
+    });
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const contentType = imageType(body);
+    if (!contentType) throw new ValidationError('Please choose a photo (JPEG, PNG, WebP or GIF).', 'not_an_image');
+
+    const externalId = `${channelUserId}-${headers['x-client-message-id']}`;
+    const eventId = ids.inboundEvent('webchat', externalId);
+    const mediaId = `media-${eventId}-0`;
+    const position = await readPosition(body);
+    const data = stripExif(body, contentType);
+    await insertOnce(Media.create({ _id: mediaId, inboundEventId: eventId, sourceUrl: 'webchat-upload', contentType, size: data.byteLength, data, ...(position ? { position } : {}) }));
+    const caption = headers['x-caption']?.trim();
+    const result = await ingestInbound(services, {
+      channel: 'webchat',
+      externalId,
+      inboxAddress: WEBCHAT_INBOX_ADDRESS,
+      channelUserId,
+      receivedAt: new Date(),
+      content: { kind: 'media', urls: [`/api/v1/media/${mediaId}`], contentTypes: [contentType], ...(caption ? { text: caption } : {}) },
+      raw: { clientMessageId: headers['x-client-message-id'], size: body.byteLength },
+    });
+    res.status(201).json({ messageId: ids.turnMessage(result.eventId, 0), duplicate: result.duplicate });
+  });
+
+  // The page a council's site shows in its frame: the same chat, allowed in frames from the council's origins.
+  app.get('/webchat/embed', (_req, res) => {
+    res.removeHeader('X-Frame-Options');
+    const csp = String(res.getHeader('Content-Security-Policy') ?? '').replace(/frame-ancestors [^;]*/, `frame-ancestors 'self' ${config.WEBCHAT_EMBED_ORIGINS.join(' ')}`);
+    res.setHeader('Content-Security-Policy', csp);
+    res.sendFile(path.join(webRoot, 'webchat.html'));
+  });
+  app.get('/widget.js', (_req, res) => {
+    // Loaded by councils' own sites: the one file here other origins may embed.
+    res.set({ 'cache-control': 'public, max-age=3600', 'cross-origin-resource-policy': 'cross-origin' }).sendFile(path.join(webRoot, 'static', 'widget.js'));
+  });
+}
