@@ -358,7 +358,7 @@ describe('cancelling a permit', () => {
     const booker = await webchatResident();
     const booked = await booker.say(`book River Flats from ${futureDate(64).spoken} for 1 night for 2 people`).then(() => booker.say('yes'));
     const reference = /permit number is (CP-\d{6})/.exec(booked)![1]!;
-    expect(booked).toContain(`Plans changed? Send "can't make it ${reference}".`);
+    expect(booked).toContain(`If plans change, send "can't make it ${reference}".`);
 
     const stranger = await webchatResident();
     await stranger.say('hi');

@@ -90,8 +90,8 @@ test('a report by phone skips the photo question; with consent its updates reach
     const next = await caller.speak(`${from.slice(-2)} ${street}`);
     expectSpeakable(next);
     let page = next;
-    if (/describe/i.test(page.spoken())) page = await caller.speak('it is very deep and wide');
-    expect(page.spoken()).toContain(`Report pothole at ${from.slice(-2)} ${street}?`);
+    if (/what is the problem/i.test(page.spoken())) page = await caller.speak('it is very deep and wide');
+    expect(page.spoken()).toContain(`Report a pothole at ${from.slice(-2)} ${street}: "it is very deep and wide"?`);
     const made = await caller.press('1');
     expectSpeakable(made);
     expect(made.spoken()).toMatch(/Your report number is R C( \d){6}\. Would you like a text to this mobile with your report number, and texts when it changes\?/);

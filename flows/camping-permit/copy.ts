@@ -26,6 +26,6 @@ export const copy = {
   confirm: (name: string, arrive: string, nights: number, people: number, feeCents: number) =>
     `Book ${name} for ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}, for ${people} ${people === 1 ? 'person' : 'people'}? The fee is ${money(feeCents)}, paid on arrival.`,
   booked: (reference: string, name: string, arrive: string, nights: number) =>
-    `Booked. Your permit number is ${reference}: ${name}, ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}. Plans changed? Send "can't make it ${reference}".`,
+    `Booked. Your permit number is ${reference}: ${name}, ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}. If plans change, send "can't make it ${reference}".`,
   goneMeanwhile: (name: string) => `Sorry, the last place at ${name} was just taken. Please try other dates.`,
 };

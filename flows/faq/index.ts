@@ -4,6 +4,7 @@
  * nothing in the pages answers the question, it says so and offers a person.
  */
 import type { FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
+import { focusedAnswer } from '../../src/flow-engine/form';
 
 const copy = {
   ask: 'What would you like to know? For example "when is bin day" or "tip opening hours".',
@@ -17,7 +18,8 @@ async function answer(input: StepInput, context: StepContext): Promise<StepResul
   const passages = context.services.knowledge.search(input.text);
   const found = passages.length ? await context.services.knowledge.answer(input.text, passages) : undefined;
   if (!found) return { say: [copy.notFound], choices: [{ value: 'agent', label: 'Talk to a person' }], missed: true, end: true };
-  return { say: [found.text, copy.more], end: true };
+  // At most two SMS segments: the answering sentences, the link and "Anything else".
+  return { say: [focusedAnswer(input.text, found.text, 300 - copy.more.length - 1), copy.more], end: true };
 }
 
 export const faqFlow: FlowDefinition = {

@@ -27,7 +27,7 @@ const copy = {
   help: 'Tell me what the problem is, where it is, and send a photo if you can. To stop, say "never mind".',
   changeHint: 'OK. What should I change: the kind of problem, the place or the description? Or say "start again".',
   askCategory: 'What kind of problem is it?',
-  askLocation: 'Where is it? Send the street address or nearest corner, share your location, or send a photo taken there.',
+  askLocation: 'Where is it? Give the street address or nearest corner, share your location, or send a photo taken there.',
   confirmPlace: (text: string) => `Is "${text}" where it is?`,
   askPhoto: 'If you can, send a photo now. Or say skip.',
   askDescription: 'In a few words, what is the problem? For example how big it is, or any danger.',

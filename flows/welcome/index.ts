@@ -40,7 +40,7 @@ const greet = (input: StepInput, context: StepContext): StepResult => {
   if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices: menuChoices(context), next: 'menu' };
   // Off-topic first message: say so, and what we can do, rather than a bare greeting.
   if (intent === OUT_OF_SCOPE && input.content.kind !== 'call') {
-    return { say: [copy.hello(context.council.name), copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices: menuChoices(context), next: 'menu' };
+    return { say: [copy.hello(context.council.name), copy.outOfScope], choices: menuChoices(context), next: 'menu' };
   }
   return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
 };
@@ -60,7 +60,7 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
   const referral = input.understood?.referral;
   if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices, missed: true, next: 'menu' };
   if (input.text.trim() && input.content.kind !== 'call') {
-    return { say: [copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices, missed: true, next: 'menu' };
+    return { say: [copy.outOfScope], choices, missed: true, next: 'menu' };
   }
   return { say: [copy.notUnderstood, copy.menuPrompt], choices, missed: true, next: 'menu' };
 };
