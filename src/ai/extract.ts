@@ -57,7 +57,7 @@ export function extractReference(text: string): string | undefined {
   return match ? `${match[1]!.toUpperCase()}-${match[2]}` : undefined;
 }
 
-const STREET_TYPES = 'street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|crescent|cres|place|pl|parade|pde|highway|hwy|way|terrace|tce|close|cl|boulevard|blvd|circuit|cct|grove|gr';
+export const STREET_TYPES = 'street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|crescent|cres|place|pl|parade|pde|highway|hwy|way|terrace|tce|close|cl|boulevard|blvd|circuit|cct|grove|gr';
 
 /** "12 Smith Street", "corner of Elm St and Bay Rd", "on Elm St near the school". */
 export function extractAddress(text: string): string | undefined {
