@@ -4,14 +4,19 @@
  * schema, flows check proposed values with the same rules as typed ones, and any failure
  * (invalid output, a timeout, an error, or the circuit breaker open after repeated failures)
  * returns undefined so the embedded path answers instead, never silence. Personal details
- * are redacted before anything is sent.
+ * are redacted before anything is sent (numbered placeholders, restored in what comes back).
+ * Drafted answers and summaries are checked against what they were written from
+ * (./grounding.ts): a link, email or number the sources lack means the draft is not used.
+ * A timeout is a failure like any other: a few in a minute open the breaker, so a slow model
+ * costs residents one `timeoutMs` wait per call at most, and then none until it recovers.
  */
 import CircuitBreaker from 'opossum';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { IntentGuess, KnowledgePassage } from '../domain/flow';
-import { redactPersonalDetails } from './redact';
+import { checkGrounded } from './grounding';
+import { redact } from './redact';
 import type { CountryCode } from 'libphonenumber-js';
 
 export interface LlmSettings {
@@ -46,44 +51,67 @@ const understanding = z.object({
 const draft = z.object({ answer: z.string().min(1).max(1200), grounded: z.boolean() });
 const summary = z.object({ summary: z.string().min(1).max(600) });
 
+/** A drafted answer fits two SMS segments with the source link after it. */
+export const MAX_DRAFT_LENGTH = 240;
+const MAX_SUMMARY_LENGTH = 400;
+
 export function createLanguageModel(settings: LlmSettings, logger: Logger): LanguageModel {
   const client = new OpenAI({ apiKey: settings.apiKey ?? 'not-needed', ...(settings.baseURL ? { baseURL: settings.baseURL } : {}), timeout: settings.timeoutMs, maxRetries: 0 });
 
-  async function ask<T extends z.ZodType>(name: string, schema: T, system: string, user: string): Promise<z.infer<T>> {
-    const completion = await client.chat.completions.create({
-      model: settings.model,
-      temperature: 0,
-      messages: [
-        { role: 'system', content: system },
-        { role: 'user', content: redactPersonalDetails(user, settings.defaultCountry) },
-      ],
-      response_format: { type: 'json_schema', json_schema: { name, strict: true, schema: z.toJSONSchema(schema) as Record<string, unknown> } },
-    });
+  /** Asks with the user text redacted; string values in the answer get the originals back. */
+  async function ask<T extends z.ZodType>(name: string, schema: T, system: string, user: string, signal: AbortSignal): Promise<z.infer<T>> {
+    const redacted = redact(user, settings.defaultCountry);
+    const completion = await client.chat.completions.create(
+      {
+        model: settings.model,
+        temperature: 0,
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: redacted.text },
+        ],
+        response_format: { type: 'json_schema', json_schema: { name, strict: true, schema: z.toJSONSchema(schema) as Record<string, unknown> } },
+      },
+      { signal },
+    );
     const content = completion.choices[0]?.message?.content;
     if (!content) throw new Error('empty completion');
-    return schema.parse(JSON.parse(content)) as z.infer<T>;
+    const restored = JSON.parse(content, (_key, value: unknown) => (typeof value === 'string' ? redacted.restore(value) : value)) as unknown;
+    return schema.parse(restored) as z.infer<T>;
   }
 
-  // After 50% failures over a few calls the breaker opens for 30 s: residents get the embedded path at once.
-  const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), { timeout: settings.timeoutMs + 500, errorThresholdPercentage: 50, resetTimeout: 30_000, volumeThreshold: 3 });
-  const guarded = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
+  // Timeouts count: opossum's own timeout rejects (a failure) and aborts the request. Three
+  // failures in the last minute, at least half of the calls, open the breaker for 30 s.
+  const breaker = new CircuitBreaker((call: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal) => call(signal), {
+    timeout: settings.timeoutMs,
+    errorThresholdPercentage: 50,
+    resetTimeout: 30_000,
+    volumeThreshold: 3,
+    rollingCountTimeout: 60_000,
+    rollingCountBuckets: 12,
+  });
+  const guarded = async <T>(what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), settings.timeoutMs);
     try {
-      return (await breaker.fire(call)) as T;
+      return (await breaker.fire(call, abort.signal)) as T;
     } catch (error) {
       logger.warn({ what, err: (error as Error).message, breaker: breaker.opened ? 'open' : 'closed' }, 'llm.fallback');
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   };
 
   return {
     async understand(text, intents, today) {
-      const result = await guarded('understand', () =>
+      const result = await guarded('understand', (signal) =>
         ask(
           'resident_intent',
           understanding,
           `You route messages sent to a local council. Today is ${today}. Choose the intent from: ${[...intents, 'out_of_scope'].join(', ')}. ` +
             'Use out_of_scope when none fits. Extract slots only when stated: date as YYYY-MM-DD, nights, partySize, reference (like RC-123456 or CP-123456), address, category, campground. Use null otherwise.',
           text,
+          signal,
         ),
       );
       if (!result || ![...intents, 'out_of_scope'].includes(result.intent)) return undefined;
@@ -91,25 +119,34 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
       return { intent: result.intent, score: result.confidence, slots };
     },
     async draftAnswer(question, passages) {
-      const result = await guarded('draft', () =>
+      const result = await guarded('draft', (signal) =>
         ask(
           'faq_answer',
           draft,
           'Answer the resident using ONLY the numbered council passages. Two or three short sentences, plain English. ' +
             'If the passages do not answer the question, set grounded to false.',
           `Question: ${question}\n\n${passages.map((p, i) => `[${i + 1}] ${p.title}: ${p.text}`).join('\n')}`,
+          signal,
         ),
       );
-      return result?.grounded ? result.answer : undefined;
+      if (!result?.grounded) return undefined;
+      // The model's word that it is grounded is not enough: its links and figures must be the passages'.
+      const checked = checkGrounded(result.answer, passages.map((p) => `${p.title} ${p.text} ${p.sourceUrl}`), MAX_DRAFT_LENGTH);
+      if (!checked.ok) logger.warn({ what: 'draft', unsupported: checked.unsupported.length }, 'llm.draft_refused');
+      return checked.ok ? checked.text : undefined;
     },
     close() {
       breaker.shutdown();
     },
     async summarise(lines) {
-      const result = await guarded('summarise', () =>
-        ask('handover_summary', summary, 'Summarise this council conversation for the staff member taking over, in one or two plain sentences.', lines.join('\n')),
+      const result = await guarded('summarise', (signal) =>
+        ask('handover_summary', summary, 'Summarise this council conversation for the staff member taking over, in one or two plain sentences.', lines.join('\n'), signal),
       );
-      return result?.summary;
+      if (!result) return undefined;
+      // A summary may only repeat numbers and links from the conversation itself.
+      const checked = checkGrounded(result.summary, lines, MAX_SUMMARY_LENGTH);
+      if (!checked.ok) logger.warn({ what: 'summary', unsupported: checked.unsupported.length }, 'llm.summary_refused');
+      return checked.ok ? checked.text : undefined;
     },
   };
 }

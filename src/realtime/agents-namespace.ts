@@ -12,6 +12,7 @@ import { conversationView, messagePayload } from '../conversations/view';
 import { AuthError, NotFoundError, publicError } from '../errors';
 import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../models';
 import type { Services } from '../services';
+import { audit } from '../privacy/audit';
 import { onCommand } from './socket-commands';
 import { rooms } from './publisher';
 
@@ -124,9 +125,12 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
         summary = await services.understanding.llm.summarise(messages.filter((m) => !m.internal).slice(-20).map((m) => `${m.sender?.kind === 'contact' ? 'Resident' : 'Council'}: ${m.text ?? ''}`));
         if (summary) await Conversation.updateOne({ _id: id }, { $set: { handoverSummary: summary } });
       }
+      await audit(agent, 'conversation.read', conversation.contactId, id);
       return {
         conversation: conversationView(conversation),
         summary: summary ?? residentSaid.slice(-3).join(' / '),
+        // The console labels a model's summary as generated, never as the resident's words.
+        summarySource: summary ? 'generated' : 'resident',
         messages: messages.map(messagePayload),
         resident: { channel: conversation.channel, address: identity?.channelUserId ?? '' },
         otherConversations: others.filter((c) => canSee(agent, c)).map((c) => ({ id: c._id, channel: c.channel, status: c.status, createdAt: c.createdAt, ...(c.lastResidentText ? { preview: c.lastResidentText } : {}) })),
