@@ -5,6 +5,7 @@
  */
 import set from '../fixtures/redaction-set.json';
 import { findPersonalDetails, redact } from '../../src/ai/redact';
+import { createLogger } from '../../src/logger';
 
 const NOW = new Date('2026-12-02T00:00:00Z');
 type Item = { text: string; pii: Array<{ kind: string; value: string }> };
@@ -69,4 +70,19 @@ test('the issue\'s own examples are caught, and placeholders are restored in a r
     expect(redact(text, 'AU', NOW).text).toMatch(/\[(NAME|LICENCE)_1\]/);
   }
   expect(redact('Book Lookout Hill for 2 nights from 2027-01-14, permit CP-123456, $7.50', 'AU', NOW).spans).toEqual([]);
+});
+
+test('log lines carry the same redaction: free text in any field, in error messages and in the message', () => {
+  const lines: string[] = [];
+  const logger = createLogger('info');
+  // The engine's logger writes JSON lines to stdout: read what it wrote.
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write);
+  try {
+    logger.warn({ detail: 'resident said: my name is Priya Natarajan at 9 Gum Tree Lane, 0412 555 666', err: new Error('could not parse licence 12345678 from Bob Brown') }, 'flow.failed for priya@example.com');
+  } finally {
+    spy.mockRestore();
+  }
+  const out = lines.join('');
+  for (const secret of ['Priya Natarajan', '9 Gum Tree Lane', '0412 555 666', '12345678', 'Bob Brown', 'priya@example.com']) expect(out).not.toContain(secret);
+  expect(out).toContain('[ADDRESS_1]');
 });
