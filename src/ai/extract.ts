@@ -61,7 +61,9 @@ export const STREET_TYPES = 'street|st|road|rd|avenue|ave|lane|ln|drive|dr|court
 
 /** "12 Smith Street", "corner of Elm St and Bay Rd", "on Elm St near the school". */
 export function extractAddress(text: string): string | undefined {
-  const match = new RegExp(`\\b((?:\\d+[a-z]?\\s+)?[A-Za-z][A-Za-z'’-]*(?:\\s+[A-Za-z][A-Za-z'’-]*)?\\s+(?:${STREET_TYPES}))\\b\\.?((?:\\s*(?:,|and|&|near|outside|opposite|corner of)\\s+[A-Za-z0-9 '’-]{2,40})?)`, 'i').exec(text);
+  // What follows the street is kept only when it names a place: another street ("and Bay Rd")
+  // or a landmark in two words ("near the school"); never the rest of the sentence (a name, a phone).
+  const match = new RegExp(`\\b((?:\\d+[a-z]?\\s+)?[A-Za-z][A-Za-z'’-]*(?:\\s+[A-Za-z][A-Za-z'’-]*)?\\s+(?:${STREET_TYPES}))\\b\\.?((?:\\s*(?:and|&|corner of)\\s+[A-Za-z][A-Za-z'’-]*(?:\\s+[A-Za-z][A-Za-z'’-]*)?\\s+(?:${STREET_TYPES})\\b|\\s+(?:near|outside|opposite)\\s+(?:the\\s+)?[A-Za-z][A-Za-z'’-]*(?:\\s+[A-Za-z][A-Za-z'’-]*)?)?)`, 'i').exec(text);
   if (!match) return undefined;
   return `${match[1]}${match[2] ?? ''}`.replace(/\s+/g, ' ').trim();
 }

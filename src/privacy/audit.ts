@@ -46,6 +46,23 @@ export async function audit(actor: AuditActor, action: string, contactId: string
   });
 }
 
+/** One entry per record read in a list (a single insert). */
+export async function auditEach(actor: AuditActor, action: string, records: Array<{ contactId?: string | null; target: string }>): Promise<void> {
+  if (records.length === 0) return;
+  const at = new Date();
+  await AuditEntry.insertMany(
+    records.map((r) => ({
+      _id: `audit-${at.getTime().toString(36)}-${randomBytes(6).toString('hex')}`,
+      at,
+      actorId: actor._id,
+      ...(actor.role ? { actorRole: actor.role } : {}),
+      action,
+      ...(r.contactId ? { contactId: r.contactId } : {}),
+      target: r.target,
+    })),
+  );
+}
+
 export async function auditTrail(contactId: string): Promise<Array<{ at: string; actorId: string; actorRole?: string; action: string; target?: string; detail?: string }>> {
   const entries = await AuditEntry.find({ contactId }).sort({ at: 1 }).limit(5000).lean();
   return entries.map((e) => ({
