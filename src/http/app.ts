@@ -19,8 +19,8 @@ const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirn
 export function createApp(services: Services, options: { isShuttingDown: () => boolean; mountChannels: (app: Express) => void }): Express {
   const app = express();
   app.disable('x-powered-by');
-  // One proxy hop (the load balancer) is trusted for client addresses; never `true`.
-  app.set('trust proxy', 1);
+  // Client addresses come from X-Forwarded-For only through the proxies TRUST_PROXY names.
+  app.set('trust proxy', services.config.TRUST_PROXY);
   app.use(
     helmet({
       contentSecurityPolicy: {

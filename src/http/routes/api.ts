@@ -3,12 +3,13 @@
  * Every route but login needs `Authorization: Bearer <token>`.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { authenticate, login, logout } from '../../agents/auth';
 import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
-import { AuthError, NotFoundError, RateLimitError } from '../../errors';
+import { AuthError, NotFoundError } from '../../errors';
+import { SignInLimits } from '../../agents/sign-in-limits';
+import { clientAddressResolver } from '../client-address';
 import { changeCaseStatus } from '../../cases/notify';
 import { CASE_STATUSES } from '../../domain/cases';
 import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
@@ -36,8 +37,8 @@ type Authed = Request & { agent?: AgentPrincipal; sessionId?: string };
 
 export function apiRoutes(services: Services): Router {
   const router = Router();
-  // Ten tries per address and email per 15 minutes, shared across web nodes through Redis.
-  const loginLimiter = new RateLimiterRedis({ storeClient: services.redis, keyPrefix: `${services.config.QUEUE_PREFIX}:login`, points: 10, duration: 900 });
+  const signInLimits = new SignInLimits(services.redis, services.config);
+  const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
   const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema });
   router.get('/openapi.json', (_req, res) => {
@@ -45,13 +46,18 @@ export function apiRoutes(services: Services): Router {
   });
 
   router.post('/auth/login', validateBody(loginSchema), async (req, res) => {
-    const { email, password } = req.body as z.infer<typeof loginSchema>;
+    const { email: typed, password } = req.body as z.infer<typeof loginSchema>;
+    const email = typed.toLowerCase();
+    const address = clientAddress(req);
+    await signInLimits.check(email, address);
+    let session: Awaited<ReturnType<typeof login>>;
     try {
-      await loginLimiter.consume(`${req.ip}-${email.toLowerCase()}`);
-    } catch {
-      throw new RateLimitError('Too many sign-in attempts. Please wait 15 minutes and try again.');
+      session = await login(email, password, services.config.AGENT_SESSION_HOURS);
+    } catch (error) {
+      if (error instanceof AuthError) await signInLimits.failed(email, address);
+      throw error;
     }
-    const session = await login(email, password, services.config.AGENT_SESSION_HOURS);
+    await signInLimits.succeeded(email);
     res.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), agent: { id: session.agent._id, name: session.agent.name, role: session.agent.role } });
   });
 
