@@ -27,8 +27,8 @@ export function maskPhone(value: string): string {
   });
 }
 
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
+export function createLogger(level: string, bindings: Record<string, unknown> = {}, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { pid: process.pid, ...bindings },
     hooks: {
@@ -50,7 +50,8 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
         return redactFreeText(object) as Record<string, unknown>;
       },
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -74,14 +74,8 @@ test('the issue\'s own examples are caught, and placeholders are restored in a r
 
 test('log lines carry the same redaction: free text in any field, in error messages and in the message', () => {
   const lines: string[] = [];
-  const logger = createLogger('info');
-  // The engine's logger writes JSON lines to stdout: read what it wrote.
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write);
-  try {
-    logger.warn({ detail: 'resident said: my name is Priya Natarajan at 9 Gum Tree Lane, 0412 555 666', err: new Error('could not parse licence 12345678 from Bob Brown') }, 'flow.failed for priya@example.com');
-  } finally {
-    spy.mockRestore();
-  }
+  const logger = createLogger('info', {}, { write: (line: string) => void lines.push(line) });
+  logger.warn({ detail: 'resident said: my name is Priya Natarajan at 9 Gum Tree Lane, 0412 555 666', err: new Error('could not parse licence 12345678 from Bob Brown') }, 'flow.failed for priya@example.com');
   const out = lines.join('');
   for (const secret of ['Priya Natarajan', '9 Gum Tree Lane', '0412 555 666', '12345678', 'Bob Brown', 'priya@example.com']) expect(out).not.toContain(secret);
   expect(out).toContain('[ADDRESS_1]');
