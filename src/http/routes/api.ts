@@ -18,6 +18,8 @@ import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
 import { openApiDocument } from '../openapi';
+import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
+import { audit } from '../../privacy/audit';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
 const listQuery = z.object({
@@ -98,15 +100,22 @@ export function apiRoutes(services: Services): Router {
     res.json({ queues: services.council.queues });
   });
 
-  router.get('/cases/:reference', requireAgent, async (req, res) => {
-    const found = await services.cases.find(String(req.params.reference).toUpperCase());
-    if (!found) throw new NotFoundError(`Case ${String(req.params.reference)}`);
+  router.get('/cases/:reference', requireAgent, async (req: Authed, res) => {
+    const owner = await loadVisibleCase(req.agent!, String(req.params.reference).toUpperCase());
+    const found = await services.cases.find(owner.reference);
+    if (!found) throw new NotFoundError(`Case ${owner.reference}`);
+    await audit(req.agent!, 'case.read', owner.contactId, owner.reference);
     res.json(found);
   });
 
-  router.post('/cases/:reference/status', requireAgent, validateBody(caseStatusSchema), async (req, res) => {
+  router.post('/cases/:reference/status', requireAgent, validateBody(caseStatusSchema), async (req: Authed, res) => {
     const { status, note } = req.body as z.infer<typeof caseStatusSchema>;
-    res.json(await changeCaseStatus(services, String(req.params.reference).toUpperCase(), status, note));
+    const owner = await loadVisibleCase(req.agent!, String(req.params.reference).toUpperCase());
+    // The note is texted to the resident and followers: only roles allowed to speak for the council.
+    if (note) assertMayTextResidents(req.agent!);
+    const changed = await changeCaseStatus(services, owner.reference, status, note);
+    await audit(req.agent!, 'case.status', owner.contactId, owner.reference, note ? `${status}; note sent to the resident: ${note}` : status);
+    res.json(changed);
   });
 
   router.get('/supervisor/overview', requireAgent, requireSupervisor, async (_req, res) => {
@@ -138,11 +147,14 @@ export function apiRoutes(services: Services): Router {
   });
 
   router.get('/conversations/:id', requireAgent, async (req: Authed, res) => {
-    res.json(conversationView(await loadVisible(req.agent!, String(req.params.id))));
+    const conversation = await loadVisible(req.agent!, String(req.params.id));
+    await audit(req.agent!, 'conversation.read', conversation.contactId, conversation._id);
+    res.json(conversationView(conversation));
   });
 
   router.get('/conversations/:id/messages', requireAgent, async (req: Authed, res) => {
     const conversation = await loadVisible(req.agent!, String(req.params.id));
+    await audit(req.agent!, 'messages.read', conversation.contactId, conversation._id);
     const messages = await Message.find({ conversationId: conversation._id }).sort({ seq: 1 }).limit(1000).lean<MessageDoc[]>();
     res.json({ messages: messages.map((m) => ({ ...messagePayload(m), deliveryStatus: m.deliveryStatus, ...(m.deliveryError ? { deliveryError: m.deliveryError } : {}) })) });
   });
@@ -156,6 +168,7 @@ export function apiRoutes(services: Services): Router {
       return;
     }
     const identities = await Identity.find({ contactId: contact._id }).lean();
+    await audit(req.agent!, 'contact.read', contact._id);
     res.json({
       id: contact._id,
       name: contact.name ?? null,
