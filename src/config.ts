@@ -87,6 +87,12 @@ const schema = z.object({
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
   LOGIN_MAX_FAILURES_GLOBAL: z.coerce.number().int().min(1).default(500),
   LOGIN_WINDOW_MINUTES: z.coerce.number().min(0.05).default(15),
+  /** Webchat abuse limits (shared through Redis): see channels/webchat/limits.ts. */
+  WEBCHAT_SESSIONS_PER_ADDRESS_HOUR: z.coerce.number().int().min(1).default(60),
+  WEBCHAT_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+  WEBCHAT_HANDOFFS_PER_SESSION_HOUR: z.coerce.number().int().min(1).default(5),
+  WEBCHAT_MESSAGES_PER_SESSION_10S: z.coerce.number().int().min(1).default(30),
+  WEBCHAT_MESSAGES_PER_ADDRESS_MINUTE: z.coerce.number().int().min(1).default(300),
   /** The first admin agent, created when no agent exists. */
   SEED_ADMIN_EMAIL: z.email().default('admin@council.example'),
   SEED_ADMIN_PASSWORD: z.string().min(8).default('switchboard-demo'),

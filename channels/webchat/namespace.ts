@@ -4,7 +4,6 @@
  * so resuming needs the token and ids cannot be guessed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../../src/conversations/identity';
@@ -12,12 +11,13 @@ import { ingestInbound } from '../../src/conversations/ingest';
 import type { ConversationRouter } from '../../src/conversations/router';
 import { messagePayload } from '../../src/conversations/view';
 import type { InboundContent } from '../../src/domain/messages';
-import { AppError, RateLimitError, ValidationError } from '../../src/errors';
+import { AppError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
 import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../src/models';
 import { rooms } from '../../src/realtime/publisher';
 import { onCommand } from '../../src/realtime/socket-commands';
 import type { Services } from '../../src/services';
+import { WebchatLimits } from './limits';
 
 export const WEBCHAT_INBOX_ADDRESS = 'default';
 export const MAX_TEXT_LENGTH = 2000;
@@ -54,10 +54,15 @@ function toContent(message: z.infer<typeof messageSendSchema>): InboundContent {
 export function mountWebchatNamespace(io: Server, services: Services, router: ConversationRouter): void {
   const { council, logger } = services;
   const inboxId = ids.inbox('webchat', WEBCHAT_INBOX_ADDRESS);
-  // Thirty messages per ten seconds per resident is far above typing speed, well below a flood.
-  const limiter = new RateLimiterMemory({ points: 30, duration: 10 });
+  const limits = new WebchatLimits(services.redis, services.config);
+  io.of('/webchat').use((socket, next) => {
+    const address = limits.addressOf(socket.request);
+    socket.data.clientAddress = address;
+    limits.connect(address).then((release) => (socket.once('disconnect', release), next()), (error: Error) => next(Object.assign(new Error(error.message), { data: { code: 'rate_limited', message: error.message } })));
+  });
 
   io.of('/webchat').on('connection', (socket: Socket) => {
+    const clientAddress = socket.data.clientAddress as string;
     // One resident's messages are stored one after another, in the order the socket received
     // them; otherwise a slower insert could let a later message reach the router first.
     let ingestChain: Promise<unknown> = Promise.resolve();
@@ -75,7 +80,10 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
     onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq }) => {
       let token = sessionToken;
       let identity: IdentityDoc | null = token ? await Identity.findById(ids.identity(inboxId, sessionHash(token))).lean<IdentityDoc>() : null;
-      if (!identity) token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
+      if (!identity) {
+        await limits.sessionStarted(clientAddress);
+        token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
+      }
       const channelUserId = sessionHash(token!);
       identity ??= await ensureIdentity(council.id, { inboxId, channel: 'webchat', channelUserId });
       const conversation: ConversationDoc = await ensureOpenConversation(council.id, identity, `webchat-start-${channelUserId}-${Date.now()}`);
@@ -101,9 +109,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       if (message.text !== undefined && !message.text.trim() && !message.choice && !message.location) {
         throw new ValidationError('The message is empty.', 'empty_message');
       }
-      await limiter.consume(identityId).catch(() => {
-        throw new RateLimitError('You are sending messages very quickly. Please wait a few seconds.');
-      });
+      await limits.message(identityId, clientAddress);
       const result = await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-${message.clientMessageId}`,
@@ -130,6 +136,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
     /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */
     onCommand(socket, logger, 'handoff.request', z.object({}).passthrough(), async () => {
       const { identityId, channelUserId } = session();
+      await limits.handoff(identityId);
       await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-handoff-${randomBytes(8).toString('hex')}`,
