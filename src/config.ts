@@ -93,6 +93,10 @@ const schema = z.object({
   WEBCHAT_HANDOFFS_PER_SESSION_HOUR: z.coerce.number().int().min(1).default(5),
   WEBCHAT_MESSAGES_PER_SESSION_10S: z.coerce.number().int().min(1).default(30),
   WEBCHAT_MESSAGES_PER_ADDRESS_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** Bearer token for `/metrics`. Unset: only clients on this machine (or METRICS_PORT) may read them. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** A separate port for /healthz, /readyz and /metrics on every process (workers too); /metrics then leaves PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** The first admin agent, created when no agent exists. */
   SEED_ADMIN_EMAIL: z.email().default('admin@council.example'),
   SEED_ADMIN_PASSWORD: z.string().min(8).default('switchboard-demo'),

@@ -12,7 +12,8 @@ import { create as xml } from 'xmlbuilder';
 import { z } from 'zod';
 import { CATEGORIES } from '../../../flows/report-issue';
 import { OPEN_STATUSES, statusWords } from '../../domain/cases';
-import { AppError, AuthError, NotFoundError } from '../../errors';
+import { AuthError, NotFoundError } from '../../errors';
+import { errorResponse } from '../error-status';
 import { ids } from '../../ids';
 import { Case, type CaseDoc } from '../../models';
 import type { Services } from '../../services';
@@ -92,9 +93,9 @@ export function open311Routes(services: Services): Router {
   // `.json`/`.xml` are part of each path; the format is read once, errors use it too.
   const formatOf = (req: Request): Format => (String(req.params.format) === 'xml' ? 'xml' : 'json');
   const fail = (res: Response, format: Format, error: unknown) => {
-    const status = error instanceof AppError ? error.httpStatus : 500;
-    const description = error instanceof AppError && error.expose ? error.message : 'Something went wrong.';
-    if (!(error instanceof AppError)) services.logger.error({ err: error }, 'open311.error');
+    const { status, body, logged } = errorResponse(error);
+    const description = body.message;
+    if (logged) services.logger.error({ err: error }, 'open311.error');
     send(res, format, 'errors', 'error', [{ code: status, description }], status);
   };
   const handle = (work: (req: Request, res: Response, format: Format) => Promise<void> | void) => async (req: Request, res: Response) => {
