@@ -97,6 +97,10 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   /** A separate port for /healthz, /readyz and /metrics on every process (workers too); /metrics then leaves PORT. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Keep residents' conversations, messages and media this many days (then deleted or anonymised). Unset: kept. */
+  RETENTION_DAYS: z.coerce.number().min(0.0001).optional(),
+  /** How often worker processes apply the retention period. */
+  RETENTION_SWEEP_MINUTES: z.coerce.number().min(0.01).default(60),
   /** The first admin agent, created when no agent exists. */
   SEED_ADMIN_EMAIL: z.email().default('admin@council.example'),
   SEED_ADMIN_PASSWORD: z.string().min(8).default('switchboard-demo'),

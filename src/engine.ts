@@ -18,6 +18,7 @@ import { ConversationRouter } from './conversations/router';
 import { defaultFlowRegistry } from './flow-engine/registry';
 import { createApp } from './http/app';
 import { startOperationsServer } from './http/operations-server';
+import { scheduleRetention } from './privacy/retention';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { connectDatabase } from './models';
@@ -132,6 +133,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   // Metrics on every process: METRICS_PORT when set; a worker without a web port uses PORT.
   const opsPort = config.METRICS_PORT ?? (runsWeb ? undefined : config.PORT);
   const operations = opsPort !== undefined ? await startOperationsServer(services, opsPort, () => shuttingDown) : undefined;
+  const stopRetention = runsWorker && config.RETENTION_DAYS !== undefined ? scheduleRetention(services, config.RETENTION_DAYS, config.RETENTION_SWEEP_MINUTES * 60_000) : undefined;
   const housekeeping = setInterval(() => void purgeExpiredSessions().catch(() => undefined), 10 * 60_000);
   housekeeping.unref();
   if (runsWorker) logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker.started');
@@ -146,6 +148,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
       shuttingDown = true;
       await operations?.close();
       clearInterval(housekeeping);
+      stopRetention?.();
       llm?.close();
       if (io) {
         io.disconnectSockets(true);

@@ -19,7 +19,9 @@ import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
 import { openApiDocument } from '../openapi';
 import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
-import { audit } from '../../privacy/audit';
+import { audit, auditTrail } from '../../privacy/audit';
+import { erasePerson } from '../../privacy/erase';
+import { exportPerson } from '../../privacy/export';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
 const listQuery = z.object({
@@ -27,6 +29,8 @@ const listQuery = z.object({
   channel: z.string().max(20).optional(),
   address: z.string().max(200).optional(),
 });
+
+const auditQuery = z.object({ contactId: z.string().min(1).max(100) });
 
 const caseStatusSchema = z.object({ status: z.enum(CASE_STATUSES), note: z.string().trim().min(1).max(300).optional() });
 
@@ -73,6 +77,11 @@ export function apiRoutes(services: Services): Router {
   };
   const requireSupervisor = (req: Authed, _res: Response, next: NextFunction) => {
     if (req.agent?.role === 'agent') return next(new AuthError('Only supervisors and admins can see this.', 'forbidden', 403));
+    next();
+  };
+
+  const requireAdmin = (req: Authed, _res: Response, next: NextFunction) => {
+    if (req.agent?.role !== 'admin') return next(new AuthError('Only admins can do this.', 'forbidden', 403));
     next();
   };
 
@@ -175,6 +184,28 @@ export function apiRoutes(services: Services): Router {
       identities: identities.map((i) => ({ channel: i.channel, address: i.channelUserId, inboxId: i.inboxId })),
       conversations: visible.map(conversationView),
     });
+  });
+
+  // Privacy operations (CONTRACT.md §12): export, erasure and the audit trail, admins only.
+  router.get('/contacts/:id/export', requireAgent, requireAdmin, async (req: Authed, res) => {
+    const contactId = String(req.params.id);
+    const exported = await exportPerson(contactId);
+    if (!exported) throw new NotFoundError('That contact');
+    await audit(req.agent!, 'contact.export', contactId);
+    res.set('Content-Disposition', `attachment; filename="${contactId}.json"`).json(exported);
+  });
+
+  router.delete('/contacts/:id', requireAgent, requireAdmin, async (req: Authed, res) => {
+    const contactId = String(req.params.id);
+    const erased = await erasePerson(services, contactId);
+    if (!erased) throw new NotFoundError('That contact');
+    await audit(req.agent!, 'contact.erase', contactId, undefined, JSON.stringify(erased));
+    res.json({ erased });
+  });
+
+  router.get('/audit', requireAgent, requireAdmin, async (req: Authed, res) => {
+    const { contactId } = parseInput(auditQuery, req.query);
+    res.json({ contactId, entries: await auditTrail(contactId) });
   });
 
   return router;
