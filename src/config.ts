@@ -64,6 +64,25 @@ const schema = z.object({
   /** The Instagram professional account linked to the Page, when Instagram messages are on. */
   META_INSTAGRAM_ID: z.string().regex(/^\d{1,30}$/).optional(),
   META_GRAPH_URL: z.url().default('https://graph.facebook.com'),
+  /**
+   * Crisis lines given first to a resident who may be at risk, per kind of risk (JSON object of
+   * self_harm, family_violence, abuse_neglect, welfare, homelessness, threat → text). Unset
+   * kinds keep the Australian national lines (src/conversations/safeguarding-notice.ts).
+   */
+  CRISIS_LINES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        return z.partialRecord(z.enum(['self_harm', 'family_violence', 'abuse_neglect', 'welfare', 'homelessness', 'threat', 'unspecified']), z.string().min(5).max(200)).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of risk kind → text' });
+        return z.NEVER;
+      }
+    }),
+  /** The interpreter service offered to residents who write in another language. */
+  INTERPRETER_LINE: z.string().min(5).default('TIS National on 131 450'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),

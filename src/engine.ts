@@ -32,8 +32,7 @@ import { Broadcaster } from './realtime/broadcaster';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
 import { createLanguageModel } from './ai/llm';
-import { EmbeddedNlu } from './ai/nlu';
-import { Understanding } from './ai/understanding';
+import { buildUnderstanding } from './ai/understanding';
 import { CaseRepository, referencePrefix } from './cases/repository';
 import { KnowledgeBase } from './knowledge';
 import { PermitRepository } from './permits/repository';
@@ -85,13 +84,10 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   const channelModules = createChannelModules({ publisher, config });
   const flows = defaultFlowRegistry();
   const knowledge = new KnowledgeBase(knowledgeFolder);
-  // The embedded NLU learns each flow's examples, and what FAQs sound like from the knowledge pages.
-  const examples = flows.examples();
-  examples.faq = [...(examples.faq ?? []), ...knowledge.sampleQuestions()];
   const llm = config.OPENAI_API_KEY || config.OPENAI_BASE_URL
     ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: parsePhoneNumberFromString(config.TWILIO_PHONE_NUMBER)?.country }, logger)
     : undefined;
-  const understanding = new Understanding(await EmbeddedNlu.train(examples), Object.keys(examples), council.timezone, (text) => flows.triggered(text), llm);
+  const understanding = await buildUnderstanding(flows, knowledge, council.timezone, llm);
   const services: Services = {
     config,
     logger,

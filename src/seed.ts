@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { ids } from './ids';
 import { Council, Inbox } from './models';
 import type { CouncilInfo } from './services';
+import { NATIONAL_CRISIS_LINES } from './conversations/safeguarding-notice';
 
 export const DEFAULT_COUNCIL_ID = 'default';
 
@@ -17,6 +18,8 @@ export async function seedDefaults(config: Config): Promise<{ council: CouncilIn
     timezone: config.COUNCIL_TIMEZONE,
     officeHours: config.OFFICE_HOURS,
     queues: ['general', 'permits', 'waste', 'roads'],
+    crisisLines: { ...NATIONAL_CRISIS_LINES, ...config.CRISIS_LINES },
+    interpreterLine: config.INTERPRETER_LINE,
     cannedResponses: [
       { title: 'Greeting', text: `Hi, thanks for contacting ${config.COUNCIL_NAME}. How can I help?` },
       { title: 'Looking into it', text: "Thanks. I'm looking into this now and will reply here shortly." },

@@ -12,6 +12,7 @@ import type { ChannelId } from './domain/messages';
 import type { Metrics } from './metrics';
 
 import type { Understanding } from './ai/understanding';
+import type { RiskKind } from './ai/safeguarding';
 import type { KnowledgeBase } from './knowledge';
 import type { PermitRepository } from './permits/repository';
 import type { CaseRepository } from './cases/repository';
@@ -22,6 +23,10 @@ export interface CouncilInfo {
   timezone: string;
   officeHours: string;
   queues: string[];
+  /** Crisis lines for residents at risk, by kind of risk (national lines unless the council sets its own). */
+  crisisLines: Record<RiskKind, string>;
+  /** "TIS National on 131 450": offered when a resident writes in another language. */
+  interpreterLine: string;
   /** Ready-made replies agents can insert and edit. */
   cannedResponses: Array<{ title: string; text: string }>;
 }

@@ -98,7 +98,8 @@ test('no raw phone number or email is ever sent to the model', async () => {
   model.behaviour = { reply: (r) => (kind(r) === 'resident_intent' ? { intent: 'out_of_scope', confidence: 0.9, slots: noSlots } : { answer: 'n/a', grounded: false }) };
   const r = await resident();
   await r.say('hi');
-  await r.say("I'm Sam Jones, call me on 0412 345 678 or +61 412 345 679, or email sam.jones@example.com about my rates");
+  // ("call me on …" would be a request for a person, answered before any model is asked.)
+  await r.say("I'm Sam Jones, my mobile is 0412 345 678 or +61 412 345 679, and my email is sam.jones@example.com, a question about my rates");
   const sent = JSON.stringify(model.requests);
   for (const secret of ['0412 345 678', '412345678', '+61 412 345 679', '412 345 679', 'sam.jones@example.com', 'Sam Jones']) expect(sent).not.toContain(secret);
   expect(sent).toContain('[PHONE_1]');

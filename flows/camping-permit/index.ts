@@ -4,6 +4,7 @@
  * whatever a model proposed; availability checked before confirming, with other campgrounds
  * offered when one is full; the booking itself cannot oversell (see src/permits/repository.ts).
  */
+import utterances from './utterances.json';
 import { extractBareNumber, extractDate, extractNights, extractPartySize, type IsoDate } from '../../src/ai/extract';
 import type { Campground, StepContext, StepInput } from '../../src/domain/flow';
 import { defineFormFlow, type Slots } from '../../src/flow-engine/form';
@@ -33,12 +34,12 @@ export const campingPermitFlow = defineFormFlow({
   id: 'camping-permit',
   version: 1,
   menuLabel: 'Camping permits',
-  examples: [
+  examples: [...utterances, 
     'I want a camping permit', 'book a campsite', 'can I camp at River Flats', 'camping permit for next weekend', 'book a camp site for 2 nights',
     'we want to go camping', 'reserve a camping spot', 'is there space at lookout hill campground', 'campsite booking', 'I need a permit to camp at bayside',
     'camping', 'can we camp friday for 3 nights', 'book camping for 4 people', 'get a camping pass', 'i wanna camp this wkend',
   ],
-  triggers: { words: /\bcamp(ing|site|ground|s)?\b/i },
+  triggers: { words: /\bcamp(ing|site|ground|s)?\b|\b(river flats|lookout hill|bayside reserve)\b.*\b(book|reserve|site|sites|pitch|spot|room|free|available|availability|nights?|stay|weekend)\b|\b(book|reserve|site|sites|pitch|spot|room|free|available|availability|nights?|stay)\b.*\b(river flats|lookout hill|bayside reserve)\b/i },
   intro: copy.intro,
   help: copy.help,
   slots: [

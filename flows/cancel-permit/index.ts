@@ -1,4 +1,5 @@
 /** Cancelling a camping permit by its number; only the person who booked it can cancel it. */
+import utterances from './utterances.json';
 import { extractReference } from '../../src/ai/extract';
 import { defineFormFlow } from '../../src/flow-engine/form';
 
@@ -16,8 +17,8 @@ const copy = {
 export const cancelPermitFlow = defineFormFlow({
   id: 'cancel-permit',
   version: 1,
-  examples: ['cancel my camping permit', 'cancel permit CP-123456', 'I need to cancel my campsite booking', 'we can no longer come camping, cancel the booking', 'cancel camping reservation'],
-  triggers: { words: /\bcancel\b.*\b(permit|booking|campsite|CP-?\d+)/i, decisive: true },
+  examples: [...utterances, 'cancel my camping permit', 'cancel permit CP-123456', 'I need to cancel my campsite booking', 'we can no longer come camping, cancel the booking', 'cancel camping reservation'],
+  triggers: { words: /\b(cancel|call off|scrap)\b.*\b(permit|booking|campsite|reservation|CP-?\d+)/i, decisive: true },
   help: copy.help,
   slots: [
     {

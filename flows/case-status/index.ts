@@ -3,6 +3,7 @@
  * the contact who made the report (on any of their linked channels) or residents following it
  * may see it; "my latest report" works for a known contact.
  */
+import utterances from './utterances.json';
 import { extractReference } from '../../src/ai/extract';
 import { statusWords } from '../../src/domain/cases';
 import type { CaseRecord, FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
@@ -40,7 +41,7 @@ export const caseStatusFlow: FlowDefinition = {
   id: 'case-status',
   version: 1,
   menuLabel: 'Check a report',
-  examples: [
+  examples: [...utterances, 
     'what is the status of my report', 'check my case', 'any update on RC-123456', 'status RC-123456', 'has my pothole been fixed',
     'whats happening with my report', 'check reference number', 'update on my complaint', 'my latest report', 'where is my request up to',
   ],

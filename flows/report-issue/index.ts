@@ -4,6 +4,7 @@
  * offered instead of a duplicate; otherwise a case is created with a reference, and the
  * resident is told on this channel whenever its status changes.
  */
+import utterances from './utterances.json';
 import { extractAddress, isNo, isYes } from '../../src/ai/extract';
 import { statusWords } from '../../src/domain/cases';
 import type { ReportLocation, StepContext, StepInput } from '../../src/domain/flow';
@@ -59,7 +60,7 @@ export const reportIssueFlow = defineFormFlow({
   id: 'report-issue',
   version: 1,
   menuLabel: 'Report a problem',
-  examples: [
+  examples: [...utterances, 
     'there is a pothole on my street', 'report a pothole', 'someone dumped rubbish outside my house', 'the street light is out', 'blocked drain flooding the road',
     'graffiti on the bus shelter', 'the footpath is broken', 'my bin was not collected', 'a tree fell across the road', 'I want to report a problem',
     'report dumped mattress on nature strip', 'street light flickering on elm st', 'pothole outside 12 smith street', 'bins werent collected today', 'fly tipping in the lane',

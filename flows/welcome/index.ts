@@ -5,7 +5,9 @@
 import { OUT_OF_SCOPE, type FlowDefinition, type StepContext, type StepInput, type StepResult } from '../../src/domain/flow';
 import type { Choice } from '../../src/domain/messages';
 import { copy } from './copy';
+import utterances from './utterances.json';
 
+const welcomeFlowId = 'welcome';
 const GREETING = /^(hi|hello|hey|good (morning|afternoon|evening)|g'?day)\b/i;
 
 function menuChoices(context: StepContext): Choice[] {
@@ -27,10 +29,16 @@ function pickFromMenu(input: StepInput, choices: Choice[]): Choice | undefined {
 }
 
 const greet = (input: StepInput, context: StepContext): StepResult => {
-  // A first message that already says what it is about goes straight to that flow.
+  // A first message that already says what it is about goes straight to that flow, greeting or not.
   const intent = input.understood?.intent;
-  if (intent && intent !== OUT_OF_SCOPE && !GREETING.test(input.text.trim())) {
+  if (intent && intent !== OUT_OF_SCOPE && intent !== welcomeFlowId) {
     return { say: [copy.hello(context.council.name)], startFlow: intent };
+  }
+  const referral = input.understood?.referral;
+  if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices: menuChoices(context), next: 'menu' };
+  // Off-topic first message: say so, and what we can do, rather than a bare greeting.
+  if (intent === OUT_OF_SCOPE && input.content.kind !== 'call') {
+    return { say: [copy.hello(context.council.name), copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices: menuChoices(context), next: 'menu' };
   }
   return { say: [copy.greeting(context.council.name), copy.menuPrompt], choices: menuChoices(context), next: 'menu' };
 };
@@ -48,6 +56,8 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
   if (intent && intent !== OUT_OF_SCOPE && intent !== 'welcome') {
     return { say: [], startFlow: intent };
   }
+  const referral = input.understood?.referral;
+  if (referral) return { say: [copy.referral(referral.topic, referral.agency)], choices, missed: true, next: 'menu' };
   if (input.text.trim() && input.content.kind !== 'call') {
     return { say: [copy.outOfScope(context.menu.map((m) => m.label.toLowerCase()))], choices, missed: true, next: 'menu' };
   }
@@ -55,8 +65,10 @@ const menu = (input: StepInput, context: StepContext): StepResult => {
 };
 
 export const welcomeFlow: FlowDefinition = {
-  id: 'welcome',
+  id: welcomeFlowId,
   version: 1,
+  // Greetings, thanks and goodbyes on their own: the classifier learns them as this flow.
+  examples: utterances,
   start: 'greet',
   steps: { greet, menu },
 };

@@ -28,15 +28,19 @@ export interface LlmSettings {
 }
 
 export interface LanguageModel {
-  understand(text: string, intents: string[], today: string): Promise<IntentGuess | undefined>;
+  understand(text: string, intents: string[], today: string): Promise<(IntentGuess & { language?: string }) | undefined>;
   draftAnswer(question: string, passages: KnowledgePassage[]): Promise<string | undefined>;
   summarise(lines: string[]): Promise<string | undefined>;
+  /** The council's replies in the resident's language (same count, same order), or undefined. */
+  translate(texts: string[], language: string): Promise<string[] | undefined>;
   /** Stops the circuit breaker's timers (engine shutdown). */
   close(): void;
 }
 
 const understanding = z.object({
   intent: z.string(),
+  /** ISO 639-1 code of the resident's language. */
+  language: z.string().regex(/^[a-z]{2}$/).nullable(),
   confidence: z.number().min(0).max(1),
   slots: z.object({
     date: z.string().nullable(),
@@ -48,6 +52,9 @@ const understanding = z.object({
     campground: z.string().nullable(),
   }),
 });
+/** The same, accepting an answer without `language` (read from the text instead). */
+const understandingAnswer = understanding.extend({ language: z.string().regex(/^[a-z]{2}$/).nullable().optional() }) as unknown as typeof understanding;
+const translation = z.object({ texts: z.array(z.string().min(1).max(1600)) });
 const draft = z.object({ answer: z.string().min(1).max(1200), grounded: z.boolean() });
 const summary = z.object({ summary: z.string().min(1).max(600) });
 
@@ -58,8 +65,11 @@ const MAX_SUMMARY_LENGTH = 400;
 export function createLanguageModel(settings: LlmSettings, logger: Logger): LanguageModel {
   const client = new OpenAI({ apiKey: settings.apiKey ?? 'not-needed', ...(settings.baseURL ? { baseURL: settings.baseURL } : {}), timeout: settings.timeoutMs, maxRetries: 0 });
 
-  /** Asks with the user text redacted; string values in the answer get the originals back. */
-  async function ask<T extends z.ZodType>(name: string, schema: T, system: string, user: string, signal: AbortSignal): Promise<z.infer<T>> {
+  /**
+   * Asks with the user text redacted; string values in the answer get the originals back.
+   * `parser` may be laxer than the schema the model is given (fields older servers leave out).
+   */
+  async function ask<T extends z.ZodType>(name: string, schema: T, system: string, user: string, signal: AbortSignal, parser: z.ZodType = schema): Promise<z.infer<T>> {
     const redacted = redact(user, settings.defaultCountry);
     const completion = await client.chat.completions.create(
       {
@@ -76,7 +86,7 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
     const content = completion.choices[0]?.message?.content;
     if (!content) throw new Error('empty completion');
     const restored = JSON.parse(content, (_key, value: unknown) => (typeof value === 'string' ? redacted.restore(value) : value)) as unknown;
-    return schema.parse(restored) as z.infer<T>;
+    return parser.parse(restored) as z.infer<T>;
   }
 
   // Timeouts count: opossum's own timeout rejects (a failure) and aborts the request. Three
@@ -109,14 +119,16 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
           'resident_intent',
           understanding,
           `You route messages sent to a local council. Today is ${today}. Choose the intent from: ${[...intents, 'out_of_scope'].join(', ')}. ` +
+            'Use person when the resident asks for a human in any words or language, safeguarding when anyone may be at risk of harm. Give the message language as an ISO 639-1 code. ' +
             'Use out_of_scope when none fits. Extract slots only when stated: date as YYYY-MM-DD, nights, partySize, reference (like RC-123456 or CP-123456), address, category, campground. Use null otherwise.',
           text,
           signal,
+          understandingAnswer,
         ),
       );
       if (!result || ![...intents, 'out_of_scope'].includes(result.intent)) return undefined;
       const slots = Object.fromEntries(Object.entries(result.slots).filter(([, v]) => v !== null));
-      return { intent: result.intent, score: result.confidence, slots };
+      return { intent: result.intent, score: result.confidence, slots, ...(result.language ? { language: result.language } : {}) };
     },
     async draftAnswer(question, passages) {
       const result = await guarded('draft', (signal) =>
@@ -137,6 +149,22 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
     },
     close() {
       breaker.shutdown();
+    },
+    async translate(texts, language) {
+      const result = await guarded('translate', (signal) =>
+        ask(
+          'council_reply_translation',
+          translation,
+          `Translate each council message into the language with ISO 639-1 code "${language}". Keep phone numbers, references (like RC-123456), links and numbers exactly as written. Plain, short sentences. Return the same number of texts in the same order.`,
+          JSON.stringify(texts),
+          signal,
+        ),
+      );
+      if (!result || result.texts.length !== texts.length) return undefined;
+      // A translation may not add a link or a number its council text lacks.
+      const checked = result.texts.map((t, i) => checkGrounded(t, [texts[i]!], Math.max(400, texts[i]!.length * 3)));
+      if (checked.some((c) => !c.ok)) logger.warn({ what: 'translate', unsupported: checked.reduce((n, c) => n + c.unsupported.length, 0) }, 'llm.translation_refused');
+      return checked.every((c) => c.ok) ? checked.map((c) => c.text) : undefined;
     },
     async summarise(lines) {
       const result = await guarded('summarise', (signal) =>

@@ -8,6 +8,7 @@ import { Nlp } from '@nlpjs/nlp';
 import { LangEn } from '@nlpjs/lang-en-min';
 import { OUT_OF_SCOPE, type IntentGuess } from '../domain/flow';
 import { OUT_OF_SCOPE_EXAMPLES } from './out-of-scope-examples';
+import { normaliseUtterance } from './normalise';
 
 export { OUT_OF_SCOPE };
 
@@ -18,26 +19,9 @@ export interface IntentClassifier {
 /** Below this confidence the guess is treated as "none of ours". Chosen with `npm run eval:nlu`. */
 const MIN_CONFIDENCE = 0.72;
 
-/** SMS shorthand residents use, expanded before classification. */
-const SHORTHAND: Array<[RegExp, string]> = [
-  [/\bu\b/gi, 'you'],
-  [/\bur\b/gi, 'your'],
-  [/\bpls|plz\b/gi, 'please'],
-  [/\bwen\b/gi, 'when'],
-  [/\bcnt|cant\b/gi, 'cannot'],
-  [/\bwot|wat\b/gi, 'what'],
-  [/\bthx|thnx\b/gi, 'thanks'],
-  [/\b2nite\b/gi, 'tonight'],
-  [/\bw\/e|wkend\b/gi, 'weekend'],
-  [/\bref\b/gi, 'reference'],
-  [/\bno\.\s*/gi, 'number '],
-];
-
-export function normaliseUtterance(text: string): string {
-  return SHORTHAND.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text.toLowerCase()).replace(/\s+/g, ' ').trim();
-}
-
 export class EmbeddedNlu implements IntentClassifier {
+  readonly outOfScopeExamples = OUT_OF_SCOPE_EXAMPLES;
+
   private constructor(private readonly nlp: Nlp) {}
 
   /** Trains on `examples` (intent → utterances) plus the built-in out-of-scope examples. */
@@ -52,8 +36,9 @@ export class EmbeddedNlu implements IntentClassifier {
     return new EmbeddedNlu(nlp);
   }
 
+  /** `text` is already normalised (see normalise.ts). */
   async classify(text: string): Promise<IntentGuess> {
-    const clean = normaliseUtterance(text);
+    const clean = text.trim();
     if (!clean) return { intent: OUT_OF_SCOPE, score: 1 };
     const result = await this.nlp.process('en', clean);
     if (!result.intent || result.intent === 'None' || result.score < MIN_CONFIDENCE) return { intent: OUT_OF_SCOPE, score: result.intent === 'None' ? 1 : 1 - result.score };

@@ -1,5 +1,8 @@
 /** Things residents (and others) say that no council flow should take: trained as "none of ours". */
-export const OUT_OF_SCOPE_EXAMPLES = [
+import written from './training/out-of-scope.json';
+
+export const OUT_OF_SCOPE_EXAMPLES: string[] = [
+  ...written,
   'what is the weather tomorrow',
   'will it rain this weekend',
   'tell me a joke',

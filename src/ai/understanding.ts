@@ -1,10 +1,45 @@
 /**
- * Which flow a message is about: the LLM's structured guess when one is configured (and the
- * channel can wait for it), else, or whenever it fails, the embedded classifier.
+ * What a message is about, read whole. In this order, on every channel:
+ *  1. someone at risk (safeguarding rules, tuned for recall) → never a menu or a flow;
+ *  2. a request for a person, in any phrasing or community language;
+ *  3. with an LLM configured (and a channel that can wait), its structured guess of intent,
+ *     slots and language; the same rules still decide;
+ *  4. the message's language: without a model, a message we cannot read gets the interpreter line;
+ *  5. a greeting or thanks on its own; another organisation's service (named in the reply);
+ *  6. the embedded classifier (nlp.js) on the request without its pleasantries, shorthand
+ *     expanded and typos corrected, settled by each flow's trigger words.
  */
 import type { IntentGuess } from '../domain/flow';
+import type { FlowRegistry } from '../flow-engine/registry';
+import type { KnowledgeBase } from '../knowledge';
+import { topicBesidesPerson, wantsPerson } from './escalation';
+import { detectLanguage } from './language';
 import type { LanguageModel } from './llm';
-import { OUT_OF_SCOPE, type IntentClassifier } from './nlu';
+import { EmbeddedNlu, OUT_OF_SCOPE, type IntentClassifier } from './nlu';
+import { PURE_GREETING, SpellingCorrector, normaliseUtterance, stripPleasantries } from './normalise';
+import { referralFor } from './referrals';
+import { riskIn, type RiskKind } from './safeguarding';
+import { Screening } from './screening';
+
+/** Readings that are not flows: the router acts on them before any flow runs. */
+export const PERSON = 'person';
+export const SAFEGUARDING = 'safeguarding';
+export const GREETING_ONLY = 'welcome';
+
+export interface Reading extends IntentGuess {
+  /** ISO 639-1 code of the message's language. */
+  language: string;
+  risk?: RiskKind;
+  /** For a person request that said more: what it is about, for the agent. */
+  topic?: string;
+}
+
+/** "I reported … last week, any news?": a question about something already reported. */
+const ABOUT_A_REPORT = /\b(?:i|we) (?:reported|logged|lodged|told you about|rang about|called about|put in|sent in|made a report|submitted)\b|\b(?:my|the|our) (?:report|complaint|request|case|job)\b.{0,40}\b(?:update|news|progress|status|fixed|done|happening|sorted|looked at|been out|yet)\b|\b(?:update|news|progress|status) (?:on|of|about|for) (?:my|the|our)\b.{0,30}\b(?:report|complaint|request|case|pothole|drain|light|tree|bin|rubbish|graffiti)\b|\b(?:has|have) (?:anyone|someone|somebody|you|the council|a crew|council)\b.{0,30}\b(?:been out|looked at|fixed|come out|checked)\b.{0,40}\b(?:i|we) (?:reported|told|mentioned|rang)\b/i;
+
+/** A question about how things work, not a problem to fix ("how do I report graffiti", "what does the tip charge"). */
+const ASKS_ABOUT_A_RULE = /^(?:how|what|when|where|which|who|why|do i|do you|does|is it|is there|are there|am i|are we|can i|may i|should i|will)\b|\b(?:allowed|fees?|costs?|charges?|rules?|policy|policies|permits?|apply|application|hours|open|legal|illegal to|fine for)\b/i;
+const QUESTION = /\?|^(?:how|what|when|where|who|which|why|is|are|can|could|do|does|will|would|should|may|am i|any)\b/i;
 
 export class Understanding {
   constructor(
@@ -13,18 +48,64 @@ export class Understanding {
     private readonly timezone: string,
     /** The flow whose unmistakable words appear in the text (see FlowDefinition.triggers). */
     private readonly triggered: (text: string) => { flowId: string; decisive: boolean } | undefined,
+    private readonly speller: SpellingCorrector,
+    /** Words of council business that off-topic messages never use ("rates", "footpath", "library"). */
+    private readonly councilWords: Set<string>,
+    private readonly screening: Screening,
     readonly llm?: LanguageModel,
   ) {}
 
-  async understand(text: string, options: { allowLlm: boolean }): Promise<IntentGuess> {
-    if (options.allowLlm && this.llm && text.trim()) {
-      const today = new Intl.DateTimeFormat('en-CA', { timeZone: this.timezone }).format(new Date());
-      const guess = await this.llm.understand(text, this.intents, today);
-      if (guess) return guess;
+  async understand(text: string, options: { allowLlm: boolean }): Promise<Reading> {
+    const clean = text.trim();
+    if (!clean) return { intent: OUT_OF_SCOPE, score: 1, language: 'en' };
+    const language = detectLanguage(clean, (word) => this.speller.knows(word));
+    const normalised = normaliseUtterance(clean);
+    const corrected = this.speller.correct(normalised);
+    // The learned look knows English only; other languages rely on the rules (and the model).
+    const learned = language === 'en' ? await this.screening.screen(corrected) : { atRisk: false, wantsPerson: false };
+    const risk = riskIn(clean) ?? riskIn(corrected) ?? (learned.atRisk ? 'unspecified' : undefined);
+    if (risk) return { intent: SAFEGUARDING, score: 1, language, risk };
+    if (wantsPerson(clean) || wantsPerson(corrected) || learned.wantsPerson) {
+      const topic = topicBesidesPerson(clean);
+      return { intent: PERSON, score: 1, language, ...(topic ? { topic } : {}) };
     }
-    const guess = await this.embedded.classify(text);
-    const trigger = this.triggered(text);
-    if (trigger && (guess.intent === OUT_OF_SCOPE || trigger.decisive)) return { intent: trigger.flowId, score: Math.max(guess.score, 0.75) };
-    return guess;
+    // A greeting or thanks on its own needs no model.
+    if (PURE_GREETING.test(clean)) return { intent: GREETING_ONLY, score: 1, language };
+    if (options.allowLlm && this.llm) {
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone: this.timezone }).format(new Date());
+      const guess = await this.llm.understand(clean, [...this.intents, PERSON, SAFEGUARDING], today);
+      if (guess) return { ...guess, language: guess.language ?? language };
+    }
+    if (language !== 'en') return { intent: OUT_OF_SCOPE, score: 1, language };
+    const request = stripPleasantries(clean);
+    const referral = referralFor(request);
+    if (referral) return { intent: OUT_OF_SCOPE, score: 1, language, referral };
+    const words = this.speller.correct(normaliseUtterance(request));
+    const trigger = this.triggered(words);
+    if (ABOUT_A_REPORT.test(normalised) && trigger?.flowId !== 'cancel-permit') return { intent: 'case-status', score: 0.9, language };
+    const guess = await this.embedded.classify(words);
+    if (trigger && (guess.intent === OUT_OF_SCOPE || trigger.decisive)) return { intent: trigger.flowId, score: Math.max(guess.score, 0.75), language };
+    // A problem described (or a request to fix it) is a report, even when it reads like the policy page.
+    if (trigger?.flowId === 'report-issue' && guess.intent === 'faq' && !ASKS_ABOUT_A_RULE.test(words)) return { intent: 'report-issue', score: 0.75, language };
+    // A question about council business the classifier did not place is still a council question:
+    // the knowledge answer (or an honest "I don't have that" with a person) fits better than "not us".
+    if (guess.intent === OUT_OF_SCOPE && QUESTION.test(words) && words.split(/[^a-z']+/).some((w) => this.councilWords.has(w))) return { intent: 'faq', score: 0.6, language };
+    return { ...guess, language };
   }
+}
+
+/** Words the rules look for, so a misspelling of them is put right too ("operater", "suicde"). */
+const ESCALATION_WORDS = ['operator', 'agent', 'human', 'person', 'someone', 'somebody', 'speak', 'talk', 'representative', 'manager', 'supervisor', 'staff', 'officer', 'customer', 'service', 'suicide', 'myself', 'violence', 'abuse', 'abused', 'neglect', 'homeless', 'evicted', 'weapon', 'knife', 'threatening', 'disappear', 'forever', 'cutting', 'hurting', 'bruises'];
+/** Everyday words that appear in council pages but say nothing about council business. */
+const COMMON_WORDS = new Set(['this', 'that', 'with', 'from', 'have', 'your', 'they', 'them', 'there', 'their', 'what', 'when', 'where', 'which', 'will', 'would', 'about', 'than', 'then', 'only', 'also', 'more', 'most', 'some', 'each', 'every', 'other', 'into', 'over', 'after', 'before', 'under', 'between', 'need', 'needs', 'must', 'make', 'made', 'take', 'free', 'first', 'week', 'weeks', 'month', 'months', 'year', 'years', 'days', 'hours', 'time', 'times', 'call', 'online', 'form', 'apply', 'contact', 'help', 'people', 'please', 'here', 'home', 'house', 'number', 'phone', 'email', 'website', 'council', 'cost', 'costs', 'price', 'pay', 'book', 'open', 'closed', 'close', 'like', 'want', 'know', 'does', 'done', 'being', 'been', 'just', 'good', 'best', 'much', 'many', 'sure', 'thanks', 'today', 'tomorrow', 'tonight', 'weekend', 'night', 'nights', 'morning', 'evening', 'life', 'world', 'money', 'card', 'cards', 'credit', 'ticket', 'tickets', 'train', 'buy', 'sell', 'shop', 'shops', 'food', 'water', 'dogs', 'cats']);
+
+/** Trains the embedded classifier on every flow's examples and the knowledge pages' questions. */
+export async function buildUnderstanding(flows: FlowRegistry, knowledge: KnowledgeBase, timezone: string, llm?: LanguageModel): Promise<Understanding> {
+  const examples = flows.examples();
+  examples.faq = [...(examples.faq ?? []), ...knowledge.sampleQuestions()];
+  const [nlu, screening] = await Promise.all([EmbeddedNlu.train(examples), Screening.train(Object.values(examples).flat())]);
+  const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
+  const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
+  const councilWords = new Set([...SpellingCorrector.vocabularyOf(knowledge.topics)].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
+  return new Understanding(nlu, Object.keys(examples), timezone, (text) => flows.triggered(text), speller, councilWords, screening, llm);
 }

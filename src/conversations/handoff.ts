@@ -13,9 +13,14 @@ import { describeHours, isOpen, nextOpening } from './office-hours';
 
 export const DEFAULT_QUEUE = 'general';
 
-/** Place in the queue: everyone queued there before now, plus one. */
-export async function queuePosition(queue: string, conversationId: string, queuedAt: Date): Promise<number> {
-  const ahead = await Conversation.countDocuments({ status: 'queued', queue, queuedAt: { $lt: queuedAt }, _id: { $ne: conversationId } });
+/** Place in the queue: everyone ahead in the queue's order (higher priority, or same priority and earlier), plus one. */
+export async function queuePosition(queue: string, conversationId: string, queuedAt: Date, priority = 2): Promise<number> {
+  const ahead = await Conversation.countDocuments({
+    status: 'queued',
+    queue,
+    _id: { $ne: conversationId },
+    $or: [{ priority: { $lt: priority } }, { priority, queuedAt: { $lt: queuedAt } }],
+  });
   return ahead + 1;
 }
 
@@ -44,10 +49,19 @@ export interface Escalation {
  * Decides an escalation of `conversation` for `reason`; `seed` makes the handoff id
  * deterministic. `spoken`: the resident is on a live call.
  */
-export async function escalate(council: CouncilInfo, conversation: ConversationDoc, reason: string, seed: string, now: Date, spoken = false, residentText = ''): Promise<Escalation> {
+export async function escalate(
+  council: CouncilInfo,
+  conversation: ConversationDoc,
+  reason: string,
+  seed: string,
+  now: Date,
+  options: { spoken?: boolean; residentText?: string; urgent?: boolean; language?: string } = {},
+): Promise<Escalation> {
+  const { spoken = false, residentText = '', urgent = false } = options;
   const status: ConversationStatus = nextStatus(conversation.status as ConversationStatus, 'escalate');
   const queue = DEFAULT_QUEUE;
-  const position = await queuePosition(queue, conversation._id, now);
+  const priority = urgent ? 0 : queuePriority([residentText], spoken);
+  const position = await queuePosition(queue, conversation._id, now, priority);
   const payload: ConversationUpdatedPayload = {
     conversationId: conversation._id,
     status,
@@ -66,7 +80,8 @@ export async function escalate(council: CouncilInfo, conversation: ConversationD
       queuedAt: now,
       flow: null,
       ...(conversation.flow ? { capturedFlow: conversation.flow } : {}),
-      priority: queuePriority([residentText, reason], spoken),
+      priority,
+      ...(options.language && options.language !== 'en' ? { language: options.language } : {}),
     },
     notice: spoken ? spokenHandoffNotice(council, now) : handoffNotice(council, position, now),
     events: [

@@ -12,7 +12,11 @@
 import { nextStatus, type ConversationStatus, type FlowState } from '../domain/conversation';
 import type { DomainEvent } from '../domain/events';
 import { contentText, type InboundContent } from '../domain/messages';
-import { wantsPerson } from '../ai/escalation';
+import { languageName } from '../ai/language';
+import { OUT_OF_SCOPE } from '../ai/nlu';
+import { RISK_LABELS } from '../ai/safeguarding';
+import { PERSON } from '../ai/understanding';
+import { crisisNotice, interpreterNotice } from './safeguarding-notice';
 import { flowServicesFor } from '../flow-engine/flow-services';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
@@ -142,9 +146,12 @@ export class ConversationRouter {
       statusAfter: status,
       ...(conversation.queue ? { queue: conversation.queue } : {}),
     };
+    /** Set once the message is read: with a model, the resident is answered in their own language. */
+    let replyLanguage: string | undefined;
     const reply = async (say: string, choices?: Array<{ value: string; label: string }>) => {
       const id = ids.turnMessage(event._id, decision.replies.length + 1);
-      decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
+      const translated = replyLanguage ? (await this.services.understanding.llm?.translate([say], replyLanguage))?.[0] : undefined;
+      decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: translated ?? say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
     };
     const result = { resident, decision };
     if (surveyScore) {
@@ -168,16 +175,41 @@ export class ConversationRouter {
       if (handled) return result;
     }
 
-    const askedForPerson = content.kind === 'handoff' || wantsPerson(text);
     const spoken = this.services.channels.get(conversation.channel).capabilities.choices === 'spoken';
-    const escalateFor = async (reason: string, before: string[] = []) => {
-      const escalation = await escalate(council, conversation, reason, event._id, now, spoken, text);
+    // One reading per turn of what the message is about (the model's too, where it may be asked).
+    const reading = text.trim() && (content.kind === 'text' || content.kind === 'speech') ? await this.services.understanding.understand(text, { allowLlm: !spoken && status === 'bot' }) : undefined;
+    const askedForPerson = content.kind === 'handoff' || reading?.intent === PERSON;
+    if (reading && reading.language !== 'en' && this.services.understanding.llm && !spoken) {
+      replyLanguage = reading.language;
+      decision.conversation.language = reading.language;
+    }
+    const escalateFor = async (reason: string, before: string[] = [], urgent = false) => {
+      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}) });
       Object.assign(decision.conversation, escalation.patch);
       decision.events.push(...escalation.events);
       decision.statusAfter = escalation.patch.status as ConversationStatus;
       decision.queue = escalation.patch.queue as string;
       await reply([...before, escalation.notice].join('\n'));
     };
+
+    if (reading?.risk) {
+      // Safeguarding first, in any state and at any hour: the crisis lines, then a person, urgently.
+      const reason = `Safeguarding: ${RISK_LABELS[reading.risk]}`;
+      if (status === 'assigned') {
+        decision.conversation.priority = 0;
+        decision.conversation.handoffReason = reason;
+        return result;
+      }
+      if (status === 'queued') {
+        Object.assign(decision.conversation, { priority: 0, handoffReason: reason });
+        await reply(crisisNotice(council, reading.risk, spoken));
+        return result;
+      }
+      // The crisis lines stand alone as the first message, so nothing can crowd them out.
+      await reply(crisisNotice(council, reading.risk, spoken));
+      await escalateFor(reason, [], true);
+      return result;
+    }
 
     if (status === 'bot' && !phoneOf(identity.channelUserId)) {
       if (await this.phoneLink(event, identity as IdentityDoc & { pendingLink?: PendingLink | null }, conversation, text, decision, reply)) return result;
@@ -190,7 +222,16 @@ export class ConversationRouter {
     }
 
     if (askedForPerson) {
-      await escalateFor(content.kind === 'handoff' ? (content.reason ?? 'Resident pressed "Talk to a person"') : 'Resident asked for a person');
+      const language = reading && reading.language !== 'en' ? ` (in ${languageName(reading.language)})` : '';
+      const about = reading?.topic ? `: "${reading.topic}"` : '';
+      await escalateFor(content.kind === 'handoff' ? (content.reason ?? 'Resident pressed "Talk to a person"') : `Resident asked for a person${language}${about}`);
+      return result;
+    }
+
+    if (reading && reading.language !== 'en' && reading.intent === OUT_OF_SCOPE && !this.services.understanding.llm) {
+      // A message we cannot read and no model to read it: never a menu in English only.
+      decision.conversation.language = reading.language;
+      await reply(interpreterNotice(council), [{ value: 'agent', label: 'Talk to a person' }]);
       return result;
     }
 
@@ -199,10 +240,9 @@ export class ConversationRouter {
       now,
       live: spoken,
       resident: { contactId: conversation.contactId, identityId: identity._id, conversationId: conversation._id, channel: conversation.channel, address: identity.channelUserId },
+      ...(reading ? { reading: { text, reading } } : {}),
     });
-    // One guess per turn at what the message is about (and any slot values a model proposes).
-    const understood = text.trim() && (content.kind === 'text' || content.kind === 'speech') ? await flowServices.understand(text) : undefined;
-    const outcome = await runFlowStep(this.services.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text, ...(understood ? { understood } : {}) }, {
+    const outcome = await runFlowStep(this.services.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text, ...(reading ? { understood: reading } : {}) }, {
       council: { name: council.name, officeHours: council.officeHours, timezone: council.timezone },
       services: flowServices,
     });

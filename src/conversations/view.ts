@@ -17,6 +17,7 @@ export function conversationView(c: ConversationDoc): ConversationView {
     ...(c.queue ? { queue: c.queue } : {}),
     ...(c.assigneeId ? { assignee: { id: c.assigneeId, name: c.assigneeName ?? '' } } : {}),
     ...(c.handoffReason ? { handoffReason: c.handoffReason } : {}),
+    ...(c.language ? { language: c.language } : {}),
     ...(flow ? { flow: { id: flow.id, step: flow.step, slots: flow.slots ?? {} } } : {}),
     ...(typeof c.priority === 'number' ? { priority: c.priority } : {}),
     ...(c.queuedAt ? { queuedAt: c.queuedAt } : {}),

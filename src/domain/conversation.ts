@@ -53,6 +53,7 @@ export interface ConversationView {
   queue?: string;
   assignee?: { id: string; name: string };
   handoffReason?: string;
+  language?: string;
   priority?: number;
   queuedAt?: Date;
   callbackRequested?: boolean;

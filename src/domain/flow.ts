@@ -39,6 +39,10 @@ export interface IntentGuess {
   score: number;
   /** Values a language model proposed for slots; flows validate them like any other input. */
   slots?: Record<string, unknown>;
+  /** ISO 639-1 code of the message's language. */
+  language?: string;
+  /** Another organisation's service ("passports" → the Australian Passport Office). */
+  referral?: { topic: string; agency: string };
 }
 
 export interface KnowledgePassage {

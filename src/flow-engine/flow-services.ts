@@ -3,21 +3,25 @@
  * (the seed that makes bookings and reports happen once however often a turn is retried).
  * On the phone the LLM is skipped: a caller's turn must answer well inside Twilio's 15 s.
  */
-import type { FlowServices, KnowledgePassage, ResidentRef } from '../domain/flow';
+import type { FlowServices, IntentGuess, KnowledgePassage, ResidentRef } from '../domain/flow';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Media } from '../models';
 import type { Services } from '../services';
 
 const PHOTO_WAIT_MS = 4000;
 
-export function flowServicesFor(services: Services, turn: { seed: string; now: Date; resident: ResidentRef; live: boolean }): FlowServices {
+export function flowServicesFor(
+  services: Services,
+  turn: { seed: string; now: Date; resident: ResidentRef; live: boolean; reading?: { text: string; reading: IntentGuess } },
+): FlowServices {
   const { understanding, knowledge, permits, cases } = services;
   const allowLlm = !turn.live;
   return {
     seed: turn.seed,
     now: turn.now,
     resident: turn.resident,
-    understand: (text) => understanding.understand(text, { allowLlm }),
+    // The router has read this turn's message already: a flow asking again gets that reading.
+    understand: async (text) => (turn.reading?.text === text ? turn.reading.reading : understanding.understand(text, { allowLlm })),
     async photoPosition(expectedPhotos) {
       // Photos download in the background; a report waits briefly for their position.
       const deadline = Date.now() + PHOTO_WAIT_MS;

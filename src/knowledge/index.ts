@@ -11,6 +11,7 @@ import matter from 'gray-matter';
 import MiniSearch from 'minisearch';
 import { z } from 'zod';
 import type { KnowledgePassage } from '../domain/flow';
+import { normaliseUtterance, stripPleasantries } from '../ai/normalise';
 
 const frontMatter = z.object({
   title: z.string().min(1),
@@ -30,8 +31,12 @@ interface IndexedPassage {
   reviewed: string;
 }
 
-/** Below this score a match is too weak to ground an answer. */
+/** Below this score a match is too weak to ground an answer. Chosen with `npm run eval:nlu` (dev set). */
 const MIN_SCORE = 6;
+/** Share of the question's content words a passage must match. Chosen with `npm run eval:nlu` (dev set). */
+const MIN_COVERAGE = 0.6;
+/** Synonyms help a passage rank, but count less than the resident's own words. */
+const EXPANSION_WEIGHT = 0.3;
 
 export class KnowledgeBase {
   private readonly index = new MiniSearch<IndexedPassage>({
@@ -41,6 +46,10 @@ export class KnowledgeBase {
     processTerm: (term) => (STOP_WORDS.has(term.toLowerCase()) ? null : term.toLowerCase()),
   });
   readonly pages: Array<{ id: string; title: string; questions: string[] }> = [];
+  /** Every passage's words, titles included (spelling vocabulary). */
+  readonly texts: string[] = [];
+  /** Titles and headings: the subjects the pages are about. */
+  readonly topics: string[] = [];
 
   constructor(folder: string) {
     const passages: IndexedPassage[] = [];
@@ -56,12 +65,24 @@ export class KnowledgeBase {
       });
     }
     this.index.addAll(passages);
+    this.texts.push(...passages.map((p) => `${p.title} ${p.heading} ${p.text}`));
+    this.topics.push(...passages.map((p) => `${p.title} ${p.heading}`));
   }
 
+  /**
+   * The passages that answer `question`, best first; none when nothing really does. A passage
+   * counts only when it covers most of what the question is about (its content words, typos
+   * forgiven), so "a permit for a street party" does not cite residential parking permits.
+   */
   search(question: string, limit = 3): KnowledgePassage[] {
+    const asked = normaliseUtterance(stripPleasantries(question));
+    const content = [...new Set(tokens(asked).filter((t) => !STOP_WORDS.has(t) && !GENERIC_WORDS.has(t)))];
+    if (!content.length) return [];
+    const extra = expansions(asked);
+    const originalCount = tokens(asked).filter((t) => !STOP_WORDS.has(t)).length;
     return this.index
-      .search(expand(question))
-      .filter((hit) => hit.score >= MIN_SCORE)
+      .search([asked, ...extra].join(' '), { boostTerm: (_term, i) => (i >= originalCount ? EXPANSION_WEIGHT : 1) })
+      .filter((hit) => hit.score >= MIN_SCORE && coverage(content, hit.queryTerms) >= MIN_COVERAGE)
       .slice(0, limit)
       .map((hit) => ({ pageId: hit.pageId as string, title: `${hit.title as string}: ${hit.heading as string}`, text: hit.text as string, sourceUrl: hit.sourceUrl as string, reviewed: hit.reviewed as string, score: hit.score }));
   }
@@ -81,8 +102,21 @@ const SYNONYMS: Array<[RegExp, string]> = [
   [/\b(book|hire|rent)\b/i, 'booking'],
 ];
 
-function expand(question: string): string {
-  return [question, ...SYNONYMS.filter(([pattern]) => pattern.test(question)).map(([, extra]) => extra)].join(' ');
+function expansions(question: string): string[] {
+  return SYNONYMS.filter(([pattern]) => pattern.test(question)).map(([, extra]) => extra);
 }
+
+function tokens(text: string): string[] {
+  return text.toLowerCase().split(/[^a-z0-9']+/).filter((t) => t.length > 1);
+}
+
+/** How much of the question a hit matched: query terms that matched (prefix or fuzzy) over content words. */
+function coverage(content: string[], matched: string[]): number {
+  const hits = content.filter((word) => matched.some((m) => m === word || (m.length >= 4 && (word.startsWith(m) || m.startsWith(word)))));
+  return hits.length / content.length;
+}
+
+/** Words in nearly every question: they say nothing about which page answers it. */
+const GENERIC_WORDS = new Set(['need', 'get', 'want', 'know', 'council', 'councils', 'like', 'would', 'could', 'should', 'much', 'many', 'allowed', 'possible', 'tell', 'find', 'out', 'any', 'anything', 'there', 'have', 'has', 'our', 'us', 'they', 'them', 'if', 'so', 'just', 'still', 'also', 'up', 'go', 'going', 'will', 'which', 'who', 'why', 'way', 'thing', 'things', 'some', 'really', 'ok', 'thanks', 'thank', 'cheers', 'hey', 'hiya', 'um', 'uh', 'info', 'information', 'question', 'quick', 'help', 'not', 'no', 'yes', 'am', 'was', 'were', 'been', 'being', 'from', 'by', 'as', 'its', "it's", "i'm", "what's", 'riverbend', 'local', 'area', 'around', 'near', 'day', 'days', 'time', 'pls', 'please', 'you', 'your', 'one', 'new', 'old', 'own', 'get', 'got', 'let', 'make', 'take', 'put', 'give', 'able', 'else', 'other']);
 
 const STOP_WORDS = new Set(['a', 'an', 'the', 'is', 'are', 'i', 'my', 'me', 'do', 'does', 'can', 'how', 'what', 'when', 'where', 'to', 'of', 'for', 'in', 'on', 'at', 'and', 'or', 'it', 'you', 'your', 'we', 'be', 'there', 'this', 'that', 'with', 'about', 'please', 'hi', 'hello']);

@@ -77,6 +77,8 @@ const conversationSchema = new Schema(
     /** Changes at every escalation: claims are unique per (conversation, handoff). */
     handoffId: String,
     handoffReason: String,
+    /** ISO 639-1 code when the resident writes in a language other than English (shown to agents). */
+    language: String,
     queuedAt: Date,
     assigneeId: String,
     assigneeName: String,

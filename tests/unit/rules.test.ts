@@ -10,7 +10,10 @@ import { maskPhone } from '../../src/logger';
 test.each(['agent', 'human', 'person', 'operator', 'Agent please', 'can I talk to a real person', 'I want to speak with someone', 'HUMAN!!'])('"%s" asks for a person', (text) => {
   expect(wantsPerson(text)).toBe(true);
 });
-test.each(['hello', 'can I pay my rates in person at the office', 'my neighbour is a person who burns rubbish every night and the smoke is awful'])('"%s" does not', (text) => {
+test.each(['could you connect me with one of your staff', "I'd like to speak to somebody real", 'get me a human, this is useless', 'would someone from the council ring me?', "you're going round in circles", 'not a robot please', 'customer service', 'agent please, my green bin is broken', 'quiero hablar con una persona', '我要转人工', 'Tôi muốn nói chuyện với nhân viên'])('"%s" asks for a person too', (text) => {
+  expect(wantsPerson(text)).toBe(true);
+});
+test.each(['hello', 'can I pay my rates in person at the office', 'my neighbour is a person who burns rubbish every night and the smoke is awful', '4 people', 'need someone to fix the street light', 'someone dumped a couch in my lane', 'how many people can camp on one site'])('"%s" does not', (text) => {
   expect(wantsPerson(text)).toBe(false);
 });
 

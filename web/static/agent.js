@@ -9,6 +9,10 @@
   var PRIORITY = { 0: 'Safeguarding: take first', 1: 'Caller holding on the phone' };
 
   function text(el, value) { el.textContent = value == null ? '' : String(value); return el; }
+  function languageName(code) {
+    try { return new Intl.DisplayNames(['en'], { type: 'language' }).of(code) || code; } catch (e) { return code; }
+  }
+
   function make(tag, className, value) { var el = document.createElement(tag); if (className) el.className = className; if (value !== undefined) text(el, value); return el; }
   function say(message) { text($('action-status'), message); }
   function minutes(seconds) { var m = Math.round((seconds || 0) / 60); return m < 1 ? 'under a minute' : m === 1 ? '1 minute' : m + ' minutes'; }
@@ -255,6 +259,7 @@
     detail(details, 'Queue', c.queue);
     detail(details, 'Priority', PRIORITY[c.priority]);
     detail(details, 'Why a person', c.handoffReason);
+    detail(details, 'Language', c.language ? languageName(c.language) : undefined);
     detail(details, data.summarySource === 'generated' ? 'Summary (written by AI: check the transcript)' : 'Resident said', data.summary);
     if (c.callbackRequested) detail(details, 'Call-back', 'The caller asked to be called back');
     if (c.flow) {

@@ -1,0 +1,89 @@
+/**
+ * Is someone at risk? Runs first on every message, on every channel, in every state. A match
+ * means the resident gets the crisis lines at once and a person at the top of the queue,
+ * never a menu or a flow. Tuned for recall: a false alarm costs an agent a minute, a miss can
+ * cost a life. The patterns are read against the message as written and, for typos, against
+ * the normalised text the classifier sees.
+ */
+
+export type RiskKind = 'self_harm' | 'family_violence' | 'abuse_neglect' | 'welfare' | 'homelessness' | 'threat' | 'unspecified';
+
+/** What agents see as the reason, in plain words. */
+export const RISK_LABELS: Record<RiskKind, string> = {
+  self_harm: 'risk to life or self-harm',
+  family_violence: 'family or domestic violence',
+  abuse_neglect: 'abuse or neglect',
+  welfare: 'a welfare concern about someone',
+  homelessness: 'homeless or without a safe place tonight',
+  threat: 'a threat or weapon in a public place',
+  unspecified: 'someone may be at risk',
+};
+
+const PEOPLE = '(?:partner|husband|hubby|wife|boyfriend|bf|girlfriend|gf|ex|fiance|fiancee|dad|father|stepdad|step dad|mum|mom|mother|stepmum|son|daughter|brother|sister|uncle|aunty|aunt|flatmate|housemate|he|she|they)';
+const HARM_VERBS = '(?:hits?|hitting|hit|beats?|beating|beat|bash(?:es|ed|ing)?|punch(?:es|ed|ing)?|kick(?:s|ed|ing)?|chok(?:es|ed|ing)|strangl(?:es|ed|ing)|slap(?:s|ped|ping)?|hurts?|hurting|threaten(?:s|ed|ing)?|attack(?:s|ed|ing)?|push(?:es|ed)?|shov(?:es|ed)|grabbed|rap(?:es|ed)|abus(?:es|ed|ing)|won\'?t let me (?:leave|out)|locked me)';
+
+const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
+  self_harm: [
+    /\bsuicid\w*|\bkill(?:ing)? (?:my ?self|me)\b|\bend(?:ing)? (?:my life|it all|things|my own life|everything)\b|\btake my (?:own )?life\b/i,
+    /\b(?:don'?t|do not|dont|no longer) want to (?:be here|live|be alive|exist|wake up|go on|be around)\b/i,
+    /\bwant(?:s|ed)? to (?:die|disappear forever|not exist)\b|\bwish (?:i|I) (?:was|were) dead\b|\bbetter off (?:dead|without me)\b/i,
+    /\b(?:can'?t|cannot|cant) (?:go on|do this anymore|take (?:it|this) anymore|keep going|cope anymore)\b|\bno (?:reason|point) (?:to|in) (?:live|living|go on|going on)\b/i,
+    /\bself[- ]?harm\w*|\b(?:cut|cutting|hurt|hurting|harm|harming) my ?self\b|\boverdos\w*|\bhang my ?self\b|\bjump (?:off|in front)\b|\bnot worth living\b|\bgive up on (?:life|everything)\b/i,
+    /\bwon'?t (?:even )?be (?:around|here|alive)\b|\bwant(?:s)? (?:it all|everything|this|the pain|it) to (?:stop|end|be over)\b|\b(?:not|never) (?:to )?(?:come|coming) back\b(?=.*\b(?:go|going|out there|river|cliff|bridge|gorge|bush)\b)|\b(?:saving|stockpiling|hoarding|collecting) (?:up )?(?:pills|tablets|meds|medication)\b|\b(?:take|taking|swallow|swallowing) (?:them |all (?:of )?(?:the|my) )?(?:all|pills|tablets)\b.{0,20}\b(?:tonight|at once|together)\b|\bdisap+ear (?:4ever|forever|for good|for ever)\b|\bcut+ing my ?self\b|\bno ?one (?:would|will) (?:miss|notice|care)\b|\bcan'?t see a way out\b|\b(?:end|ending) it\b(?! (?:with|for) (?:the|my|this) (?:booking|permit|contract|lease))|\bsay(?:ing)? goodbye (?:to everyone|for good)\b|\bwhat'?s the point of (?:living|going on|anything)\b/i,
+    // Other languages: Spanish, Italian, Portuguese, French, Vietnamese, Chinese, Arabic, Greek, Hindi.
+    /suicid|quiero morir(me)?|no quiero vivir|voglio morire|non voglio (?:più )?vivere|quero morrer|je veux mourir|tự tử|muốn chết|không muốn sống|自杀|自殺|不想活|想死|انتحار|أريد أن أموت|αυτοκτον|θέλω να πεθάνω|आत्महत्या|मरना चाहत|जीना नहीं चाहत|자살|죽고 싶/i,
+  ],
+  family_violence: [
+    /\b(?:domestic|family) (?:violence|abuse)\b|\bdv\b|\babusive (?:partner|husband|wife|boyfriend|girlfriend|relationship|ex|home|dad|father|mum|mother)\b/i,
+    new RegExp(`\\b(?:my|our|the) ${PEOPLE}\\s+(?:\\w+\\s+){0,2}${HARM_VERBS}\\b`, 'i'),
+    new RegExp(`\\b(?:he|she|they) ${HARM_VERBS} (?:me|us|the kids|my kids|the children|my children|mum|my mum)\\b`, 'i'),
+    /\bscreaming (?:at|and (?:throwing|hitting|smashing))\b|\bthrow(?:s|ing)? things at (?:her|him|me|us|them)\b|\b(?:yelled|screamed|shouted) at and\b|\bshov(?:ed|ing|es) (?:around|her|him|me)\b|\bcontrols? (?:all )?(?:of )?(?:her|his|my|their) (?:money|phone|movements)\b|\bwon'?t let (?:me|her|him) (?:leave|go out|see)\b/i,
+    /\b(?:scared|afraid|frightened|terrified) (?:to go|of going|to be|to return) (?:back )?home\b|\b(?:scared|afraid|frightened|terrified) of (?:my|our) \w+\b|\bnot safe (?:at home|to go home|in my (?:home|house))\b/i,
+    /violencia (?:doméstica|domestica|familiar)|violenza domestica|bạo lực gia đình|家暴|家庭暴力|العنف الأسري|ενδοοικογενειακή βία|घरेलू हिंसा|me pega|mi picchia|đánh tôi|打我|يضربني|με χτυπάει|मुझे मारता/i,
+  ],
+  abuse_neglect: [
+    /\b(?:child|kid|elder|elderly|sexual|sexually|physical|physically|emotional|financial)\s+(?:abuse|abused|neglect|neglected|assault|assaulted)\b/i,
+    /\b(?:abus(?:e|ed|ing)|neglect(?:ed|ing)?|molest\w*|groom(?:ing|ed)|assault(?:ed|ing)?|rap(?:e|ed|ing))\b(?!.*\b(?:of (?:the )?(?:parking|system|power|process|process))\b)/i,
+    /\b(?:kids?|children|child|baby|toddler|bub)\b.{0,40}\b(?:left alone|alone all day|on their own|home alone|not fed|starving|hungry all the time|being hit|being hurt|bruises?|locked (?:in|out)|screaming)\b/i,
+    /\b(?:left alone|home alone|locked (?:in|out)|bruises?)\b.{0,40}\b(?:kids?|children|child|baby|toddler)\b/i,
+    /\bbruis(?:e|es|ed|ing)\b(?!.{0,15}\b(?:fruit|apples?|bananas?)\b)|\block(?:s|ed)? (?:him|her|them|the kids?|the children|me) (?:out|in)\b|\b(?:taking|stealing|took|stole) (?:all )?(?:his|her|their) (?:money|pension|savings|card)\b|\b(?:carer|caretaker|son|daughter|nephew|grandson)\b.{0,40}\b(?:taking|stealing|hitting|hurting|yelling at|locking)\b/i,
+  ],
+  welfare: [
+    /\b(?:haven'?t|have not|havent|hasn'?t|has not|not) (?:seen|heard from)\b.{0,60}\b(?:days?|week|weeks|while|ages|since)\b/i,
+    /\b(?:mail|post|letters|newspapers?|papers|parcels)\b.{0,30}\b(?:piling|piled|building|stacking) up\b/i,
+    /\b(?:worried|concerned|worry|scared) (?:about|for)\s+(?:my|our|the|an|a|this)?\s*(?:elderly|old|older|frail|vulnerable|disabled|sick|lonely)?\s*(?:neighbou?r|man|woman|lady|bloke|guy|person|mum|mother|dad|father|nan|gran|grandma|grandpa|friend|resident|tenant|kid|child|boy|girl)\b/i,
+    /\bwelfare check\b|\b(?:not|isn'?t|hasn'?t been) answering (?:the|her|his|their)? ?(?:door|phone)\b|\b(?:unconscious|not breathing|unresponsive|passed out)\b/i,
+    /\b(?:man|woman|lady|bloke|guy|person|someone|somebody|he|she|kid|child|elderly|old|neighbou?r)\b.{0,30}\b(?:collapsed|lying (?:on|in) the (?:ground|floor|street|road|gutter|footpath))\b/i,
+    /\b(?:nobody|no one|no-one|noone)\b.{0,20}\b(?:has |have |had )?(?:seen|heard from|checked on|checking on|been checking on|visited)\b|\b(?:hasn'?t|has not|haven'?t|not) (?:eaten|been eating|had (?:any )?food)\b/i,
+    /\b(?:vulnerable|confused|wandering|dementia)\b.{0,40}\b(?:neighbou?r|man|woman|person|lady|resident|alone|lost)\b/i,
+  ],
+  homelessness: [
+    /\bhomeless\w*|\bsleep(?:ing)? rough\b|\bsleeping (?:in (?:my|the|a) car|on the street|in the park|outside)\b|\bliving (?:in|out of) (?:my|the|a) car\b/i,
+    /\bnowhere (?:to|safe to) (?:sleep|stay|go|live)\b|\bno(?:where| place| roof)? (?:to sleep|to stay) tonight\b|\bon the street(?:s)? tonight\b/i,
+    /\b(?:evicted|kicked out|thrown out|chucked out)\b.{0,40}\b(?:today|tonight|now|home|house|place|flat|unit|rental)?\b/i,
+    /sin hogar|senza casa|senzatetto|vô gia cư|无家可归|بلا مأوى|άστεγ|बेघर/i,
+  ],
+  threat: [
+    /\b(?:knife|knives|gun|guns|firearm|rifle|pistol|machete|weapon|weapons|sword|axe|bomb|explosive)\b(?!\s*(?:crime )?(?:amnesty|licen[cs]e))/i,
+    /\b(?:going to|gonna|gunna|threaten(?:ed|ing|s)? to|will) (?:kill|hurt|shoot|stab|bash|attack|bomb)\b|\b(?:stabb(?:ed|ing)|shooting|shot at)\b/i,
+    /\b(?:attacking|assaulting|bashing|beating up|threatening) (?:people|someone|a (?:man|woman|kid|person)|kids|passers?-?by)\b|\bfight(?:ing)? with (?:a )?(?:knife|weapon|bat|bottle)\b/i,
+  ],
+};
+
+/** Council words that make a "violent"/"dead" reading something else ("violent storm", "dead tree"). */
+const NOT_A_PERSON_AT_RISK = /\b(?:weeds?|grass|battery|phone|car|engine|laptop|computer|wifi|plants?|trees?|bins?)\b/i;
+
+export function riskIn(text: string): RiskKind | undefined {
+  const clean = text.replace(/[’‘]/g, "'");
+  for (const [kind, patterns] of Object.entries(PATTERNS) as Array<[Exclude<RiskKind, 'unspecified'>, RegExp[]]>) {
+    if (!patterns.some((p) => p.test(clean))) continue;
+    // "my phone is killing me", "the weeds are killing me": not a person at risk.
+    if (kind === 'self_harm' && /\bkill(?:ing)? me\b/i.test(clean) && NOT_A_PERSON_AT_RISK.test(clean) && !/\bsuicid|\bmy ?self\b/i.test(clean)) continue;
+    return kind;
+  }
+  return undefined;
+}
+
+export function isSafeguarding(text: string): boolean {
+  return riskIn(text) !== undefined;
+}

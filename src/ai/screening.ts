@@ -1,0 +1,45 @@
+/**
+ * A second look, learned rather than written, at the two questions that come before any flow:
+ * is someone at risk, and does the resident want a person? The rules in safeguarding.ts and
+ * escalation.ts catch the phrasings we know; this classifier (nlp.js, trained at start-up on
+ * src/ai/training/) catches paraphrases of them ("I've given away my things", "is there anyone
+ * I can actually speak to"). Near-misses are trained as "neither" so "dead possum on the road"
+ * and "someone dumped a couch" stay reports.
+ */
+import { Nlp } from '@nlpjs/nlp';
+import { LangEn } from '@nlpjs/lang-en-min';
+import safeguarding from './training/safeguarding.json';
+import safeNearMiss from './training/safe-near-miss.json';
+import person from './training/person.json';
+import personNearMiss from './training/person-near-miss.json';
+import { normaliseUtterance } from './normalise';
+
+/** Confidence above which the classifier's "at risk" stands without a rule. Chosen with `npm run eval:nlu` (dev set), leaning to recall. */
+const RISK_CONFIDENCE = 0.5;
+/** Confidence above which its "wants a person" stands without a rule. */
+const PERSON_CONFIDENCE = 0.85;
+
+export class Screening {
+  private constructor(private readonly nlp: Nlp) {}
+
+  /** `ordinary`: everyday council messages (the flows' examples), trained as "neither". */
+  static async train(ordinary: string[]): Promise<Screening> {
+    const nlp = new Nlp({ languages: ['en'], autoSave: false, autoLoad: false, forceNER: false, nlu: { log: false } });
+    nlp.use(LangEn);
+    const add = (texts: string[], label: string) => texts.forEach((t) => nlp.addDocument('en', normaliseUtterance(t), label));
+    add(safeguarding, 'at_risk');
+    add(person, 'person');
+    add([...safeNearMiss, ...personNearMiss, ...ordinary], 'neither');
+    await nlp.train();
+    return new Screening(nlp);
+  }
+
+  /** `text` is normalised (see normalise.ts). */
+  async screen(text: string): Promise<{ atRisk: boolean; wantsPerson: boolean }> {
+    const result = await this.nlp.process('en', text);
+    return {
+      atRisk: result.intent === 'at_risk' && result.score >= RISK_CONFIDENCE,
+      wantsPerson: result.intent === 'person' && result.score >= PERSON_CONFIDENCE,
+    };
+  }
+}
