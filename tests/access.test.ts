@@ -23,7 +23,7 @@ async function report(): Promise<{ reference: string; chat: WebchatResident }> {
     return (await waitUntil(() => chat.received.slice(before).find((m) => m.sender.kind !== 'contact'), 15_000, 'reply')).text;
   };
   await say('hi');
-  await say('pothole outside 14 Wattle Avenue, I am Priya Natarajan, call me on 0412 555 666');
+  await say('pothole outside 14 Wattle Avenue, I am Priya Natarajan, mobile 0412 555 666');
   await say('skip');
   const reference = /report number is (RC-\d{6})/.exec(await say('yes'))![1]!;
   return { reference, chat };

@@ -52,7 +52,7 @@ test('the public list carries no personal data; the full record only with a key 
       return (await waitUntil(() => chat.received.slice(before).find((m) => m.sender.kind !== 'contact'), 15_000, 'reply')).text;
     };
     await say('hi');
-    const words = 'There is a pothole outside my house at 9 Gum Tree Lane, my name is Priya Natarajan, call me on 0412 555 666 or priya@example.com';
+    const words = 'There is a pothole outside my house at 9 Gum Tree Lane, my name is Priya Natarajan, mobile 0412 555 666, email priya@example.com';
     expect(await say(words)).toMatch(/photo/i);
     expect(await say('skip')).toBe('Report pothole at 9 Gum Tree Lane?');
     const reference = /report number is (RC-\d{6})/.exec(await say('yes'))![1]!;
@@ -65,7 +65,7 @@ test('the public list carries no personal data; the full record only with a key 
       for (const secret of secrets) expect(body).not.toContain(secret);
     }
     const [one] = (await (await fetch(url(`requests/${reference}.json`))).json()) as Array<Record<string, unknown>>;
-    expect(one).toMatchObject({ service_code: 'pothole', status: 'open', address: 'Gum Tree Lane', description: 'There is a pothole outside my house at Gum Tree Lane, my name is [name removed], call me on [details removed] or [details removed]' });
+    expect(one).toMatchObject({ service_code: 'pothole', status: 'open', address: 'Gum Tree Lane', description: 'There is a pothole outside my house at Gum Tree Lane, my name is [name removed], mobile [details removed], email [details removed]' });
     expect(Object.keys(one!)).toEqual(expect.arrayContaining(['requested_datetime', 'updated_datetime']));
 
     const [full] = (await (await fetch(url(`requests/${reference}.json?api_key=key-for-the-city-app`))).json()) as Array<Record<string, unknown>>;

@@ -89,8 +89,9 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
     return parser.parse(restored) as z.infer<T>;
   }
 
-  // Timeouts count: opossum's own timeout rejects (a failure) and aborts the request. Three
-  // failures in the last minute, at least half of the calls, open the breaker for 30 s.
+  // Timeouts count: opossum's own timeout rejects (a failure) and aborts the request. Half the
+  // calls failing in the last minute opens the breaker for 30 s, and so do three failures in a
+  // row however many calls succeeded before: a model that turns slow is cut off at once.
   const breaker = new CircuitBreaker((call: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal) => call(signal), {
     timeout: settings.timeoutMs,
     errorThresholdPercentage: 50,
@@ -98,6 +99,12 @@ export function createLanguageModel(settings: LlmSettings, logger: Logger): Lang
     volumeThreshold: 3,
     rollingCountTimeout: 60_000,
     rollingCountBuckets: 12,
+  });
+  let failuresInARow = 0;
+  breaker.on('success', () => (failuresInARow = 0));
+  // opossum reports a timeout as a failure too.
+  breaker.on('failure', () => {
+    if (++failuresInARow >= 3 && !breaker.opened) breaker.open();
   });
   const guarded = async <T>(what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> => {
     const abort = new AbortController();
