@@ -260,7 +260,7 @@
     detail(details, 'Priority', PRIORITY[c.priority]);
     detail(details, 'Why a person', c.handoffReason);
     detail(details, 'Language', c.language ? languageName(c.language) : undefined);
-    detail(details, 'Resident said', data.summary);
+    detail(details, data.summarySource === 'generated' ? 'Summary (written by AI: check the transcript)' : 'Resident said', data.summary);
     if (c.callbackRequested) detail(details, 'Call-back', 'The caller asked to be called back');
     if (c.flow) {
       detail(details, 'Flow', c.flow.id + ' (step ' + c.flow.step + ')');
