@@ -235,6 +235,9 @@
       li.appendChild(make('span', 'context', 'Comment by ' + (message.context.authorName || 'someone') + ' on post ' + (message.context.postUrl || message.context.postId || '')));
     }
     li.appendChild(document.createTextNode(message.text));
+    // Replies the provider may not have taken (a send cut off and no way to ask) or refused.
+    if (message.deliveryStatus === 'unknown') li.appendChild(make('span', 'delivery error', 'May not have been sent: the send was cut off and the provider cannot tell us. Check with the resident.'));
+    else if (message.deliveryStatus === 'failed') li.appendChild(make('span', 'delivery error', 'Not sent.'));
     var timeline = $('timeline');
     timeline.appendChild(li);
     timeline.scrollTop = timeline.scrollHeight;
