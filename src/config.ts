@@ -101,6 +101,37 @@ const schema = z.object({
   /** A model call slower than this falls back to the embedded path. */
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(4000),
 
+  /**
+   * Which proxies in front of the engine are believed about the client's address
+   * (X-Forwarded-For): a hop count ("1": the load balancer) or addresses and subnets
+   * ("10.0.0.0/8,loopback"). Unset: none, the connection's own address is the client's.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine((v) => v !== 'true', 'must be a hop count or a list of addresses, never "true"')
+    .transform((v): false | number | string[] => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((a) => a.trim()).filter(Boolean)))
+    .optional()
+    .transform((v) => v ?? false),
+  /** Failed sign-ins allowed per account, per client address and in all, in each LOGIN_WINDOW_MINUTES. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  LOGIN_MAX_FAILURES_GLOBAL: z.coerce.number().int().min(1).default(500),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().min(0.05).default(15),
+  /** Webchat abuse limits (shared through Redis): see channels/webchat/limits.ts. */
+  WEBCHAT_SESSIONS_PER_ADDRESS_HOUR: z.coerce.number().int().min(1).default(60),
+  WEBCHAT_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+  WEBCHAT_HANDOFFS_PER_SESSION_HOUR: z.coerce.number().int().min(1).default(5),
+  WEBCHAT_MESSAGES_PER_SESSION_10S: z.coerce.number().int().min(1).default(30),
+  WEBCHAT_MESSAGES_PER_ADDRESS_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** Bearer token for `/metrics`. Unset: only clients on this machine (or METRICS_PORT) may read them. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** A separate port for /healthz, /readyz and /metrics on every process (workers too); /metrics then leaves PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Keep residents' conversations, messages and media this many days (then deleted or anonymised). Unset: kept. */
+  RETENTION_DAYS: z.coerce.number().min(0.0001).optional(),
+  /** How often worker processes apply the retention period. */
+  RETENTION_SWEEP_MINUTES: z.coerce.number().min(0.01).default(60),
   /** The first admin agent, created when no agent exists. */
   SEED_ADMIN_EMAIL: z.email().default('admin@council.example'),
   SEED_ADMIN_PASSWORD: z.string().min(8).default('switchboard-demo'),

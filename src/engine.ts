@@ -17,6 +17,8 @@ import { AgentActions } from './conversations/agent-actions';
 import { ConversationRouter } from './conversations/router';
 import { defaultFlowRegistry } from './flow-engine/registry';
 import { createApp } from './http/app';
+import { startOperationsServer } from './http/operations-server';
+import { scheduleRetention } from './privacy/retention';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { connectDatabase } from './models';
@@ -44,6 +46,8 @@ export interface Engine {
   /** The HTTP port actually bound (web roles). */
   port?: number;
   url?: string;
+  /** The port serving /healthz, /readyz and /metrics alone (METRICS_PORT, or PORT on a worker). */
+  operationsPort?: number;
   /** The Socket.IO server (web roles), for operations such as draining connections. */
   io?: Server;
   stop(): Promise<void>;
@@ -122,6 +126,10 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   }
 
   const workers: WorkerSet | undefined = runsWorker ? startWorkers(services, router) : undefined;
+  // Metrics on every process: METRICS_PORT when set; a worker without a web port uses PORT.
+  const opsPort = config.METRICS_PORT ?? (runsWeb ? undefined : config.PORT);
+  const operations = opsPort !== undefined ? await startOperationsServer(services, opsPort, () => shuttingDown) : undefined;
+  const stopRetention = runsWorker && config.RETENTION_DAYS !== undefined ? scheduleRetention(services, config.RETENTION_DAYS, config.RETENTION_SWEEP_MINUTES * 60_000) : undefined;
   const housekeeping = setInterval(() => void purgeExpiredSessions().catch(() => undefined), 10 * 60_000);
   housekeeping.unref();
   if (runsWorker) logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker.started');
@@ -131,9 +139,12 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     router,
     ...(port !== undefined ? { port, url: `http://127.0.0.1:${port}` } : {}),
     ...(io ? { io } : {}),
+    ...(operations ? { operationsPort: operations.port } : {}),
     async stop() {
       shuttingDown = true;
+      await operations?.close();
       clearInterval(housekeeping);
+      stopRetention?.();
       llm?.close();
       if (io) {
         io.disconnectSockets(true);

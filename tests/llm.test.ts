@@ -103,9 +103,9 @@ test('no raw phone number or email is ever sent to the model', async () => {
   await r.say("I'm Sam Jones, my mobile is 0412 345 678 or +61 412 345 679, and my email is sam.jones@example.com, a question about my rates");
   const sent = JSON.stringify(model.requests);
   for (const secret of ['0412 345 678', '412345678', '+61 412 345 679', '412 345 679', 'sam.jones@example.com', 'Sam Jones']) expect(sent).not.toContain(secret);
-  expect(sent).toContain('[PHONE]');
-  expect(sent).toContain('[EMAIL]');
-  expect(sent).toContain('[NAME]');
+  expect(sent).toContain('[PHONE_1]');
+  expect(sent).toContain('[EMAIL_1]');
+  expect(sent).toContain('[NAME_1]');
 });
 
 test('agents taking over get the model\'s handover summary, written from a redacted transcript', async () => {
@@ -129,7 +129,7 @@ test('agents taking over get the model\'s handover summary, written from a redac
     expect(opened.ok && opened.data.summary).toBe('Resident reports a broken street light on Bay Road and wants a person.');
     const asked = model.requests.filter((q) => kind(q) === 'handover_summary');
     expect(asked).toHaveLength(1);
-    expect(asked[0]!.messages[1]!.content).toContain('[PHONE]');
+    expect(asked[0]!.messages[1]!.content).toContain('[PHONE_1]');
     expect(asked[0]!.messages[1]!.content).not.toContain('555 666');
   } finally {
     socket.close();

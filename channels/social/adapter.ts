@@ -4,6 +4,10 @@
  * 24-hour rule is enforced here: within 24 h of the resident's last message anything may be
  * sent; up to 7 days only a person's reply, tagged HUMAN_AGENT; after that nothing, and the
  * message records why. A Page comment gets exactly one private reply, which opens Messenger.
+ *
+ * There is no `findSent`: the Send API takes no idempotency key and cannot be asked whether it
+ * took a message, so a send cut off before Meta answered is recorded as `unknown` (the agent
+ * console says it may not have been sent) rather than risk sending it twice.
  */
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } from '../../src/domain/channel';
 import type { Config } from '../../src/config';

@@ -9,9 +9,12 @@ import type { Config } from '../../src/config';
 type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: TData };
 
 /** Rewrites Twilio's default API host to the configured base URL. */
+/** How long a request to Twilio may take before the SDK gives up on it. */
+export const TWILIO_TIMEOUT_MS = 10_000;
+
 class BaseUrlRequestClient extends twilio.RequestClient {
   constructor(private readonly baseUrl: string) {
-    super({ keepAlive: true, timeout: 10_000 });
+    super({ keepAlive: true, timeout: TWILIO_TIMEOUT_MS });
   }
 
   override request<TData>(options: RequestOptions<TData>) {

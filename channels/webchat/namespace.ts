@@ -4,7 +4,6 @@
  * so resuming needs the token and ids cannot be guessed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../../src/conversations/identity';
@@ -14,12 +13,13 @@ import type { ConversationRouter } from '../../src/conversations/router';
 import { messagePayload } from '../../src/conversations/view';
 import { sendReply } from '../../src/conversations/outbox';
 import type { InboundContent } from '../../src/domain/messages';
-import { AppError, RateLimitError, ValidationError } from '../../src/errors';
+import { AppError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
 import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../src/models';
 import { rooms } from '../../src/realtime/publisher';
 import { onCommand } from '../../src/realtime/socket-commands';
 import type { Services } from '../../src/services';
+import { WebchatLimits } from './limits';
 
 export const WEBCHAT_INBOX_ADDRESS = 'default';
 export const MAX_TEXT_LENGTH = 2000;
@@ -60,12 +60,15 @@ function toContent(message: z.infer<typeof messageSendSchema>): InboundContent {
 export function mountWebchatNamespace(io: Server, services: Services, router: ConversationRouter): void {
   const { council, logger } = services;
   const inboxId = ids.inbox('webchat', WEBCHAT_INBOX_ADDRESS);
-  // Thirty messages per ten seconds per resident is far above typing speed, well below a flood.
-  const limiter = new RateLimiterMemory({ points: 30, duration: 10 });
-  // A call-back or a text to a number the resident types: a few an hour, so the chat cannot be used to pester a number.
-  const phoneLimiter = new RateLimiterMemory({ points: 3, duration: 3600 });
+  const limits = new WebchatLimits(services.redis, services.config);
+  io.of('/webchat').use((socket, next) => {
+    const address = limits.addressOf(socket.request);
+    socket.data.clientAddress = address;
+    limits.connect(address).then((release) => (socket.once('disconnect', release), next()), (error: Error) => next(Object.assign(new Error(error.message), { data: { code: 'rate_limited', message: error.message } })));
+  });
 
   io.of('/webchat').on('connection', (socket: Socket) => {
+    const clientAddress = socket.data.clientAddress as string;
     // One resident's messages are stored one after another, in the order the socket received
     // them; otherwise a slower insert could let a later message reach the router first.
     let ingestChain: Promise<unknown> = Promise.resolve();
@@ -83,7 +86,10 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
     onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq }) => {
       let token = sessionToken;
       let identity: IdentityDoc | null = token ? await Identity.findById(ids.identity(inboxId, sessionHash(token))).lean<IdentityDoc>() : null;
-      if (!identity) token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
+      if (!identity) {
+        await limits.sessionStarted(clientAddress);
+        token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
+      }
       const channelUserId = sessionHash(token!);
       identity ??= await ensureIdentity(council.id, { inboxId, channel: 'webchat', channelUserId });
       const conversation: ConversationDoc = await ensureOpenConversation(council.id, identity, `webchat-start-${channelUserId}-${Date.now()}`);
@@ -109,9 +115,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       if (message.text !== undefined && !message.text.trim() && !message.choice && !message.location) {
         throw new ValidationError('The message is empty.', 'empty_message');
       }
-      await limiter.consume(identityId).catch(() => {
-        throw new RateLimitError('You are sending messages very quickly. Please wait a few seconds.');
-      });
+      await limits.message(identityId, clientAddress);
       const result = await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-${message.clientMessageId}`,
@@ -141,9 +145,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
      */
     onCommand(socket, logger, 'continue.phone', continueSchema, async ({ mode, number }) => {
       const { identityId, channelUserId } = session();
-      await phoneLimiter.consume(identityId).catch(() => {
-        throw new RateLimitError('You have asked for a call or a text several times already. Please wait a while, or talk to a person here.');
-      });
+      await limits.phoneRequest(identityId);
       const identity = await Identity.findById(identityId).lean<IdentityDoc>();
       const conversationId = identity?.currentConversationId ?? '';
       const result = await continueOnPhone(services, { mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}` });
@@ -169,6 +171,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
     /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */
     onCommand(socket, logger, 'handoff.request', z.object({}).passthrough(), async () => {
       const { identityId, channelUserId } = session();
+      await limits.handoff(identityId);
       await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-handoff-${randomBytes(8).toString('hex')}`,

@@ -79,7 +79,7 @@ export function extractReference(text: string): string | undefined {
   return match ? `${match[1]!.toUpperCase()}-${match[2]}` : undefined;
 }
 
-const STREET_TYPES = 'street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|crescent|cres|place|pl|parade|pde|highway|hwy|way|terrace|tce|close|cl|boulevard|blvd|circuit|cct|grove|gr';
+export const STREET_TYPES = 'street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|crescent|cres|place|pl|parade|pde|highway|hwy|way|terrace|tce|close|cl|boulevard|blvd|circuit|cct|grove|gr';
 
 const STREET = `[A-Za-z][A-Za-z'’-]*(?:\\s+[A-Za-z][A-Za-z'’-]*)?\\s+(?:${STREET_TYPES})\\b\\.?`;
 /** Words that are never the start of a street's name ("of King St", "on Elm St"). */
@@ -89,7 +89,9 @@ const NOT_A_NAME = /^(?:of|on|at|in|near|outside|opposite|by|the|and|to|from|is|
 export function extractAddress(text: string): string | undefined {
   const corner = new RegExp(`\\bcorner of\\s+(?:the\\s+)?(${STREET})\\s*(?:and|&|/)\\s*(${STREET})`, 'i').exec(text);
   if (corner) return `the corner of ${trimName(corner[1]!)} and ${trimName(corner[2]!)}`;
-  const match = new RegExp(`\\b((?:\\d+[a-z]?(?:/\\d+)?\\s+)?${STREET})((?:\\s*(?:,|and|&|near|outside|opposite)\\s+[A-Za-z0-9 '’-]{2,40})?)`, 'i').exec(text);
+  // What follows the street is kept only when it names a place: another street ("and Bay Rd")
+  // or a landmark in two words ("near the school"); never the rest of the sentence (a name, a phone).
+  const match = new RegExp(`\\b((?:\\d+[a-z]?(?:/\\d+)?\\s+)?${STREET})((?:\\s*(?:and|&)\\s+${STREET}|\\s+(?:near|outside|opposite)\\s+(?:the\\s+)?[A-Za-z][A-Za-z'’-]*(?:\\s+[A-Za-z][A-Za-z'’-]*)?)?)`, 'i').exec(text);
   if (!match) return undefined;
   const street = trimName(match[1]!);
   // "my street", "the road", "this lane" name no street.

@@ -1,16 +1,21 @@
 /**
- * The outbox. A reply is stored (`deliveryStatus: pending`) before any provider is called;
- * the outbound job sends it once and records the provider's id. A retried job finds the
- * message no longer pending and sends nothing. Realtime channels (webchat) have no provider
- * call to protect: their replies are stored as sent and emitted at once, and emitted again
- * if a turn is replayed (the client shows a message id once).
+ * The outbox. A reply is stored (`deliveryStatus: pending`) before any provider is called and
+ * joins its resident's line (../queues/outbox-line.ts), so each resident's replies leave one at
+ * a time in the order the turns decided them, across every worker process. A reply is marked
+ * `sending` (with the time) before the provider is called; a worker that dies there leaves it
+ * in doubt, and the next holder of the line asks the provider whether it took the message
+ * before sending it (never twice, never lost). Only a provider that cannot be asked leaves a
+ * reply `unknown`, which the agent console shows. Realtime channels (webchat) have no provider
+ * call to protect: their replies are stored as sent and emitted at once, in turn order, and
+ * emitted again if a turn is replayed (the client shows a message id once).
  */
 import { randomUUID } from 'node:crypto';
-import { UnrecoverableError } from 'bullmq';
-import { PermanentDeliveryError, TransientDeliveryError, type OutboundDelivery } from '../domain/channel';
+import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery, type SendResult } from '../domain/channel';
 import type { Choice } from '../domain/messages';
 import { Conversation, Identity, Message, insertOnce, type ConversationDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
+import { OutboxLine } from '../queues/outbox-line';
+import type { OutboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { findInbox } from './inboxes';
 import { messagePayload } from './view';
@@ -66,8 +71,11 @@ export async function announceMessages(services: Services, messages: MessageDoc[
       { toResident: message.direction === 'inbound' },
     );
     if (message.direction !== 'outbound') continue;
-    if (message.deliveryStatus === 'pending') await services.queues.addOutbound({ messageId: message._id });
-    else {
+    if (message.deliveryStatus === 'pending') {
+      // In line first: a job may start at once, and the line is what orders the sends.
+      await outboxLine(services).join(message.identityId, message.seq, message._id);
+      await services.queues.addOutbound({ messageId: message._id, identityId: message.identityId });
+    } else {
       await services.channels.get(message.channel).send(toDelivery(message));
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent' });
     }
@@ -96,29 +104,105 @@ function toDelivery(message: MessageDoc): OutboundDelivery {
   };
 }
 
-/**
- * The outbound job: deliver one stored reply through its channel, never twice. The message is
- * marked `sending` before the provider is called; a retry that finds that mark cannot know
- * whether the provider took the message (Twilio has no idempotency key), so it records the
- * doubt on the message for agents to see instead of risking a second text.
- */
-export async function deliverMessage(services: Services, messageId: string): Promise<void> {
-  const message = await Message.findById(messageId).lean<MessageDoc>();
-  if (!message) return;
-  if (message.deliveryStatus === 'sending') {
-    await Message.updateOne({ _id: messageId, deliveryStatus: 'sending' }, { $set: { deliveryStatus: 'failed', deliveryError: 'unknown_after_interruption: the send was interrupted; it may or may not have been delivered' } });
-    services.metrics.outbound.inc({ channel: message.channel, outcome: 'unknown' });
-    return;
-  }
-  if (message.deliveryStatus !== 'pending') return;
+function outboxLine(services: Services): OutboxLine {
+  return new OutboxLine(services.redis, services.config.QUEUE_PREFIX, services.config.TURN_LEASE_MS);
+}
 
+/** What `deliverInOrder` did: sent its reply's line through, or found the line held by another worker. */
+export type LineOutcome = 'done' | 'busy';
+
+/**
+ * The outbound job for one reply: take its resident's line and send what waits there, oldest
+ * first, each only once the one before has a final state. When another worker holds the line
+ * it returns `busy` (that worker sends this reply too; the job looks again later in case that
+ * worker dies). A reply whose sending fails in a way a retry may fix stops the line and throws,
+ * so the job retries with backoff; on the job's last attempt its own reply is given up as
+ * `failed` (the provider certainly did not take it) or `unknown` (it may have), and the line
+ * goes on.
+ */
+export async function deliverInOrder(services: Services, job: OutboundJob, lastAttempt: boolean): Promise<LineOutcome> {
+  const line = outboxLine(services);
+  const identityId = job.identityId ?? (await Message.findById(job.messageId, { identityId: 1 }).lean())?.identityId;
+  if (!identityId) return 'done';
+  const held = await line.tryTake(identityId);
+  if (!held) return (await line.has(identityId, job.messageId)) ? 'busy' : 'done';
+  let head: string | null = null;
+  try {
+    head = await line.head(identityId);
+    if (head !== job.messageId && !(await line.has(identityId, job.messageId))) {
+      // Not in line but still waiting: its place was lost (e.g. Redis lost recent writes). Put it back.
+      const own = await Message.findById(job.messageId).lean<MessageDoc>();
+      if (own && (own.deliveryStatus === 'pending' || own.deliveryStatus === 'sending')) {
+        await line.join(identityId, own.seq, own._id);
+        head = await line.head(identityId);
+      }
+    }
+    while (head !== null) {
+      let result: SendResult;
+      try {
+        result = await deliverMessage(services, head, line);
+      } catch (error) {
+        if (!lastAttempt) throw error;
+        if (head !== job.messageId) {
+          // Still stuck behind an earlier reply on this job's last attempt: this reply was never
+          // handed to the provider, so it is given up (failed) rather than left waiting with no job.
+          if (await giveUp(services, job.messageId, error as Error)) await line.finishAndNext(held, job.messageId);
+          throw error;
+        }
+        result = (await giveUp(services, head, error as Error)) ?? {};
+      }
+      // Null once the line is empty and let go (or the lease was lost to another holder).
+      head = await line.finishAndNext(held, head, result.providerMessageId);
+    }
+    return 'done';
+  } finally {
+    if (held.isHeld()) await line.release(held);
+  }
+}
+
+/** The last attempt failed: `unknown` when the provider may have taken it, otherwise `failed`. Null when it was already final. */
+async function giveUp(services: Services, messageId: string, error: Error): Promise<SendResult | null> {
+  const message = await Message.findById(messageId).lean<MessageDoc>();
+  if (!message || (message.deliveryStatus !== 'pending' && message.deliveryStatus !== 'sending')) return null;
+  const inDoubt = message.deliveryStatus === 'sending';
+  await Message.updateOne({ _id: messageId }, {
+    $set: inDoubt
+      ? { deliveryStatus: 'unknown', deliveryError: `unknown_after_interruption: ${error.message}` }
+      : { deliveryStatus: 'failed', deliveryError: `provider_unavailable: ${error.message}` },
+  });
+  services.metrics.outbound.inc({ channel: message.channel, outcome: inDoubt ? 'unknown' : 'failed' });
+  services.logger.warn({ messageId, err: error.message, inDoubt }, 'outbound.gave_up');
+  return {};
+}
+
+const FINAL = new Set(['sent', 'delivered', 'failed', 'unknown']);
+
+/**
+ * Delivers one stored reply through its channel, never twice, and returns once it has a final
+ * state (sent, failed, unknown). Every write is filtered on `_id` alone (FerretDB only pushes
+ * that down to an index); the line guarantees one writer per reply, so no conditional update is
+ * needed. Throws when a retry may still succeed: TransientDeliveryError (the provider certainly
+ * did not take it: back to `pending`) or anything else (it may have: stays `sending`, and the
+ * next attempt asks the provider).
+ */
+async function deliverMessage(services: Services, messageId: string, line: OutboxLine): Promise<SendResult> {
+  const message = await Message.findById(messageId).lean<MessageDoc>();
+  if (!message || FINAL.has(message.deliveryStatus) || message.deliveryStatus === 'received') return {};
+  const adapter = services.channels.get(message.channel);
   const conversation = await Conversation.findById(message.conversationId).lean<ConversationDoc>();
+  const delivery = { ...toDelivery(message), ...(conversation?.lastResidentAt ? { residentLastWroteAt: new Date(conversation.lastResidentAt) } : {}) };
+
+  if (message.deliveryStatus === 'sending') {
+    const taken = await resolveInDoubt(services, adapter, message, delivery, line);
+    if (taken) return taken;
+  }
+
   // The bot re-checks ownership: a person who took over after the bot decided speaks instead.
   if (message.sender?.kind === 'bot') {
     if (conversation?.status === 'assigned' && conversation.assignedAt && conversation.assignedAt > message.createdAt) {
       await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'superseded_by_agent' } });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'superseded' });
-      return;
+      return {};
     }
   }
 
@@ -127,36 +211,59 @@ export async function deliverMessage(services: Services, messageId: string): Pro
   if (identity?.optedOut) {
     await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'opted_out' } });
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'opted_out' });
-    return;
+    return {};
   }
 
-  const adapter = services.channels.get(message.channel);
-  await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'sending' } });
+  await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'sending', sendingAt: new Date() } });
   try {
-    const result = await adapter.send({ ...toDelivery(message), ...(conversation?.lastResidentAt ? { residentLastWroteAt: new Date(conversation.lastResidentAt) } : {}) });
-    await Message.updateOne(
-      { _id: messageId, deliveryStatus: 'sending' },
-      {
-        $set: {
-          deliveryStatus: 'sent',
-          ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
-          ...(result.billing ? { billing: result.billing } : {}),
-        },
-      },
-    );
+    const result = await adapter.send(delivery);
+    await recordSent(messageId, result);
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent' });
+    return result;
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
       await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: `${error.code}: ${error.message}` } });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'failed' });
-      throw new UnrecoverableError(error.message);
+      return {};
     }
     if (error instanceof TransientDeliveryError) {
-      // The provider certainly did not take it: back to pending, and the job retries with backoff.
       await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'pending', deliveryError: error.message } });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'retry' });
     }
-    // Anything else (e.g. a timeout) may have been delivered: the retry records the doubt instead of resending.
+    // Anything else (e.g. a timeout) may have been delivered: it stays `sending`, and the retry asks the provider.
     throw error;
   }
+}
+
+/**
+ * A reply left `sending` by a worker that stopped before the provider answered: ask the
+ * provider. Returns the provider's record when it took the message (now marked sent), or null
+ * when it did not (the caller sends it). A provider that cannot be asked leaves it `unknown`.
+ */
+async function resolveInDoubt(services: Services, adapter: ChannelAdapter, message: MessageDoc, delivery: OutboundDelivery, line: OutboxLine): Promise<SendResult | null> {
+  if (!adapter.findSent) {
+    await Message.updateOne({ _id: message._id }, { $set: { deliveryStatus: 'unknown', deliveryError: `unknown_after_interruption: ${message.channel} cannot be asked whether it took the message` } });
+    services.metrics.outbound.inc({ channel: message.channel, outcome: 'unknown' });
+    return {};
+  }
+  const since = new Date(message.sendingAt ?? message.updatedAt ?? message.createdAt);
+  const found = await adapter.findSent(delivery, { since, notThese: await line.recentProviderIds(message.identityId) });
+  services.logger.info({ messageId: message._id, found: Boolean(found) }, 'outbound.in_doubt_resolved');
+  if (!found) return null;
+  await recordSent(message._id, found);
+  services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent_before' });
+  return found;
+}
+
+function recordSent(messageId: string, result: SendResult): Promise<unknown> {
+  return Message.updateOne(
+    { _id: messageId },
+    {
+      $set: {
+        deliveryStatus: 'sent',
+        ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+        ...(result.billing ? { billing: result.billing } : {}),
+      },
+    },
+  );
 }

@@ -77,6 +77,12 @@ export interface ChannelAdapter {
    */
   send(delivery: OutboundDelivery): Promise<SendResult>;
   /**
+   * Asks the provider whether it took a reply whose send was interrupted (marked at `since`):
+   * its record when it did, null when it certainly did not. Never one of `notThese` (provider ids
+   * of replies already recorded). Providers that cannot be asked leave it out.
+   */
+  findSent?(delivery: OutboundDelivery, marker: { since: Date; notThese: string[] }): Promise<SendResult | null>;
+  /**
    * Phone channels: puts the accepting agent on the line with the resident, either by moving
    * the waiting call to them or, for a call-back, by calling the agent and then the resident.
    */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
-import { AppError, publicError } from '../errors';
+import { errorResponse } from './error-status';
 import type { Services } from '../services';
 import { apiRoutes } from './routes/api';
 import { healthRoutes } from './routes/health';
@@ -19,8 +19,8 @@ const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirn
 export function createApp(services: Services, options: { isShuttingDown: () => boolean; mountChannels: (app: Express) => void }): Express {
   const app = express();
   app.disable('x-powered-by');
-  // One proxy hop (the load balancer) is trusted for client addresses; never `true`.
-  app.set('trust proxy', 1);
+  // Client addresses come from X-Forwarded-For only through the proxies TRUST_PROXY names.
+  app.set('trust proxy', services.config.TRUST_PROXY);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -30,7 +30,8 @@ export function createApp(services: Services, options: { isShuttingDown: () => b
     }),
   );
 
-  app.use(healthRoutes(services, options.isShuttingDown));
+  // With METRICS_PORT set, /metrics is served there and not here.
+  app.use(healthRoutes(services, options.isShuttingDown, services.config.METRICS_PORT === undefined ? 'guarded' : 'off'));
   app.use('/api/v1', express.json({ limit: '64kb' }), apiRoutes(services));
   app.use('/open311/v2', open311Routes(services));
   options.mountChannels(app);
@@ -49,8 +50,10 @@ export function createApp(services: Services, options: { isShuttingDown: () => b
       res.status(bodyError.status ?? 400).json({ error: { code: 'invalid_payload', message: bodyError.type === 'entity.too.large' ? 'The request body is too large.' : 'The request body is not valid JSON.' } });
       return;
     }
-    if (!(error instanceof AppError) || !error.expose) services.logger.error({ err: error, path: req.path }, 'http.error');
-    res.status(error instanceof AppError ? error.httpStatus : 500).json({ error: publicError(error) });
+    const { status, body, logged } = errorResponse(error);
+    if (logged) services.logger.error({ err: error, path: req.path }, 'http.error');
+    if (status === 503) res.set('Retry-After', '5');
+    res.status(status).json({ error: body });
   };
   app.use(onError);
   return app;

@@ -27,13 +27,18 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       }),
       '/conversations/{id}': get('One conversation', idParam('id')),
       '/conversations/{id}/messages': get('Its timeline, oldest first', idParam('id')),
-      '/contacts/{id}': get('A person with every channel identity and their conversations', idParam('id')),
+      '/contacts/{id}': {
+        ...get('A person with every channel identity and their conversations', idParam('id')),
+        delete: { summary: 'Erase the person everywhere (admins)', security: bearer, ...idParam('id'), responses: { 200: { description: '{ erased: counts }' }, 403: { description: 'Admins only' }, 404: { description: 'No such contact' } } },
+      },
+      '/contacts/{id}/export': get('Everything held about the person, media included (admins)', idParam('id')),
+      '/audit': get('Who read or changed a person\'s records, and when (admins)', { parameters: [{ name: 'contactId', in: 'query', required: true, schema: { type: 'string' } }] }),
       '/queue': get('Waiting conversations in taking order, and the agent\'s own'),
       '/queues': get('The council\'s queues'),
       '/canned-responses': get('Ready-made replies'),
       '/supervisor/overview': get('Waiting per queue, longest wait, agents by presence and load (supervisors)'),
       '/cases/{reference}': get('A report or permit with its status history', idParam('reference')),
-      '/cases/{reference}/status': { post: { summary: 'Change a report\'s status; the resident is told', security: bearer, ...idParam('reference'), requestBody: json(schemas.caseStatus), responses: ok('The case') } },
+      '/cases/{reference}/status': { post: { summary: 'Change a report\'s status; the resident is told (a note: supervisors and admins only)', security: bearer, ...idParam('reference'), requestBody: json(schemas.caseStatus), responses: ok('The case') } },
     },
   };
 }

@@ -132,7 +132,9 @@ const messageSchema = new Schema(
     /** Where the resident wrote it, when not in a private chat (e.g. a comment and its post). */
     context: { type: Schema.Types.Mixed },
     /** Outbox state for replies; `received` for the resident's own messages. */
-    deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sending', 'sent', 'delivered', 'failed'] },
+    deliveryStatus: { type: String, required: true, enum: ['received', 'pending', 'sending', 'sent', 'delivered', 'failed', 'unknown'] },
+    /** When the provider was last called for it: an in-doubt reply is looked up from here (outbox.ts). */
+    sendingAt: Date,
     /** The provider's last reported status (e.g. Twilio's queued, sent, delivered, undelivered). */
     providerStatus: String,
     /** SMS: the encoding and number of segments the carrier bills. */

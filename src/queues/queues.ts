@@ -8,7 +8,8 @@ import type { Redis } from '../redis';
 import { QUEUES, safeJobId } from './names';
 
 export interface InboundJob { inboundEventId: string; identityId: string }
-export interface OutboundJob { messageId: string }
+/** `identityId` names the resident's outbox line (older jobs without it look it up). */
+export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
 export interface TimerJob { kind: 'inactivity'; conversationId: string; identityId: string; residentSeq: number }
 

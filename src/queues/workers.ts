@@ -2,10 +2,10 @@
  * The worker role: one BullMQ worker per queue, plus the sweeper that re-enqueues stored
  * inbound events whose job was lost (Redis down at ingest, or a job that failed for good).
  */
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import { ConversationRouter } from '../conversations/router';
 import { nextStatus } from '../domain/conversation';
-import { deliverMessage } from '../conversations/outbox';
+import { deliverInOrder } from '../conversations/outbox';
 import { conversationUpdate } from '../conversations/view';
 import { ids } from '../ids';
 import { Conversation, Media, Message, PendingInbound, insertOnce, type ConversationDoc } from '../models';
@@ -32,7 +32,7 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
 
   const workers = [
     new Worker<InboundJob>(QUEUES.inbound, (job) => router.handleInbound(job.data), common),
-    new Worker<OutboundJob>(QUEUES.outbound, (job) => deliverMessage(services, job.data.messageId), common),
+    new Worker<OutboundJob>(QUEUES.outbound, (job, token) => sendInOrder(services, job, token), common),
     new Worker<TimerJob>(QUEUES.timers, (job) => runTimer(services, job), { ...common, concurrency: 4 }),
     new Worker<MediaJob>(QUEUES.media, (job) => downloadMedia(services, job.data), { ...common, concurrency: 2 }),
   ];
@@ -82,6 +82,18 @@ export async function sweepPending(services: Services): Promise<number> {
   }
   if (requeued > 0) services.logger.info({ requeued }, 'sweep.requeued');
   return requeued;
+}
+
+/**
+ * One reply's job. Its resident's line is held by another worker, which sends this reply
+ * too: the job steps aside (delayed, no attempt used) and looks again after a lease's length,
+ * in case that worker died.
+ */
+async function sendInOrder(services: Services, job: Job<OutboundJob>, token?: string): Promise<void> {
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if ((await deliverInOrder(services, job.data, lastAttempt)) === 'done') return;
+  await job.moveToDelayed(Date.now() + services.config.TURN_LEASE_MS, token);
+  throw new DelayedError();
 }
 
 /** Timers do nothing when the conversation has moved on since they were set. */

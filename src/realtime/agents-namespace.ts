@@ -12,6 +12,7 @@ import { conversationView, messagePayload } from '../conversations/view';
 import { AuthError, NotFoundError, publicError } from '../errors';
 import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../models';
 import type { Services } from '../services';
+import { audit } from '../privacy/audit';
 import { onCommand } from './socket-commands';
 import { rooms } from './publisher';
 
@@ -65,6 +66,14 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       }).catch((error: Error) => logger.warn({ err: error.message }, 'presence.failed'));
     });
 
+    /** Every change an agent makes to a resident's conversation is on the audit log. */
+    const audited = async <T>(action: string, id: string, work: () => Promise<T>): Promise<T> => {
+      const result = await work();
+      const conversation = await Conversation.findById(id, { contactId: 1 }).lean();
+      await audit(agent, action, conversation?.contactId, id);
+      return result;
+    };
+
     onCommand(socket, logger, 'agent.presence', z.object({ presence: z.enum(['available', 'away']) }), async ({ presence }) => {
       await setPresence(services, agent._id, presence);
       announcePresence(presence);
@@ -76,7 +85,7 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       const { waiting } = await agentQueue(agent);
       for (const next of waiting) {
         try {
-          const view = await actions.claim(agent, next.id);
+          const view = await audited('conversation.claim', next.id, () => actions.claim(agent, next.id));
           await socket.join(rooms.conversation(next.id));
           return view;
         } catch (error) {
@@ -86,27 +95,27 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       throw new NotFoundError('A waiting conversation');
     });
     onCommand(socket, logger, 'conversation.claim', z.object({ conversationId }), async ({ conversationId: id }) => {
-      const view = await actions.claim(agent, id);
+      const view = await audited('conversation.claim', id, () => actions.claim(agent, id));
       await socket.join(rooms.conversation(id));
       return view;
     });
     onCommand(socket, logger, 'message.send', z.object({ conversationId, text: z.string().trim().min(1).max(4000) }), ({ conversationId: id, text }) =>
-      actions.reply(agent, id, text),
+      audited('conversation.reply', id, () => actions.reply(agent, id, text)),
     );
     onCommand(socket, logger, 'conversation.note', z.object({ conversationId, text: z.string().trim().min(1).max(4000) }), ({ conversationId: id, text }) =>
-      actions.note(agent, id, text),
+      audited('conversation.note', id, () => actions.note(agent, id, text)),
     );
     onCommand(
       socket,
       logger,
       'conversation.transfer',
       z.object({ conversationId, queue: z.string().min(1).max(50).optional(), agentId: z.string().min(1).max(100).optional() }).refine((p) => Boolean(p.queue) !== Boolean(p.agentId), 'name either a queue or an agent'),
-      ({ conversationId: id, queue, agentId }) => (agentId ? actions.reassign(agent, id, agentId) : actions.transfer(agent, id, queue!)),
+      ({ conversationId: id, queue, agentId }) => audited('conversation.transfer', id, () => (agentId ? actions.reassign(agent, id, agentId) : actions.transfer(agent, id, queue!))),
     );
     onCommand(socket, logger, 'conversation.resolve', z.object({ conversationId, outcome: z.enum(resolveOutcomes).optional() }), ({ conversationId: id, outcome }) =>
-      actions.resolve(agent, id, outcome),
+      audited('conversation.resolve', id, () => actions.resolve(agent, id, outcome)),
     );
-    onCommand(socket, logger, 'conversation.return_to_bot', z.object({ conversationId }), ({ conversationId: id }) => actions.returnToBot(agent, id));
+    onCommand(socket, logger, 'conversation.return_to_bot', z.object({ conversationId }), ({ conversationId: id }) => audited('conversation.return_to_bot', id, () => actions.returnToBot(agent, id)));
     /** Opens a conversation: joins its room and returns it with its whole timeline and the person's other conversations. */
     onCommand(socket, logger, 'conversation.open', z.object({ conversationId }), async ({ conversationId: id }) => {
       const conversation = await loadVisible(agent, id);
@@ -124,9 +133,12 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
         summary = await services.understanding.llm.summarise(messages.filter((m) => !m.internal).slice(-20).map((m) => `${m.sender?.kind === 'contact' ? 'Resident' : 'Council'}: ${m.text ?? ''}`));
         if (summary) await Conversation.updateOne({ _id: id }, { $set: { handoverSummary: summary } });
       }
+      await audit(agent, 'conversation.read', conversation.contactId, id);
       return {
         conversation: conversationView(conversation),
         summary: summary ?? residentSaid.slice(-3).join(' / '),
+        // The console labels a model's summary as generated, never as the resident's words.
+        summarySource: summary ? 'generated' : 'resident',
         messages: messages.map(messagePayload),
         resident: { channel: conversation.channel, address: identity?.channelUserId ?? '' },
         otherConversations: others.filter((c) => canSee(agent, c)).map((c) => ({ id: c._id, channel: c.channel, status: c.status, createdAt: c.createdAt, ...(c.lastResidentText ? { preview: c.lastResidentText } : {}) })),

@@ -235,6 +235,9 @@
       li.appendChild(make('span', 'context', 'Comment by ' + (message.context.authorName || 'someone') + ' on post ' + (message.context.postUrl || message.context.postId || '')));
     }
     li.appendChild(document.createTextNode(message.text));
+    // Replies the provider may not have taken (a send cut off and no way to ask) or refused.
+    if (message.deliveryStatus === 'unknown') li.appendChild(make('span', 'delivery error', 'May not have been sent: the send was cut off and the provider cannot tell us. Check with the resident.'));
+    else if (message.deliveryStatus === 'failed') li.appendChild(make('span', 'delivery error', 'Not sent.'));
     var timeline = $('timeline');
     timeline.appendChild(li);
     timeline.scrollTop = timeline.scrollHeight;
@@ -260,7 +263,7 @@
     detail(details, 'Priority', PRIORITY[c.priority]);
     detail(details, 'Why a person', c.handoffReason);
     detail(details, 'Language', c.language ? languageName(c.language) : undefined);
-    detail(details, 'Resident said', data.summary);
+    detail(details, data.summarySource === 'generated' ? 'Summary (written by AI: check the transcript)' : 'Resident said', data.summary);
     if (c.callbackRequested) detail(details, 'Call-back', 'The caller asked to be called back');
     if (c.flow) {
       detail(details, 'Flow', c.flow.id + ' (step ' + c.flow.step + ')');

@@ -3,12 +3,13 @@
  * Every route but login needs `Authorization: Bearer <token>`.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { authenticate, login, logout } from '../../agents/auth';
 import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
-import { AuthError, NotFoundError, RateLimitError } from '../../errors';
+import { AuthError, NotFoundError } from '../../errors';
+import { SignInLimits } from '../../agents/sign-in-limits';
+import { clientAddressResolver } from '../client-address';
 import { changeCaseStatus } from '../../cases/notify';
 import { CASE_STATUSES } from '../../domain/cases';
 import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
@@ -17,6 +18,10 @@ import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
 import { openApiDocument } from '../openapi';
+import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
+import { audit, auditTrail } from '../../privacy/audit';
+import { erasePerson } from '../../privacy/erase';
+import { exportPerson } from '../../privacy/export';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
 const listQuery = z.object({
@@ -24,6 +29,8 @@ const listQuery = z.object({
   channel: z.string().max(20).optional(),
   address: z.string().max(200).optional(),
 });
+
+const auditQuery = z.object({ contactId: z.string().min(1).max(100) });
 
 const caseStatusSchema = z.object({ status: z.enum(CASE_STATUSES), note: z.string().trim().min(1).max(300).optional() });
 
@@ -36,8 +43,8 @@ type Authed = Request & { agent?: AgentPrincipal; sessionId?: string };
 
 export function apiRoutes(services: Services): Router {
   const router = Router();
-  // Ten tries per address and email per 15 minutes, shared across web nodes through Redis.
-  const loginLimiter = new RateLimiterRedis({ storeClient: services.redis, keyPrefix: `${services.config.QUEUE_PREFIX}:login`, points: 10, duration: 900 });
+  const signInLimits = new SignInLimits(services.redis, services.config);
+  const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
   const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema });
   router.get('/openapi.json', (_req, res) => {
@@ -45,13 +52,18 @@ export function apiRoutes(services: Services): Router {
   });
 
   router.post('/auth/login', validateBody(loginSchema), async (req, res) => {
-    const { email, password } = req.body as z.infer<typeof loginSchema>;
+    const { email: typed, password } = req.body as z.infer<typeof loginSchema>;
+    const email = typed.toLowerCase();
+    const address = clientAddress(req);
+    await signInLimits.check(email, address);
+    let session: Awaited<ReturnType<typeof login>>;
     try {
-      await loginLimiter.consume(`${req.ip}-${email.toLowerCase()}`);
-    } catch {
-      throw new RateLimitError('Too many sign-in attempts. Please wait 15 minutes and try again.');
+      session = await login(email, password, services.config.AGENT_SESSION_HOURS);
+    } catch (error) {
+      if (error instanceof AuthError) await signInLimits.failed(email, address);
+      throw error;
     }
-    const session = await login(email, password, services.config.AGENT_SESSION_HOURS);
+    await signInLimits.succeeded(email);
     res.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), agent: { id: session.agent._id, name: session.agent.name, role: session.agent.role } });
   });
 
@@ -65,6 +77,11 @@ export function apiRoutes(services: Services): Router {
   };
   const requireSupervisor = (req: Authed, _res: Response, next: NextFunction) => {
     if (req.agent?.role === 'agent') return next(new AuthError('Only supervisors and admins can see this.', 'forbidden', 403));
+    next();
+  };
+
+  const requireAdmin = (req: Authed, _res: Response, next: NextFunction) => {
+    if (req.agent?.role !== 'admin') return next(new AuthError('Only admins can do this.', 'forbidden', 403));
     next();
   };
 
@@ -92,15 +109,22 @@ export function apiRoutes(services: Services): Router {
     res.json({ queues: services.council.queues });
   });
 
-  router.get('/cases/:reference', requireAgent, async (req, res) => {
-    const found = await services.cases.find(String(req.params.reference).toUpperCase());
-    if (!found) throw new NotFoundError(`Case ${String(req.params.reference)}`);
+  router.get('/cases/:reference', requireAgent, async (req: Authed, res) => {
+    const owner = await loadVisibleCase(req.agent!, String(req.params.reference).toUpperCase());
+    const found = await services.cases.find(owner.reference);
+    if (!found) throw new NotFoundError(`Case ${owner.reference}`);
+    await audit(req.agent!, 'case.read', owner.contactId, owner.reference);
     res.json(found);
   });
 
-  router.post('/cases/:reference/status', requireAgent, validateBody(caseStatusSchema), async (req, res) => {
+  router.post('/cases/:reference/status', requireAgent, validateBody(caseStatusSchema), async (req: Authed, res) => {
     const { status, note } = req.body as z.infer<typeof caseStatusSchema>;
-    res.json(await changeCaseStatus(services, String(req.params.reference).toUpperCase(), status, note));
+    const owner = await loadVisibleCase(req.agent!, String(req.params.reference).toUpperCase());
+    // The note is texted to the resident and followers: only roles allowed to speak for the council.
+    if (note) assertMayTextResidents(req.agent!);
+    const changed = await changeCaseStatus(services, owner.reference, status, note);
+    await audit(req.agent!, 'case.status', owner.contactId, owner.reference, note ? `${status}; note sent to the resident: ${note}` : status);
+    res.json(changed);
   });
 
   router.get('/supervisor/overview', requireAgent, requireSupervisor, async (_req, res) => {
@@ -132,7 +156,9 @@ export function apiRoutes(services: Services): Router {
   });
 
   router.get('/conversations/:id', requireAgent, async (req: Authed, res) => {
-    res.json(conversationView(await loadVisible(req.agent!, String(req.params.id))));
+    const conversation = await loadVisible(req.agent!, String(req.params.id));
+    await audit(req.agent!, 'conversation.read', conversation.contactId, conversation._id);
+    res.json(conversationView(conversation));
   });
 
   // A resident's photo, for agents: served as an image only (no sniffing, no scripts), never cached by proxies.
@@ -145,6 +171,7 @@ export function apiRoutes(services: Services): Router {
 
   router.get('/conversations/:id/messages', requireAgent, async (req: Authed, res) => {
     const conversation = await loadVisible(req.agent!, String(req.params.id));
+    await audit(req.agent!, 'messages.read', conversation.contactId, conversation._id);
     const messages = await Message.find({ conversationId: conversation._id }).sort({ seq: 1 }).limit(1000).lean<MessageDoc[]>();
     res.json({ messages: messages.map((m) => ({ ...messagePayload(m), deliveryStatus: m.deliveryStatus, ...(m.deliveryError ? { deliveryError: m.deliveryError } : {}) })) });
   });
@@ -158,12 +185,35 @@ export function apiRoutes(services: Services): Router {
       return;
     }
     const identities = await Identity.find({ contactId: contact._id }).lean();
+    await audit(req.agent!, 'contact.read', contact._id);
     res.json({
       id: contact._id,
       name: contact.name ?? null,
       identities: identities.map((i) => ({ channel: i.channel, address: i.channelUserId, inboxId: i.inboxId })),
       conversations: visible.map(conversationView),
     });
+  });
+
+  // Privacy operations (CONTRACT.md §12): export, erasure and the audit trail, admins only.
+  router.get('/contacts/:id/export', requireAgent, requireAdmin, async (req: Authed, res) => {
+    const contactId = String(req.params.id);
+    const exported = await exportPerson(contactId);
+    if (!exported) throw new NotFoundError('That contact');
+    await audit(req.agent!, 'contact.export', contactId);
+    res.set('Content-Disposition', `attachment; filename="${contactId}.json"`).json(exported);
+  });
+
+  router.delete('/contacts/:id', requireAgent, requireAdmin, async (req: Authed, res) => {
+    const contactId = String(req.params.id);
+    const erased = await erasePerson(services, contactId);
+    if (!erased) throw new NotFoundError('That contact');
+    await audit(req.agent!, 'contact.erase', contactId, undefined, JSON.stringify(erased));
+    res.json({ erased });
+  });
+
+  router.get('/audit', requireAgent, requireAdmin, async (req: Authed, res) => {
+    const { contactId } = parseInput(auditQuery, req.query);
+    res.json({ contactId, entries: await auditTrail(contactId) });
   });
 
   return router;

@@ -1,8 +1,10 @@
 /**
  * Open311 GeoReport v2 (CONTRACT.md §6) over the same cases residents create in chat:
  * services are the report categories; requests are reports. `.json` and `.xml`; errors are
- * `[{ code, description }]`. Creating a request needs an `api_key`. Residents' contact
- * details are never listed.
+ * `[{ code, description }]`. Creating a request needs an `api_key`. Without a key, requests
+ * carry no personal data (src/privacy/public-record.ts): the category, status, dates, the street
+ * and a rounded position, and the description with names, numbers and house numbers removed.
+ * A council system's `api_key` sees the full record (and each such read is audited).
  */
 import { Router, type Request, type Response } from 'express';
 import express from 'express';
@@ -10,11 +12,15 @@ import { create as xml } from 'xmlbuilder';
 import { z } from 'zod';
 import { CATEGORIES } from '../../../flows/report-issue';
 import { OPEN_STATUSES, statusWords } from '../../domain/cases';
-import { AppError, AuthError, NotFoundError } from '../../errors';
+import { AuthError, NotFoundError } from '../../errors';
+import { errorResponse } from '../error-status';
 import { ids } from '../../ids';
 import { Case, type CaseDoc } from '../../models';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
+import { auditEach } from '../../privacy/audit';
+import { publicStreet, publicText, roundedPosition } from '../../privacy/public-record';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 type Format = 'json' | 'xml';
 
@@ -23,6 +29,7 @@ const listQuery = z.object({
   service_code: z.string().max(50).optional(),
   status: z.enum(['open', 'closed']).optional(),
   start_date: z.iso.datetime({ offset: true }).optional(),
+  api_key: z.string().max(200).optional(),
   end_date: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -51,32 +58,44 @@ function send(res: Response, format: Format, root: string, item: string, rows: A
   res.status(status).type('application/xml').send(doc.end({ pretty: false }));
 }
 
-function toRequest(c: CaseDoc, services: Services): Record<string, unknown> {
+function toRequest(c: CaseDoc, services: Services, full: boolean): Record<string, unknown> {
   const category = CATEGORIES.find((k) => k.value === c.category);
+  const country = parsePhoneNumberFromString(services.config.TWILIO_PHONE_NUMBER)?.country;
+  const note = c.history?.at(-1)?.note;
   return {
     service_request_id: c._id,
     status: OPEN_STATUSES.includes(c.status) ? 'open' : 'closed',
-    status_notes: c.history?.at(-1)?.note ?? statusWords(c.status),
+    status_notes: note ? (full ? note : publicText(note, country)) : statusWords(c.status),
     service_name: category?.label ?? c.category,
     service_code: c.category,
-    description: c.description,
+    description: full ? c.description : publicText(c.description, country),
     agency_responsible: services.council.name,
     requested_datetime: new Date(c.createdAt).toISOString(),
     updated_datetime: new Date(c.updatedAt).toISOString(),
-    address: c.location?.text ?? null,
-    lat: c.location?.lat ?? null,
-    long: c.location?.lng ?? null,
+    address: full ? (c.location?.text ?? null) : publicStreet(c.location?.text),
+    lat: full ? (c.location?.lat ?? null) : roundedPosition(c.location?.lat),
+    long: full ? (c.location?.lng ?? null) : roundedPosition(c.location?.lng),
   };
 }
 
 export function open311Routes(services: Services): Router {
   const router = Router();
+  /** The council system asking with a valid `api_key`, which may see whole records; else undefined. */
+  const keyHolder = (req: Request): string | undefined => {
+    const key = typeof req.query.api_key === 'string' ? req.query.api_key : undefined;
+    return key && services.config.OPEN311_API_KEYS.includes(key) ? `open311-${ids.contact(key).slice(-8)}` : undefined;
+  };
+  const view = async (req: Request, found: CaseDoc[]) => {
+    const holder = keyHolder(req);
+    if (holder) await auditEach({ _id: holder, role: 'open311' }, 'case.read', found.map((c) => ({ contactId: c.contactId, target: c._id })));
+    return found.map((c) => toRequest(c, services, Boolean(holder)));
+  };
   // `.json`/`.xml` are part of each path; the format is read once, errors use it too.
   const formatOf = (req: Request): Format => (String(req.params.format) === 'xml' ? 'xml' : 'json');
   const fail = (res: Response, format: Format, error: unknown) => {
-    const status = error instanceof AppError ? error.httpStatus : 500;
-    const description = error instanceof AppError && error.expose ? error.message : 'Something went wrong.';
-    if (!(error instanceof AppError)) services.logger.error({ err: error }, 'open311.error');
+    const { status, body, logged } = errorResponse(error);
+    const description = body.message;
+    if (logged) services.logger.error({ err: error }, 'open311.error');
     send(res, format, 'errors', 'error', [{ code: status, description }], status);
   };
   const handle = (work: (req: Request, res: Response, format: Format) => Promise<void> | void) => async (req: Request, res: Response) => {
@@ -111,13 +130,13 @@ export function open311Routes(services: Services): Router {
     if (query.end_date) range.$lte = new Date(query.end_date);
     if (Object.keys(range).length) filter.createdAt = range;
     const found = await Case.find(filter).sort({ createdAt: -1 }).limit(1000).lean<CaseDoc[]>();
-    send(res, format, 'service_requests', 'request', found.map((c) => toRequest(c, services)));
+    send(res, format, 'service_requests', 'request', await view(req, found));
   }));
 
   router.get('/requests/:id.:format', handle(async (req, res, format) => {
     const found = await Case.findById(String(req.params.id).toUpperCase()).lean<CaseDoc>();
     if (!found || found.kind !== 'report') throw new NotFoundError(`Request ${String(req.params.id)}`);
-    send(res, format, 'service_requests', 'request', [toRequest(found, services)]);
+    send(res, format, 'service_requests', 'request', await view(req, [found]));
   }));
 
   router.post('/requests.:format', express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }), handle(async (req, res, format) => {
