@@ -396,9 +396,8 @@ describe('one request, every detail (issue 10 item 7)', () => {
     expect(new Date(`${String(slots.arrive)}T00:00:00Z`).getUTCDay()).toBe(5);
   });
 
-  // "me and the missus and 2 kids" (4) is read by tests/unit/extract.test.ts: in a transcript the
-  // safeguarding screening on main takes it for a risk (reported to the lead).
   test.each([
+    ['me and the missus and 2 kids', 4],
     ['me n 3 mates', 4],
     ['just me and my partner', 2],
   ])('SMS: "%s" is a party of %i', async (words, people) => {
