@@ -33,6 +33,10 @@ const schema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).default(5_000),
   /** Close a bot conversation after this long without a message from the resident. */
   INACTIVITY_CLOSE_MINUTES: z.coerce.number().min(0.01).default(60),
+  /** How long an agent has to accept a timed offer of a waiting conversation before it moves to the next agent. */
+  OFFER_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
+  /** Service level on the wallboard: a conversation counts as answered in time when claimed within this many seconds. */
+  SERVICE_LEVEL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Name residents see for the default council. */

@@ -51,6 +51,7 @@ export async function login(email: string, password: string, sessionHours: numbe
   decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
   const ok = await verify(agent?.passwordHash ?? (await decoyHash), password).catch(() => false);
   if (!agent || !ok) throw new AuthError('That email and password do not match.', 'invalid_credentials');
+  if (agent.active === false) throw new AuthError('This account has been deactivated. Ask an admin.', 'deactivated');
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
   await AgentSession.create({ _id: tokenId(token), agentId: agent._id, expiresAt });
@@ -62,7 +63,7 @@ export async function authenticate(token: string | undefined): Promise<{ agent: 
   const session = await AgentSession.findById(tokenId(token)).lean();
   if (!session || session.expiresAt <= new Date()) throw new AuthError('Your sign-in has expired. Please sign in again.', 'session_expired');
   const agent = await Agent.findById(session.agentId).lean<AgentDoc>();
-  if (!agent) throw new AuthError();
+  if (!agent || agent.active === false) throw new AuthError();
   return { agent, sessionId: session._id, expiresAt: session.expiresAt };
 }
 

@@ -14,11 +14,11 @@ import { CASE_STATUSES, statusWords } from '../domain/cases';
 import { caseRecord } from './repository';
 import type { CaseRecord } from '../domain/flow';
 
-export async function changeCaseStatus(services: Services, reference: string, status: (typeof CASE_STATUSES)[number], note?: string): Promise<CaseRecord> {
+export async function changeCaseStatus(services: Services, reference: string, status: (typeof CASE_STATUSES)[number], note?: string, by?: string): Promise<CaseRecord> {
   const found = await Case.findById(reference).lean<CaseDoc>();
   if (!found) throw new NotFoundError(`Case ${reference}`);
   if (found.status === status) throw new ConflictError('unchanged', `Case ${reference} is already ${status}.`);
-  const entry = { status, at: new Date(), ...(note ? { note } : {}) };
+  const entry = { status, at: new Date(), ...(note ? { note } : {}), ...(by ? { by } : {}) };
   await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
   const text = `${services.council.name}: your report ${reference} is now ${statusWords(status)}.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}`;
   for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {

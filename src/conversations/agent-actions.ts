@@ -14,15 +14,15 @@ import { nextSeq } from './message-seq';
 import { messagePayload } from './view';
 import { rooms } from '../realtime/publisher';
 import { findInbox } from './inboxes';
-import { offerToAvailableAgent } from './offers';
+import { offerToAvailableAgent, settleOffer } from './offers';
 import type { Services } from '../services';
 import { sendReply } from './outbox';
 import { conversationUpdate, conversationView } from './view';
 
 export type AgentPrincipal = Pick<AgentDoc, '_id' | 'name' | 'role' | 'queues'>;
 
-export const resolveOutcomes = ['resolved', 'referred', 'no_response', 'duplicate', 'not_council'] as const;
-export type ResolveOutcome = (typeof resolveOutcomes)[number];
+export { RESOLVE_OUTCOMES as resolveOutcomes, type ResolveOutcome } from '../domain/workspace';
+import type { ResolveOutcome } from '../domain/workspace';
 
 /** Asked after an agent resolves a messaging conversation; the answer is a number 1–5. */
 export const SURVEY_QUESTION = 'How did we do today? Reply with a number from 1 (poor) to 5 (very good).';
@@ -105,6 +105,8 @@ export class AgentActions {
     }
     const updated = await this.transition(agent, conversationId, 'claim', () => ({ assigneeId: agent._id, assigneeName: agent.name, assignedAt: new Date() }));
     this.services.metrics.claims.inc({ outcome: 'won' });
+    // An open offer ends: accepted when it was this agent's, withdrawn from anyone else.
+    await settleOffer(this.services, conversationId, agent._id).catch((error: Error) => this.services.logger.warn({ err: error.message }, 'offer.settle_failed'));
     this.services.broadcaster.publish(
       { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) },
       updated.identityId,

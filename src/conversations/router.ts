@@ -131,6 +131,8 @@ export class ConversationRouter {
       sender: { kind: 'contact' },
       text,
       content,
+      // Attachments are stored as media-<event>-<n> (queues/workers.ts): agents see those, never the provider URL.
+      ...(content.kind === 'media' && content.urls.length ? { mediaIds: content.urls.map((_, n) => `media-${event._id}-${n}`) } : {}),
       ...(event.context ? { context: event.context } : {}),
       deliveryStatus: 'received',
       createdAt: event.receivedAt,

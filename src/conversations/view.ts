@@ -44,11 +44,16 @@ export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPaylo
   };
 }
 
-export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'> & { content?: unknown }): MessageCreatedPayload {
+export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'> & { content?: unknown; mediaIds?: string[] | null }): MessageCreatedPayload {
   const choices = (m.choices ?? []) as Choice[];
-  // Photos a resident sent (MMS, webchat upload): agents fetch them with their token.
-  const content = m.content as { kind?: string; urls?: string[]; contentTypes?: string[] } | undefined;
-  const media = content?.kind === 'media' ? (content.urls ?? []).map((url, n) => ({ url, ...(content.contentTypes?.[n] ? { contentType: content.contentTypes[n] } : {}) })) : [];
+  // Photos a resident sent (MMS, webchat upload): agents fetch them with their token, from
+  // our own copy (`/api/v1/media/{id}`), never from the provider's URL.
+  const content = m.content as { kind?: string; urls?: string[]; contentTypes?: string[]; lat?: number; lng?: number; text?: string } | undefined;
+  const urls = content?.kind === 'media' ? (content.urls ?? []) : [];
+  const media = urls
+    .map((url, n) => ({ url: m.mediaIds?.[n] ? `/api/v1/media/${m.mediaIds[n]}` : url.startsWith('/api/v1/media/') ? url : '', ...(content?.contentTypes?.[n] ? { contentType: content.contentTypes[n] } : {}) }))
+    .filter((item) => item.url);
+  const location = content?.kind === 'location' && typeof content.lat === 'number' && typeof content.lng === 'number' ? { lat: content.lat, lng: content.lng, ...(content.text ? { text: content.text } : {}) } : undefined;
   return {
     id: m._id,
     seq: m.seq,
@@ -59,6 +64,8 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
     ...(m.context ? { context: m.context as MessageContext } : {}),
     ...(m.internal ? { internal: true } : {}),
     ...(media.length ? { media } : {}),
+    ...(location ? { location } : {}),
+    ...(content?.kind === 'call' ? { call: true } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
   };
 }

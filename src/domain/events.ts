@@ -18,6 +18,10 @@ export interface MessageCreatedPayload {
   internal?: boolean;
   /** Photos the resident sent; `/api/v1/media/…` URLs are fetched with the agent's token. */
   media?: Array<{ url: string; contentType?: string }>;
+  /** A place the resident shared (the address when known). */
+  location?: { lat: number; lng: number; text?: string };
+  /** A step of a phone call (started, ended, no answer, chose a call-back). */
+  call?: boolean;
   createdAt: string;
 }
 

@@ -129,6 +129,8 @@ const messageSchema = new Schema(
     internal: Boolean,
     choices: [{ _id: false, value: String, label: String }],
     content: { type: Schema.Types.Mixed },
+    /** A resident's attachments as stored (`media-<event>-<n>`): agents see them through `/api/v1/media/{id}`, never the provider URL. */
+    mediaIds: { type: [String], default: undefined },
     /** Where the resident wrote it, when not in a private chat (e.g. a comment and its post). */
     context: { type: Schema.Types.Mixed },
     /** Outbox state for replies; `received` for the resident's own messages. */
@@ -224,6 +226,8 @@ const agentSchema = new Schema(
     /** Where accepted phone calls are put through: an E.164 number or a Twilio Client identity. */
     phone: String,
     clientIdentity: String,
+    /** A deactivated agent cannot sign in, is offered nothing, and their sessions end. */
+    active: { type: Boolean, default: true },
   },
   opts,
 );
@@ -264,6 +268,8 @@ const permitSchema = new Schema(
     contactId: { type: String, required: true, index: true },
     identityId: { type: String, required: true },
     status: { type: String, required: true, enum: ['booked', 'cancelled'] },
+    /** Changes made by agents (who, when, why); the booking itself is `createdAt`. */
+    history: [{ _id: false, status: String, at: Date, by: String, note: String }],
   },
   opts,
 );
@@ -294,12 +300,31 @@ const caseSchema = new Schema(
     location: { text: String, street: String, lat: Number, lng: Number },
     photoCount: { type: Number, default: 0 },
     status: { type: String, required: true },
-    history: [{ _id: false, status: String, at: Date, note: String }],
+    history: [{ _id: false, status: String, at: Date, note: String, by: String }],
     contactId: { type: String, required: true, index: true },
     identityId: { type: String, required: true },
     channel: { type: String, required: true },
     /** Identities told when the status changes (the reporter, and residents who chose to follow). */
     followers: { type: [String], default: [] },
+  },
+  opts,
+);
+
+/**
+ * One timed offer of a queued conversation to one agent: `_id = offer-<conversation>-<handoff>-<n>`.
+ * Its outcome (accepted, declined, timed_out, withdrawn) is recorded once, so declines and
+ * timeouts can be counted and the next agent chosen.
+ */
+const offerSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    handoffId: { type: String, required: true },
+    agentId: { type: String, required: true },
+    queue: String,
+    expiresAt: { type: Date, required: true },
+    outcome: { type: String, enum: ['offered', 'accepted', 'declined', 'timed_out', 'withdrawn'], default: 'offered' },
+    decidedAt: Date,
   },
   opts,
 );
@@ -323,6 +348,7 @@ export const Permit = model('Permit', permitSchema, 'permits');
 export const PermitNight = model('PermitNight', permitNightSchema, 'permit_nights');
 export const Case = model('Case', caseSchema, 'cases');
 export type CaseDoc = InferSchemaType<typeof caseSchema> & { _id: string };
+export const Offer = model('Offer', offerSchema, 'offers');
 export const AgentSlot = model('AgentSlot', agentSlotSchema, 'agent_slots');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
 

@@ -11,7 +11,8 @@ export interface InboundJob { inboundEventId: string; identityId: string }
 /** `identityId` names the resident's outbox line (older jobs without it look it up). */
 export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
-export interface TimerJob { kind: 'inactivity'; conversationId: string; identityId: string; residentSeq: number }
+/** `inactivity` closes an idle bot conversation; `offer` ends a timed offer nobody answered (`residentSeq` is then the offer's number). */
+export interface TimerJob { kind: 'inactivity' | 'offer'; conversationId: string; identityId: string; residentSeq: number; offerId?: string }
 
 const keepLittle: JobsOptions = {
   removeOnComplete: { age: 3600, count: 5000 },
@@ -59,7 +60,7 @@ export class Queues {
     return this.timers.add(job.kind, job, {
       ...keepLittle,
       delay: delayMs,
-      jobId: safeJobId(`timer-${job.kind}`, `${job.conversationId}-${job.residentSeq}`),
+      jobId: safeJobId(`timer-${job.kind}`, job.offerId ?? `${job.conversationId}-${job.residentSeq}`),
       attempts: 3,
     });
   }

@@ -2,6 +2,7 @@
  * The worker role: one BullMQ worker per queue, plus the sweeper that re-enqueues stored
  * inbound events whose job was lost (Redis down at ingest, or a job that failed for good).
  */
+import { offerTimedOut } from '../conversations/offers';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { ConversationRouter } from '../conversations/router';
 import { nextStatus } from '../domain/conversation';
@@ -99,6 +100,10 @@ async function sendInOrder(services: Services, job: Job<OutboundJob>, token?: st
 /** Timers do nothing when the conversation has moved on since they were set. */
 async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
   const { conversationId, identityId, residentSeq } = job.data;
+  if (job.data.kind === 'offer') {
+    if (job.data.offerId) await offerTimedOut(services, conversationId, job.data.offerId);
+    return;
+  }
   await services.lease.hold(identityId, async () => {
     const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
     if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;

@@ -9,8 +9,11 @@ import { authenticate } from '../agents/auth';
 import { AgentActions, canSee, loadVisible, resolveOutcomes, type AgentPrincipal } from '../conversations/agent-actions';
 import { agentQueue, presenceOf, setPresence, type Presence } from '../conversations/queue-view';
 import { conversationView, messagePayload } from '../conversations/view';
+import { addressLabel, capturedDetails, listConversations, markRead, whoLabel } from '../conversations/workspace-view';
+import { declineOffer } from '../conversations/offers';
+import { LIST_VIEWS } from '../domain/workspace';
 import { AuthError, NotFoundError, publicError } from '../errors';
-import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../models';
+import { Contact, Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../models';
 import type { Services } from '../services';
 import { audit } from '../privacy/audit';
 import { onCommand } from './socket-commands';
@@ -80,6 +83,31 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       return { presence };
     });
     onCommand(socket, logger, 'queue.list', z.object({}), () => agentQueue(agent));
+    /** The workspace's lists: Waiting, Mine, All open, Resolved, filtered by queue and channel. */
+    onCommand(
+      socket,
+      logger,
+      'conversation.list',
+      z.object({ view: z.enum(LIST_VIEWS).default('waiting'), queue: z.string().min(1).max(50).optional(), channel: z.string().min(1).max(20).optional() }),
+      ({ view, queue, channel }) => listConversations(services, agent, view, { queue, channel }),
+    );
+    /** The agent has read the conversation up to `seq` (its unread count clears). */
+    onCommand(socket, logger, 'conversation.read', z.object({ conversationId, seq: z.number().int().min(0) }), async ({ conversationId: id, seq }) => {
+      await loadVisible(agent, id);
+      await markRead(services, agent._id, id, seq);
+      return { seq };
+    });
+    /** Accepts a timed offer: the conversation is claimed (the offer is settled by the claim). */
+    onCommand(socket, logger, 'offer.accept', z.object({ conversationId }), async ({ conversationId: id }) => {
+      const view = await audited('conversation.claim', id, () => actions.claim(agent, id));
+      await socket.join(rooms.conversation(id));
+      return view;
+    });
+    /** Declines a timed offer: recorded, and the conversation is offered to the next agent. */
+    onCommand(socket, logger, 'offer.decline', z.object({ conversationId }), async ({ conversationId: id }) => {
+      await loadVisible(agent, id);
+      return { declined: await declineOffer(services, agent._id, id) };
+    });
     /** Takes the conversation at the head of the agent's queues (priority, then longest wait). */
     onCommand(socket, logger, 'queue.next', z.object({}), async () => {
       const { waiting } = await agentQueue(agent);
@@ -120,10 +148,11 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
     onCommand(socket, logger, 'conversation.open', z.object({ conversationId }), async ({ conversationId: id }) => {
       const conversation = await loadVisible(agent, id);
       await socket.join(rooms.conversation(id));
-      const [messages, identity, others] = await Promise.all([
+      const [messages, identity, others, contact] = await Promise.all([
         Message.find({ conversationId: id }).sort({ seq: 1 }).limit(1000).lean<MessageDoc[]>(),
         Identity.findById(conversation.identityId).lean(),
         Conversation.find({ contactId: conversation.contactId, _id: { $ne: id } }).sort({ createdAt: -1 }).limit(20).lean<ConversationDoc[]>(),
+        Contact.findById(conversation.contactId, { name: 1 }).lean(),
       ]);
       // A short summary for the agent taking over: the model's (redacted, cached) when configured,
       // else what the resident said last.
@@ -134,13 +163,17 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
         if (summary) await Conversation.updateOne({ _id: id }, { $set: { handoverSummary: summary } });
       }
       await audit(agent, 'conversation.read', conversation.contactId, id);
+      await markRead(services, agent._id, id, conversation.lastResidentSeq ?? 0);
+      const flow = (conversation.flow ?? conversation.capturedFlow) as { id: string; slots?: Record<string, unknown> } | null | undefined;
       return {
         conversation: conversationView(conversation),
+        who: whoLabel(contact?.name, identity ?? undefined, conversation.channel),
+        captured: capturedDetails(services, flow),
         summary: summary ?? residentSaid.slice(-3).join(' / '),
         // The console labels a model's summary as generated, never as the resident's words.
         summarySource: summary ? 'generated' : 'resident',
-        messages: messages.map(messagePayload),
-        resident: { channel: conversation.channel, address: identity?.channelUserId ?? '' },
+        messages: messages.map((m) => ({ ...messagePayload(m), deliveryStatus: m.deliveryStatus, ...(m.deliveryError ? { deliveryError: m.deliveryError } : {}) })),
+        resident: { channel: conversation.channel, address: identity ? addressLabel(identity) : '', optedOut: Boolean(identity?.optedOut) },
         otherConversations: others.filter((c) => canSee(agent, c)).map((c) => ({ id: c._id, channel: c.channel, status: c.status, createdAt: c.createdAt, ...(c.lastResidentText ? { preview: c.lastResidentText } : {}) })),
       };
     });

@@ -28,6 +28,11 @@ export class Broadcaster {
     this.publisher.emit('webchat', [rooms.resident(identityId)], event, payload);
   }
 
+  /** A deactivated agent: every console socket of theirs closes at once, on every node. */
+  endAgent(agentId: string): void {
+    this.publisher.disconnect('agents', [rooms.agent(agentId)]);
+  }
+
   /** Sign-out: that session's console sockets close at once, on every node. */
   endSession(sessionId: string): void {
     this.publisher.disconnect('agents', [rooms.session(sessionId)]);

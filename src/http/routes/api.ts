@@ -13,7 +13,7 @@ import { clientAddressResolver } from '../client-address';
 import { changeCaseStatus } from '../../cases/notify';
 import { CASE_STATUSES } from '../../domain/cases';
 import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
-import { Agent, Contact, Conversation, Identity, Media, Message, type ConversationDoc, type MessageDoc } from '../../models';
+import { Agent, Contact, Conversation, Identity, InboundEvent, Media, Message, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
@@ -22,6 +22,8 @@ import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
 import { audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
+import { workspaceRoutes } from './workspace';
+import { personView } from '../../conversations/workspace-view';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
 const listQuery = z.object({
@@ -122,10 +124,12 @@ export function apiRoutes(services: Services): Router {
     const owner = await loadVisibleCase(req.agent!, String(req.params.reference).toUpperCase());
     // The note is texted to the resident and followers: only roles allowed to speak for the council.
     if (note) assertMayTextResidents(req.agent!);
-    const changed = await changeCaseStatus(services, owner.reference, status, note);
+    const changed = await changeCaseStatus(services, owner.reference, status, note, req.agent!.name);
     await audit(req.agent!, 'case.status', owner.contactId, owner.reference, note ? `${status}; note sent to the resident: ${note}` : status);
     res.json(changed);
   });
+
+  router.use(workspaceRoutes(services, { requireAgent, requireSupervisor, requireAdmin }));
 
   router.get('/supervisor/overview', requireAgent, requireSupervisor, async (_req, res) => {
     res.json(await supervisorOverview(services));
@@ -165,6 +169,10 @@ export function apiRoutes(services: Services): Router {
   router.get('/media/:id', requireAgent, async (req: Authed, res) => {
     const media = await Media.findById(String(req.params.id)).lean();
     if (!media?.data || !/^image\/(jpeg|png|webp|gif)$/.test(media.contentType ?? '')) throw new NotFoundError('That photo');
+    // Only for agents who may see one of the sender's conversations (same 404 otherwise).
+    const event = await InboundEvent.findById(media.inboundEventId, { identityId: 1 }).lean();
+    const theirs = event ? await Conversation.find({ identityId: event.identityId }).limit(100).lean<ConversationDoc[]>() : [];
+    if (!theirs.some((c) => canSee(req.agent!, c))) throw new NotFoundError('That photo');
     res.set({ 'content-type': media.contentType!, 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" });
     res.send(Buffer.from((media.data as unknown as { buffer: Uint8Array }).buffer ?? media.data));
   });
@@ -184,13 +192,12 @@ export function apiRoutes(services: Services): Router {
       res.status(404).json({ error: { code: 'not_found', message: 'That contact was not found.' } });
       return;
     }
-    const identities = await Identity.find({ contactId: contact._id }).lean();
+    const person = (await personView(services, req.agent!, contact._id))!;
     await audit(req.agent!, 'contact.read', contact._id);
+    // The contract's shape (identities, conversations), plus consent, languages, reports and permits.
     res.json({
-      id: contact._id,
-      name: contact.name ?? null,
-      identities: identities.map((i) => ({ channel: i.channel, address: i.channelUserId, inboxId: i.inboxId })),
-      conversations: visible.map(conversationView),
+      ...person,
+      conversations: visible.map((c) => ({ ...conversationView(c), ...(c.lastResidentText ? { preview: c.lastResidentText } : {}) })),
     });
   });
 
