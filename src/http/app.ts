@@ -25,7 +25,7 @@ export function createApp(services: Services, options: { isShuttingDown: () => b
     helmet({
       contentSecurityPolicy: {
         useDefaults: true,
-        directives: { 'script-src': ["'self'"], 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'style-src': ["'self'"] },
+        directives: { 'script-src': ["'self'"], 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'style-src': ["'self'"] },
       },
     }),
   );
@@ -37,7 +37,17 @@ export function createApp(services: Services, options: { isShuttingDown: () => b
   options.mountChannels(app);
 
   app.get('/', (_req, res) => res.sendFile(path.join(webRoot, 'webchat.html')));
-  app.get('/agent', (_req, res) => res.sendFile(path.join(webRoot, 'agent.html')));
+  // The agent workspace, built by Vite (npm run build:web, run before start and test).
+  const consoleRoot = path.join(webRoot, 'console', 'dist');
+  app.get('/agent', (_req, res) => {
+    const page = path.join(consoleRoot, 'index.html');
+    if (!existsSync(page)) {
+      res.status(503).type('text/plain').send('The agent workspace has not been built: run `npm run build:web` (npm start and npm test do it).');
+      return;
+    }
+    res.set('cache-control', 'no-cache').sendFile(page);
+  });
+  app.use('/agent/assets', express.static(path.join(consoleRoot, 'assets'), { maxAge: '7d', immutable: true }));
   app.use('/static', express.static(path.join(webRoot, 'static'), { maxAge: '1h' }));
 
   app.use((_req, res) => {
