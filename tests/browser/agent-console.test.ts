@@ -53,10 +53,10 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
 }
 
-/** Presses Tab until the focused element has this accessible name (or id). */
-async function tabTo(page: Page, match: (el: { id: string; label: string; text: string }) => boolean): Promise<void> {
+/** Presses Tab (or Shift+Tab) until the focused element has this accessible name (or id). */
+async function tabTo(page: Page, match: (el: { id: string; label: string; text: string }) => boolean, key: 'Tab' | 'Shift+Tab' = 'Tab'): Promise<void> {
   for (let i = 0; i < 80; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(key);
     const focused = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       return { id: el?.id ?? '', label: el?.getAttribute('aria-label') ?? '', text: el?.textContent?.trim() ?? '' };
@@ -110,7 +110,8 @@ test('keyboard only: sign in, a queued SMS appears, claim, reply (the SMS goes o
   await page.getByRole('status').filter({ hasText: 'Reply sent.' }).waitFor();
   await waitUntil(() => double.sent.find((m) => m.To === from && m.Body === 'Hi, I can help with your rates.'), 10_000, 'the agent reply SMS');
 
-  await tabTo(page, (el) => el.id === 'resolve');
+  // Resolve sits in the thread's header, above the transcript and the composer.
+  await tabTo(page, (el) => el.id === 'resolve', 'Shift+Tab');
   await page.keyboard.press('Enter');
   await page.getByRole('status').filter({ hasText: 'Resolved.' }).waitFor();
   const survey = await waitUntil(() => double.sent.find((m) => m.To === from && m.Body.includes('How did we do today?')), 10_000, 'the survey SMS');

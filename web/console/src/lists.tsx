@@ -103,7 +103,7 @@ function Card(props: Props & { item: ListItem }) {
           {item.unread > 0 && <span class="badge">{item.unread}<span class="visually-hidden"> unread</span></span>}
         </span>
         <span class="need">{item.need}</span>
-        {item.preview && <span class="preview">{item.preview}</span>}
+        {item.preview && !item.need.includes(item.preview.slice(0, 30)) && <span class="preview">{item.preview}</span>}
         <span class="meta">
           {PRIORITY_LABELS[item.priority] && <span class="flag">{PRIORITY_LABELS[item.priority]}</span>}
           <span>{channel}</span>

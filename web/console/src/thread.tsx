@@ -54,7 +54,7 @@ export function ThreadPane(props: Props) {
         <Actions {...props} />
       </div>
       <div class="log-wrap" role="log" aria-live="polite" aria-relevant="additions" aria-label="Conversation transcript">
-        <ol id="timeline" class="timeline" ref={timeline}>
+        <ol id="timeline" class="timeline" ref={timeline} tabIndex={0}>
           {opened.messages.map((m) => <Message key={m.id} message={m} />)}
         </ol>
       </div>

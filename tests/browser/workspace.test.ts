@@ -1,0 +1,298 @@
+/**
+ * The agent workspace (issue 15) in real headless Chromium (Debian's, through playwright-core)
+ * against the real engine on Redis and FerretDB, SMS through the real `twilio` SDK to a local
+ * double of Twilio's REST API. Each view is checked with axe (WCAG 2.2 AA) and photographed at
+ * 1366×768 into /work/logs/workspace-screens (or WORKSPACE_SCREENS).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import twilio from 'twilio';
+import { createAgent } from '../../src/agents/auth';
+import { Agent, Case, Conversation, Offer } from '../../src/models';
+import { launchChromium } from '../helpers/browser';
+import { sleep, startTestEngine, stopAndDrop, testEnv, waitUntil, WebchatResident } from '../helpers/engine';
+import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double';
+
+type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
+const TOKEN = 'workspace-test-auth-token-0123456';
+const COUNCIL = '+61480000000';
+const SCREENS = process.env.WORKSPACE_SCREENS ?? '/work/logs/workspace-screens';
+let engine: TestEngine;
+let browser: Browser;
+let double: TwilioDouble;
+const contexts: BrowserContext[] = [];
+const residents: WebchatResident[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SCREENS, { recursive: true });
+  double = await startTwilioDouble();
+  engine = await startTestEngine(testEnv({ TWILIO_AUTH_TOKEN: TOKEN, TWILIO_API_URL: double.url, OFFER_TIMEOUT_SECONDS: '4' }));
+  await createAgent({ email: 'alex@council.example', name: 'Alex Agent', password: 'alex-password-1', role: 'agent', queues: ['general', 'roads'] });
+  await createAgent({ email: 'bo@council.example', name: 'Bo Agent', password: 'bo-password-12', role: 'agent', queues: ['general'] });
+  await createAgent({ email: 'sam@council.example', name: 'Sam Supervisor', password: 'sam-password-1', role: 'supervisor', queues: ['general'] });
+  await Agent.updateOne({ email: 'alex@council.example' }, { $set: { capacity: 40 } });
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  residents.forEach((r) => r.close());
+  await browser?.close();
+  await stopAndDrop(engine);
+  await double.stop();
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+
+/** A browser page at 1366×768; `Notification` records what the page shows (permission granted). */
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  contexts.push(context);
+  await context.addInitScript(() => {
+    const shown: Array<{ title: string; body?: string }> = [];
+    (window as unknown as { shownNotifications: typeof shown }).shownNotifications = shown;
+    class RecordingNotification {
+      static permission = 'granted';
+      static requestPermission = () => Promise.resolve('granted');
+      onclick: (() => void) | null = null;
+      constructor(title: string, options?: { body?: string }) {
+        shown.push({ title, ...(options?.body ? { body: options.body } : {}) });
+      }
+      close(): void {}
+    }
+    (window as unknown as { Notification: unknown }).Notification = RecordingNotification;
+  });
+  const page = await context.newPage();
+  await page.goto(`${engine.url}/agent`);
+  return page;
+}
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+}
+
+const axe = (page: Page) => new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+async function checkView(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENS, `${name}.png`) });
+  const { violations } = await axe(page);
+  expect(violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }))).toEqual([]);
+}
+
+function smsParams(from: string, body: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: engine.config.TWILIO_ACCOUNT_SID, From: from, To: COUNCIL, Body: body, NumMedia: '0', ...extra };
+}
+async function smsFrom(from: string, body: string, extra: Record<string, string> = {}): Promise<string> {
+  const params = smsParams(from, body, extra);
+  const res = await fetch(`${engine.url}/webhooks/twilio/sms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(TOKEN, `${engine.config.PUBLIC_URL}/webhooks/twilio/sms`, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  expect(res.status).toBe(200);
+  return params.MessageSid;
+}
+const smsTo = (to: string) => double.sent.filter((m) => m.To === to);
+
+async function queuedSms(from: string, words: string) {
+  await smsFrom(from, words);
+  return waitUntil(async () => (await Conversation.findOne({ identityId: `sms-${COUNCIL}-${from}`, status: 'queued' }).lean()) ?? undefined, 15_000, 'queued');
+}
+
+/** Everyone but these agents is away, so offers go only to them. */
+async function onlyAvailable(...emails: string[]): Promise<void> {
+  for (const a of await Agent.find({ email: { $nin: emails } }).lean()) await engine.services.redis.hset(`${engine.config.QUEUE_PREFIX}:presence`, a._id, 'away');
+}
+
+test('at 1366×768 with 30 messages the composer and the newest message are in view without scrolling; the person pane shows who they are', async () => {
+  const from = '+61412700001';
+  const conversation = await queuedSms(from, 'I need to talk to a person about my rates notice');
+  const page = await newPage();
+  await checkView(page, '01-sign-in');
+  await signIn(page, 'alex@council.example', 'alex-password-1');
+  await page.getByRole('button', { name: /^Claim SMS conversation: I need to talk to a person about my rates notice/ }).click();
+  await page.getByRole('status').filter({ hasText: 'You have claimed this conversation.' }).waitFor();
+  for (let i = 1; i <= 28; i++) await smsFrom(from, `Message number ${i} about the rates notice`);
+  const transcript = page.getByRole('log', { name: 'Conversation transcript' });
+  await transcript.getByText('Message number 28 about the rates notice').waitFor({ timeout: 30_000 });
+  expect(await transcript.locator('li').count()).toBeGreaterThanOrEqual(30);
+  // No page scroll: the document is exactly the viewport; the composer and newest message are inside it.
+  const layout = await page.evaluate(() => {
+    const inView = (el: Element | null) => {
+      if (!el) return false;
+      const r = el.getBoundingClientRect();
+      return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth && r.height > 0;
+    };
+    const items = document.querySelectorAll('#timeline li');
+    return { scroll: document.documentElement.scrollHeight, height: window.innerHeight, reply: inView(document.getElementById('reply')), send: inView(document.querySelector('#composer button[type=submit]')), newest: inView(items[items.length - 1]!) };
+  });
+  expect(layout).toEqual({ scroll: 768, height: 768, reply: true, send: true, newest: true });
+  // The person: their number (not a hash), the channel and the reason.
+  await page.getByRole('heading', { name: from, level: 2, exact: true }).waitFor();
+  await page.getByRole('complementary').getByText('Resident asked for a person', { exact: false }).first().waitFor();
+  // Name the resident: the list and the heading follow.
+  await page.getByRole('button', { name: 'Add name' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Riley Ratepayer');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Riley Ratepayer', level: 2, exact: true }).waitFor();
+  await page.getByRole('tab', { name: /Mine/ }).click();
+  await page.getByRole('list', { name: /Mine/ }).getByText('Riley Ratepayer').waitFor();
+  await checkView(page, '02-workspace-thread');
+  expect(conversation.contactId).toBeTruthy();
+}, 120_000);
+
+test('a new conversation raises the title count and shows a desktop notification', async () => {
+  const page = await newPage();
+  await signIn(page, 'bo@council.example', 'bo-password-12');
+  await page.getByRole('button', { name: 'Claim', exact: true }).first().waitFor({ state: 'attached', timeout: 2000 }).catch(() => undefined);
+  const before = await page.evaluate(() => { const m = /^\((\d+)\)/.exec(document.title); return m ? Number(m[1]) : 0; });
+  await queuedSms('+61412700002', 'can I speak to someone about a parking fine');
+  await page.waitForFunction((n) => { const m = /^\((\d+)\)/.exec(document.title); return Boolean(m && Number(m[1]) > n); }, before, { timeout: 15_000 });
+  const shown = await page.waitForFunction(() => (window as unknown as { shownNotifications: Array<{ title: string; body?: string }> }).shownNotifications.find((n) => n.title === 'A conversation is waiting'), undefined, { timeout: 15_000 });
+  expect(await shown.jsonValue()).toMatchObject({ title: 'A conversation is waiting', body: expect.stringContaining('SMS') });
+  expect(await page.title()).toMatch(/^\(\d+\) Switchboard agent workspace$/);
+  // The live wait timer ticks on the card.
+  const card = page.getByRole('list', { name: /Waiting/ }).locator('li', { hasText: 'parking fine' });
+  const first = await card.locator('.wait').textContent();
+  await sleep(2100);
+  expect(await card.locator('.wait').textContent()).not.toBe(first);
+  await checkView(page, '03-waiting-list');
+}, 60_000);
+
+test('a timed offer declined by one agent reaches the next; the next lets it time out; both are recorded', async () => {
+  const [alex, bo] = await Promise.all([newPage(), newPage()]);
+  await signIn(alex, 'alex@council.example', 'alex-password-1');
+  await signIn(bo, 'bo@council.example', 'bo-password-12');
+  await onlyAvailable('alex@council.example', 'bo@council.example');
+  // Bo holds nothing and Alex holds one: Bo is offered first (least loaded).
+  const conversation = await queuedSms('+61412700003', 'talk to a person about a tree on my fence');
+  const boOffer = bo.getByRole('region', { name: 'Offered to you' });
+  await boOffer.getByText('tree on my fence', { exact: false }).waitFor({ timeout: 15_000 });
+  await checkView(bo, '04-offer');
+  await boOffer.getByRole('button', { name: 'Decline' }).click();
+  await bo.getByRole('status').filter({ hasText: 'Offer declined. It goes to the next agent.' }).waitFor();
+  const alexOffer = alex.getByRole('region', { name: 'Offered to you' });
+  await alexOffer.getByText('tree on my fence', { exact: false }).waitFor({ timeout: 15_000 });
+  await alexOffer.getByText(/\d+ s to accept/).waitFor();
+  // Alex lets it run out (4 s here): it is recorded, and the banner goes.
+  await alex.getByRole('status').filter({ hasText: 'The offer timed out' }).waitFor({ timeout: 20_000 });
+  expect(await alexOffer.count()).toBe(0);
+  const offers = await Offer.find({ conversationId: conversation._id }).sort({ createdAt: 1 }).lean();
+  const bob = await Agent.findOne({ email: 'bo@council.example' }).lean();
+  const alexDoc = await Agent.findOne({ email: 'alex@council.example' }).lean();
+  expect(offers.map((o) => [o.agentId, o.outcome])).toEqual([[bob!._id, 'declined'], [alexDoc!._id, 'timed_out']]);
+  // It is still waiting for anyone to take.
+  expect((await Conversation.findById(conversation._id).lean())!.status).toBe('queued');
+  // A fresh offer accepted claims it.
+  await Conversation.updateOne({ _id: conversation._id }, { $set: { handoffId: 'fresh-handoff' } });
+  const { offerToAvailableAgent } = await import('../../src/conversations/offers');
+  await offerToAvailableAgent(engine.services, { conversationId: conversation._id, queue: 'general', channel: 'sms', preview: 'tree on my fence' });
+  const someone = (await bo.getByRole('region', { name: 'Offered to you' }).count()) ? bo : alex;
+  await someone.getByRole('region', { name: 'Offered to you' }).getByRole('button', { name: 'Accept' }).click({ timeout: 10_000 });
+  await someone.getByRole('status').filter({ hasText: 'You have claimed this conversation.' }).waitFor();
+  await waitUntil(async () => (await Offer.findOne({ conversationId: conversation._id, outcome: 'accepted' }).lean()) ?? undefined, 5000, 'accepted recorded');
+}, 90_000);
+
+test('search by phone number and by reference finds the conversation; an agent changes the report\'s status and the resident gets the SMS', async () => {
+  const from = '+61412700004';
+  const conversation = await queuedSms(from, 'agent please, about my pothole report');
+  const report = await engine.services.cases.create({ category: 'pothole', description: 'Deep pothole outside the school', location: { text: '12 Bay Road, Riverbend' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms' }, `ws-${conversation._id}`);
+  const page = await newPage();
+  await signIn(page, 'alex@council.example', 'alex-password-1');
+  // By the number as a resident would say it (national format).
+  await page.getByRole('searchbox', { name: 'Search conversations and people' }).fill('0412 700 004');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('heading', { name: /Results for/ }).waitFor();
+  await page.getByRole('list', { name: /People/ }).getByText(`Phone ${from}`).waitFor();
+  await checkView(page, '05-search');
+  // By reference.
+  await page.getByRole('searchbox', { name: 'Search conversations and people' }).fill(report.reference);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('list', { name: /People/ }).getByText(`Reference ${report.reference}`).waitFor();
+  await page.getByRole('list', { name: /Conversations/ }).getByRole('button', { name: /Open SMS conversation/ }).first().click();
+  await page.getByRole('heading', { name: from, level: 2, exact: true }).waitFor();
+  // The report in the person pane: change its status; the resident is told by SMS.
+  const pane = page.getByRole('complementary');
+  await pane.getByText(report.reference).first().waitFor();
+  await pane.getByLabel(`Status of ${report.reference}`).selectOption('fixed');
+  await pane.getByRole('button', { name: `Update ${report.reference}` }).click();
+  await page.getByRole('status').filter({ hasText: `${report.reference} is now fixed` }).waitFor();
+  const told = await waitUntil(() => smsTo(from).find((m) => m.Body.includes(`${report.reference} is now fixed`)), 15_000, 'the status SMS');
+  expect(told.Body).toBe(`Riverbend Council: your report ${report.reference} is now fixed.`);
+  const stored = await Case.findById(report.reference).lean();
+  expect(stored!.history!.at(-1)).toMatchObject({ status: 'fixed', by: 'Alex Agent' });
+  await pane.getByText('Fixed', { exact: false }).first().waitFor();
+  await checkView(page, '06-person-report');
+}, 90_000);
+
+test('a photo sent by MMS is shown inline through our own authorised route', async () => {
+  const from = '+61412700005';
+  const account = engine.config.TWILIO_ACCOUNT_SID;
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR4nGP8z8DwnwEIGBmhAgwMDAA3BAP9ZCTeSAAAAABJRU5ErkJggg==', 'base64');
+  double.media.set(`/2010-04-01/Accounts/${account}/Messages/MM42/Media/ME42`, { contentType: 'image/png', data: png });
+  await queuedSms(from, 'talk to a person, I have a photo of the dumped rubbish');
+  await smsFrom(from, 'here it is', { NumMedia: '1', MediaUrl0: `https://api.twilio.com/2010-04-01/Accounts/${account}/Messages/MM42/Media/ME42`, MediaContentType0: 'image/png' });
+  const page = await newPage();
+  await signIn(page, 'alex@council.example', 'alex-password-1');
+  await page.getByRole('button', { name: /^Open SMS conversation: here it is|^Open SMS conversation: talk to a person, I have a photo/ }).first().click();
+  const photo = page.getByRole('log', { name: 'Conversation transcript' }).getByRole('img', { name: 'Photo 1 sent by the resident' });
+  await photo.waitFor({ timeout: 20_000 });
+  const src = await photo.getAttribute('src');
+  expect(src).toMatch(/^blob:/);
+  expect(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(2);
+  // Never the provider's URL.
+  expect(await page.locator('#timeline').innerHTML()).not.toContain('api.twilio.com');
+  // The route is authorised: no token, no photo.
+  const unauthorised = await fetch(`${engine.url}/api/v1/media/media-sms-x-0`);
+  expect(unauthorised.status).toBe(401);
+  await checkView(page, '07-photo');
+}, 60_000);
+
+test('an admin creates an agent whose display name residents then see; the wallboard is live', async () => {
+  const admin = await newPage();
+  await signIn(admin, 'admin@council.example', 'test-admin-password');
+  await admin.getByRole('link', { name: 'Admin' }).click();
+  await admin.getByRole('heading', { name: 'Add an agent' }).waitFor();
+  await admin.getByLabel('Display name (residents see it)').fill('Dana from Customer Service');
+  await admin.getByLabel('Email').fill('dana@council.example');
+  await admin.getByLabel('Temporary password (at least 10 characters)').fill('dana-password-1');
+  await admin.getByLabel('Role').selectOption('agent');
+  await admin.getByRole('button', { name: 'Add agent' }).click();
+  await admin.getByRole('status').filter({ hasText: 'Dana from Customer Service can now sign in.' }).waitFor();
+  await admin.getByRole('cell', { name: 'dana@council.example' }).waitFor();
+  await checkView(admin, '08-admin');
+
+  await admin.getByRole('link', { name: 'Wallboard' }).click();
+  await admin.getByRole('heading', { name: 'Wallboard' }).waitFor();
+  await admin.getByText('Waiting over the last 4 hours').waitFor();
+  expect(await admin.getByRole('link', { name: 'Analytics and history' }).getAttribute('href')).toBe('/agent/analytics');
+  await checkView(admin, '09-wallboard');
+
+  const resident = new WebchatResident(engine.url!);
+  residents.push(resident);
+  await resident.start();
+  await resident.say('talk to a person please about my dog registration');
+  const dana = await newPage();
+  await signIn(dana, 'dana@council.example', 'dana-password-1');
+  await dana.getByRole('button', { name: /^Claim Website chat conversation: talk to a person please about my dog registration/ }).click();
+  await dana.getByRole('status').filter({ hasText: 'You have claimed this conversation.' }).waitFor();
+  const joined = await resident.waitForReply((m) => m.text.includes('has joined the conversation'));
+  expect(joined.text).toBe('Dana from Customer Service from Riverbend Council has joined the conversation.');
+  await waitUntil(() => resident.updates.find((u) => u.agentName === 'Dana from Customer Service'), 5000, 'agentName');
+  // The webchat resident is "Website visitor", never a hash.
+  await dana.getByRole('heading', { name: 'Website visitor · Website chat', level: 2 }).waitFor();
+
+  // Deactivated, Dana is signed out at once and cannot sign in again.
+  await admin.getByRole('link', { name: 'Admin' }).click();
+  await admin.getByRole('button', { name: 'Edit Dana from Customer Service' }).click();
+  await admin.getByRole('button', { name: 'Deactivate' }).click();
+  await admin.getByRole('status').filter({ hasText: 'is deactivated and signed out' }).waitFor();
+  await dana.getByRole('alert').filter({ hasText: /signed out|expired/ }).waitFor({ timeout: 10_000 });
+  const again = await fetch(`${engine.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dana@council.example', password: 'dana-password-1' }) });
+  expect(again.status).toBe(401);
+}, 90_000);
