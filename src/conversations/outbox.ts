@@ -9,6 +9,7 @@
  * call to protect: their replies are stored as sent and emitted at once, in turn order, and
  * emitted again if a turn is replayed (the client shows a message id once).
  */
+import { rooms } from '../realtime/publisher';
 import { randomUUID } from 'node:crypto';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery, type SendResult } from '../domain/channel';
 import type { Choice } from '../domain/messages';
@@ -151,6 +152,7 @@ export async function deliverInOrder(services: Services, job: OutboundJob, lastA
         }
         result = (await giveUp(services, head, error as Error)) ?? {};
       }
+      await announceDelivery(services, head);
       // Null once the line is empty and let go (or the lease was lost to another holder).
       head = await line.finishAndNext(held, head, result.providerMessageId);
     }
@@ -266,4 +268,16 @@ function recordSent(messageId: string, result: SendResult): Promise<unknown> {
       },
     },
   );
+}
+
+/** Agents watching the conversation see the reply's delivery state change (sent, failed and why). */
+async function announceDelivery(services: Services, messageId: string): Promise<void> {
+  const message = await Message.findById(messageId, { conversationId: 1, deliveryStatus: 1, deliveryError: 1 }).lean<MessageDoc>();
+  if (!message) return;
+  services.broadcaster.toAgents([rooms.conversation(message.conversationId)], 'message.updated', {
+    id: message._id,
+    conversationId: message.conversationId,
+    deliveryStatus: message.deliveryStatus,
+    ...(message.deliveryError ? { deliveryError: message.deliveryError } : {}),
+  });
 }

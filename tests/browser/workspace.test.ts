@@ -5,6 +5,7 @@
  * 1366×768 into /work/logs/workspace-screens (or WORKSPACE_SCREENS).
  */
 import { mkdirSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
@@ -29,7 +30,7 @@ const residents: WebchatResident[] = [];
 beforeAll(async () => {
   mkdirSync(SCREENS, { recursive: true });
   double = await startTwilioDouble();
-  engine = await startTestEngine(testEnv({ TWILIO_AUTH_TOKEN: TOKEN, TWILIO_API_URL: double.url, OFFER_TIMEOUT_SECONDS: '4' }));
+  engine = await startTestEngine(testEnv({ TWILIO_AUTH_TOKEN: TOKEN, TWILIO_API_URL: double.url, OFFER_TIMEOUT_SECONDS: '10' }));
   await createAgent({ email: 'alex@council.example', name: 'Alex Agent', password: 'alex-password-1', role: 'agent', queues: ['general', 'roads'] });
   await createAgent({ email: 'bo@council.example', name: 'Bo Agent', password: 'bo-password-12', role: 'agent', queues: ['general'] });
   await createAgent({ email: 'sam@council.example', name: 'Sam Supervisor', password: 'sam-password-1', role: 'supervisor', queues: ['general'] });
@@ -95,8 +96,29 @@ async function smsFrom(from: string, body: string, extra: Record<string, string>
     body: new URLSearchParams(params).toString(),
   });
   expect(res.status).toBe(200);
-  return params.MessageSid;
+  return params.MessageSid!;
 }
+/** A real PNG of stripes, big enough to see in the screenshot. */
+function stripesPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body) >>> 0, 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rows.set(Math.floor(x / 20) % 2 ? [90, 90, 90] : [200, 120, 40], y * (width * 3 + 1) + 1 + x * 3);
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
 const smsTo = (to: string) => double.sent.filter((m) => m.To === to);
 
 async function queuedSms(from: string, words: string) {
@@ -179,8 +201,8 @@ test('a timed offer declined by one agent reaches the next; the next lets it tim
   const alexOffer = alex.getByRole('region', { name: 'Offered to you' });
   await alexOffer.getByText('tree on my fence', { exact: false }).waitFor({ timeout: 15_000 });
   await alexOffer.getByText(/\d+ s to accept/).waitFor();
-  // Alex lets it run out (4 s here): it is recorded, and the banner goes.
-  await alex.getByRole('status').filter({ hasText: 'The offer timed out' }).waitFor({ timeout: 20_000 });
+  // Alex lets it run out (10 s here): it is recorded, and the banner goes.
+  await alex.getByRole('status').filter({ hasText: 'The offer timed out' }).waitFor({ timeout: 30_000 });
   expect(await alexOffer.count()).toBe(0);
   const offers = await Offer.find({ conversationId: conversation._id }).sort({ createdAt: 1 }).lean();
   const bob = await Agent.findOne({ email: 'bo@council.example' }).lean();
@@ -201,7 +223,7 @@ test('a timed offer declined by one agent reaches the next; the next lets it tim
 test('search by phone number and by reference finds the conversation; an agent changes the report\'s status and the resident gets the SMS', async () => {
   const from = '+61412700004';
   const conversation = await queuedSms(from, 'agent please, about my pothole report');
-  const report = await engine.services.cases.create({ category: 'pothole', description: 'Deep pothole outside the school', location: { text: '12 Bay Road, Riverbend' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms' }, `ws-${conversation._id}`);
+  const report = await engine.services.cases.create({ category: 'pothole', description: 'Deep pothole outside the school', location: { text: '12 Bay Road, Riverbend' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `ws-${conversation._id}`);
   const page = await newPage();
   await signIn(page, 'alex@council.example', 'alex-password-1');
   // By the number as a resident would say it (national format).
@@ -233,7 +255,7 @@ test('search by phone number and by reference finds the conversation; an agent c
 test('a photo sent by MMS is shown inline through our own authorised route', async () => {
   const from = '+61412700005';
   const account = engine.config.TWILIO_ACCOUNT_SID;
-  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR4nGP8z8DwnwEIGBmhAgwMDAA3BAP9ZCTeSAAAAABJRU5ErkJggg==', 'base64');
+  const png = stripesPng(240, 160);
   double.media.set(`/2010-04-01/Accounts/${account}/Messages/MM42/Media/ME42`, { contentType: 'image/png', data: png });
   await queuedSms(from, 'talk to a person, I have a photo of the dumped rubbish');
   await smsFrom(from, 'here it is', { NumMedia: '1', MediaUrl0: `https://api.twilio.com/2010-04-01/Accounts/${account}/Messages/MM42/Media/ME42`, MediaContentType0: 'image/png' });
@@ -244,7 +266,7 @@ test('a photo sent by MMS is shown inline through our own authorised route', asy
   await photo.waitFor({ timeout: 20_000 });
   const src = await photo.getAttribute('src');
   expect(src).toMatch(/^blob:/);
-  expect(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(2);
+  expect(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(240);
   // Never the provider's URL.
   expect(await page.locator('#timeline').innerHTML()).not.toContain('api.twilio.com');
   // The route is authorised: no token, no photo.
@@ -296,3 +318,20 @@ test('an admin creates an agent whose display name residents then see; the wallb
   const again = await fetch(`${engine.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dana@council.example', password: 'dana-password-1' }) });
   expect(again.status).toBe(401);
 }, 90_000);
+
+test('a place the resident shares shows as the place with a map link, not raw JSON', async () => {
+  const resident = new WebchatResident(engine.url!);
+  residents.push(resident);
+  await resident.start();
+  await resident.say('talk to a person about rubbish dumped in the park');
+  await waitUntil(async () => (await Conversation.findById(resident.conversationId).lean())?.status === 'queued' || undefined, 10_000, 'queued');
+  expect((await resident.emit('message.send', { clientMessageId: `loc-${randomBytes(3).toString('hex')}`, location: { lat: -33.8688, lng: 151.2093 } })).ok).toBe(true);
+  const page = await newPage();
+  await signIn(page, 'sam@council.example', 'sam-password-1');
+  await page.getByRole('button', { name: /^Open Website chat conversation: talk to a person about rubbish dumped in the park/ }).click();
+  const transcript = page.getByRole('log', { name: 'Conversation transcript' });
+  await transcript.getByText('Shared a place', { exact: false }).waitFor();
+  const link = transcript.getByRole('link', { name: /Open map/ });
+  expect(await link.getAttribute('href')).toBe('https://www.openstreetmap.org/?mlat=-33.868800&mlon=151.209300#map=18/-33.868800/151.209300');
+  expect(await page.locator('#timeline').innerText()).not.toContain('{"');
+}, 60_000);

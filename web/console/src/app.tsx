@@ -434,7 +434,7 @@ export function App() {
               onClaim={(id) => void claim(id)}
               act={act}
             />
-            <PersonPane me={me} opened={opened} version={personVersion} say={say} onOpen={(id) => void openConversation(id)} />
+            <PersonPane me={me} opened={opened} version={personVersion} say={say} onOpen={(id) => void openConversation(id)} onChanged={() => { if (openId) void openConversation(openId, { keepFocus: true }); }} />
           </>
         )}
         {route === 'wallboard' && supervising && <Wallboard tick={wallboardTick} />}

@@ -12,6 +12,8 @@ interface Props {
   version: number;
   say: (message: string) => void;
   onOpen: (id: string) => void;
+  /** The person changed (e.g. their name): the thread reloads to show it. */
+  onChanged: () => void;
 }
 
 export function PersonPane(props: Props) {
@@ -48,6 +50,7 @@ export function PersonPane(props: Props) {
       setPerson(await api<PersonView>(`/contacts/${encodeURIComponent(c.contactId)}`, { method: 'PATCH', body: { name } }));
       setEditing(false);
       props.say(name ? `Name saved: ${name}.` : 'Name removed.');
+      props.onChanged();
       window.setTimeout(() => document.getElementById('edit-name')?.focus(), 0);
     } catch (error) {
       props.say((error as Error).message);

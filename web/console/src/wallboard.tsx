@@ -73,7 +73,7 @@ function Bars({ rows, label, id }: { rows: Array<[string, number]>; label: strin
   const max = Math.max(1, ...rows.map(([, n]) => n));
   const height = rows.length * 28;
   return (
-    <svg class="bars" viewBox={`0 0 320 ${height}`} width="100%" height={height} role="img" aria-labelledby={`${id}-desc`}>
+    <svg class="bars" viewBox={`0 0 320 ${height}`} width={320} height={height} role="img" aria-labelledby={`${id}-desc`}>
       <title id={`${id}-desc`}>{`${label}: ${rows.map(([l, n]) => `${l} ${n}`).join(', ')}`}</title>
       {rows.map(([l, n], i) => (
         <g transform={`translate(0 ${i * 28})`}>
@@ -90,15 +90,15 @@ function HistoryChart({ data }: { data: WallboardView }) {
   const names = data.queues.map((q) => q.queue);
   const points = data.history;
   const max = Math.max(1, ...points.flatMap((p) => names.map((n) => p.queues[n]?.waiting ?? 0)));
-  const w = 440;
-  const h = 150;
+  const w = 760;
+  const h = 170;
   const x = (i: number) => 30 + (i / Math.max(1, points.length - 1)) * (w - 40);
   const y = (v: number) => h - 20 - (v / max) * (h - 35);
   const peak = names.map((n) => `${n} up to ${Math.max(0, ...points.map((p) => p.queues[n]?.waiting ?? 0))}`).join(', ');
   return (
     <section class="panel wide" aria-labelledby="wb-history">
       <h3 id="wb-history">Waiting over the last 4 hours</h3>
-      <svg viewBox={`0 0 ${w} ${h}`} width="100%" height={h} role="img" aria-labelledby="history-desc">
+      <svg class="history-chart" viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-labelledby="history-desc">
         <title id="history-desc">{`Conversations waiting every 15 minutes since ${points[0] ? time(points[0].at) : ''}: ${peak}`}</title>
         <line x1="30" y1={h - 20} x2={w - 10} y2={h - 20} stroke="#555" />
         <text x="0" y={y(max) + 4} class="axis">{max}</text>
