@@ -38,7 +38,7 @@ export function App() {
   const [opened, setOpened] = useState<Opened | null>(null);
   const [personVersion, setPersonVersion] = useState(0);
   const [typing, setTyping] = useState(false);
-  const [offer, setOffer] = useState<OfferPayload | null>(null);
+  const [offers, setOffers] = useState<OfferPayload[]>([]);
   const [search, setSearch] = useState<{ q: string; result: SearchResult | null } | null>(null);
   const [queues, setQueues] = useState<string[]>([]);
   const [canned, setCanned] = useState<CannedResponse[]>([]);
@@ -190,14 +190,14 @@ export function App() {
     });
     io.on('agent.presence', () => setWallboardTick((n) => n + 1));
     io.on('conversation.offered', (payload: OfferPayload) => {
-      setOffer(payload);
+      setOffers((current) => [...current.filter((o) => o.conversationId !== payload.conversationId), payload]);
       say('A conversation has been offered to you.');
       chime();
       notify('Offered to you', `${channelName(payload.channel)} · queue ${payload.queue}${payload.preview ? `: ${payload.preview}` : ''}`, `offer-${payload.conversationId}`);
       scheduleRefresh();
     });
     io.on('conversation.offer_ended', (ended: { conversationId: string; outcome: string }) => {
-      setOffer((current) => (current?.conversationId === ended.conversationId ? null : current));
+      setOffers((current) => current.filter((o) => o.conversationId !== ended.conversationId));
       if (ended.outcome === 'timed_out') say('The offer timed out and has gone to the next agent.');
       if (ended.outcome === 'withdrawn') say('Another agent took the conversation offered to you.');
     });
@@ -267,10 +267,9 @@ export function App() {
       return false;
     }
   };
-  const acceptOffer = async () => {
-    if (!offer) return;
+  const acceptOffer = async (offer: OfferPayload) => {
     const id = offer.conversationId;
-    setOffer(null);
+    setOffers((current) => current.filter((o) => o.conversationId !== id));
     try {
       await command(socket(), 'offer.accept', { conversationId: id });
       say('You have claimed this conversation.');
@@ -279,10 +278,9 @@ export function App() {
       say((error as ApiError).code === 'already_claimed' ? 'Another agent claimed this conversation first.' : (error as Error).message);
     }
   };
-  const declineOffer = async () => {
-    if (!offer) return;
+  const declineOffer = async (offer: OfferPayload) => {
     const id = offer.conversationId;
-    setOffer(null);
+    setOffers((current) => current.filter((o) => o.conversationId !== id));
     await command(socket(), 'offer.decline', { conversationId: id }).catch(() => undefined);
     say('Offer declined. It goes to the next agent.');
   };
@@ -400,7 +398,7 @@ export function App() {
       <div class="status-line">
         <p id="action-status" class="action-status" role="status" aria-live="polite">{status}</p>
       </div>
-      {offer && route === 'conversations' && <OfferBanner offer={offer} onAccept={() => void acceptOffer()} onDecline={() => void declineOffer()} />}
+      {route === 'conversations' && offers.map((offer, n) => <OfferBanner key={offer.conversationId} n={n} offer={offer} onAccept={() => void acceptOffer(offer)} onDecline={() => void declineOffer(offer)} />)}
       <main id="main" tabIndex={-1} class={route === 'conversations' ? 'workspace' : 'page'}>
         {route === 'conversations' && (
           <>

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { OfferPayload } from '../../../src/domain/workspace';
 import { channelName } from './format';
 
-export function OfferBanner({ offer, onAccept, onDecline }: { offer: OfferPayload; onAccept: () => void; onDecline: () => void }) {
+export function OfferBanner({ offer, n, onAccept, onDecline }: { offer: OfferPayload; n: number; onAccept: () => void; onDecline: () => void }) {
   const [, setTick] = useState(0);
   const accept = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -12,15 +12,15 @@ export function OfferBanner({ offer, onAccept, onDecline }: { offer: OfferPayloa
   }, []);
   const left = offer.expiresAt ? Math.max(0, Math.round((new Date(offer.expiresAt).getTime() - Date.now()) / 1000)) : undefined;
   return (
-    <div id="offer" class="offer" role="region" aria-labelledby="offer-title">
-      <h2 id="offer-title">Offered to you</h2>
-      <p id="offer-text">
+    <div class="offer" role="region" aria-labelledby={`offer-title-${n}`}>
+      <h2 id={`offer-title-${n}`}>Offered to you{n > 0 ? ` (${n + 1})` : ''}</h2>
+      <p>
         {channelName(offer.channel)} · queue {offer.queue}
         {offer.preview ? `: ${offer.preview}` : ''}
       </p>
       {left !== undefined && <p class="countdown">{left > 0 ? `${left} s to accept` : 'Time is up'}</p>}
-      <button id="offer-accept" ref={accept} type="button" onClick={onAccept}>Accept</button>
-      <button id="offer-decline" type="button" class="secondary" onClick={onDecline}>Decline</button>
+      <button ref={accept} type="button" onClick={onAccept}>Accept</button>
+      <button type="button" class="secondary" onClick={onDecline}>Decline</button>
     </div>
   );
 }
