@@ -228,6 +228,13 @@ const agentSchema = new Schema(
     clientIdentity: String,
     /** A deactivated agent cannot sign in, is offered nothing, and their sessions end. */
     active: { type: Boolean, default: true },
+    /** A TOTP second factor (admins and supervisors, optional): the secret is encrypted at rest. */
+    secondFactor: {
+      type: new Schema({ secret: { type: String, required: true }, enabledAt: Date, lastTimeStep: Number }, { _id: false }),
+      default: undefined,
+    },
+    /** A secret offered at enrolment, until a code from it is confirmed. */
+    pendingSecondFactor: { type: String, default: undefined },
   },
   opts,
 );

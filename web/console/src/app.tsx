@@ -25,6 +25,7 @@ export function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession());
   const [me, setMe] = useState<Me | null>(null);
   const [signinError, setSigninError] = useState('');
+  const [askCode, setAskCode] = useState(false);
   const [connection, setConnection] = useState('Connecting…');
   const [expiryWarning, setExpiryWarning] = useState(false);
   const [status, setStatus] = useState('');
@@ -113,6 +114,8 @@ export function App() {
     if (location.hash !== '' && location.hash !== '#/') location.hash = '#/';
     try {
       const data = await command<Opened>(socket(), 'conversation.open', { conversationId: id });
+      // An answer for a conversation the agent has since left must not be drawn over the one open now.
+      if (state.current.openId !== id) return;
       setOpened(data);
       setPersonVersion((n) => n + 1);
       if (!options.keepFocus) window.setTimeout(() => document.getElementById('conversation-title')?.focus(), 0);
@@ -302,18 +305,32 @@ export function App() {
     const form = event.currentTarget as HTMLFormElement;
     const email = (form.elements.namedItem('email') as HTMLInputElement).value.trim();
     const passwordInput = form.elements.namedItem('password') as HTMLInputElement;
+    const codeInput = form.elements.namedItem('code') as HTMLInputElement | null;
     if (!email || !passwordInput.value) return setSigninError('Enter your email and password.');
     setSigninError('');
     try {
-      const json = await api<{ token: string; expiresAt: string }>('/auth/login', { method: 'POST', body: { email, password: passwordInput.value } });
+      const code = askCode && codeInput?.value.trim() ? codeInput.value.trim() : undefined;
+      const json = await api<{ token: string; expiresAt: string }>('/auth/login', { method: 'POST', body: { email, password: passwordInput.value, ...(code ? { code } : {}) } });
       passwordInput.value = '';
+      setAskCode(false);
       const s = { token: json.token, expiresAt: json.expiresAt };
       saveSession(s);
       setConnection('Connecting…');
       setSession(s);
     } catch (error) {
       setSigninError((error as Error).message);
-      passwordInput.focus();
+      // The password was right and this account has a second factor: ask for the code.
+      const code = (error as ApiError).code;
+      if (code === 'second_factor_required' || code === 'invalid_code') {
+        setAskCode(true);
+        window.setTimeout(() => {
+          const input = document.getElementById('code') as HTMLInputElement | null;
+          if (input) {
+            input.value = '';
+            input.focus();
+          }
+        }, 0);
+      } else passwordInput.focus();
     }
   };
   const signOut = async () => {
@@ -337,6 +354,12 @@ export function App() {
                 <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
                 <label for="password">Password</label>
                 <input id="password" name="password" type="password" autoComplete="current-password" required />
+                {askCode && (
+                  <>
+                    <label for="code">Code from your authenticator app</label>
+                    <input id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={6} />
+                  </>
+                )}
                 <p id="signin-error" class="error" role="alert">{signinError}</p>
                 <button type="submit">Sign in</button>
               </form>
