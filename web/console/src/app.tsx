@@ -202,7 +202,6 @@ export function App() {
     io.on('conversation.offer_ended', (ended: { conversationId: string; outcome: string }) => {
       setOffers((current) => current.filter((o) => o.conversationId !== ended.conversationId));
       if (ended.outcome === 'timed_out') say('The offer timed out and has gone to the next agent.');
-      if (ended.outcome === 'withdrawn') say('Another agent took the conversation offered to you.');
     });
   }, [addMessage, openConversation, refreshLists, scheduleRefresh, signedOut]);
 
