@@ -77,7 +77,7 @@ export interface AgentState {
 
 /** Every agent with presence and load: for the supervisor's view and for offering conversations. */
 export async function agentStates(services: Services): Promise<AgentState[]> {
-  const [agents, slots, presence] = await Promise.all([Agent.find({}).limit(500).lean(), AgentSlot.find({}, { agentId: 1 }).limit(10_000).lean(), presenceOf(services)]);
+  const [agents, slots, presence] = await Promise.all([Agent.find({ active: { $ne: false } }).limit(500).lean(), AgentSlot.find({}, { agentId: 1 }).limit(10_000).lean(), presenceOf(services)]);
   const load = new Map<string, number>();
   for (const slot of slots) load.set(slot.agentId, (load.get(slot.agentId) ?? 0) + 1);
   return agents.map((a) => ({ id: a._id, name: a.name, role: a.role, queues: a.queues ?? [], presence: presence[a._id] ?? 'offline', load: load.get(a._id) ?? 0, capacity: a.capacity ?? 3 }));

@@ -9,7 +9,7 @@ const bearer = [{ bearerAuth: [] }];
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const ok = (description: string) => ({ 200: { description }, 401: { description: 'Missing or expired sign-in' } });
 
-export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType }): Record<string, unknown> {
+export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType }): Record<string, unknown> {
   const get = (summary: string, extra: Record<string, unknown> = {}) => ({ get: { summary, security: bearer, responses: ok(summary), ...extra } });
   const idParam = (name: string) => ({ parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }] });
   return {
@@ -28,7 +28,8 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       '/conversations/{id}': get('One conversation', idParam('id')),
       '/conversations/{id}/messages': get('Its timeline, oldest first', idParam('id')),
       '/contacts/{id}': {
-        ...get('A person with every channel identity and their conversations', idParam('id')),
+        ...get('A person with every channel identity (and consent), languages, conversations, reports and permits', idParam('id')),
+        patch: { summary: 'Name the person (agents who may see one of their conversations)', security: bearer, ...idParam('id'), requestBody: json(schemas.contactPatch), responses: ok('The person') },
         delete: { summary: 'Erase the person everywhere (admins)', security: bearer, ...idParam('id'), responses: { 200: { description: '{ erased: counts }' }, 403: { description: 'Admins only' }, 404: { description: 'No such contact' } } },
       },
       '/contacts/{id}/export': get('Everything held about the person, media included (admins)', idParam('id')),
@@ -36,6 +37,14 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       '/queue': get('Waiting conversations in taking order, and the agent\'s own'),
       '/queues': get('The council\'s queues'),
       '/canned-responses': get('Ready-made replies'),
+      '/search': get('Conversations and people by phone number, name, reference (RC-/CP-) or message text, limited to what the caller may see', { parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 2, maxLength: 100 } }] }),
+      '/permits/{reference}/cancel': { post: { summary: 'Cancel a resident\'s permit (places freed, the resident told, recorded with who did it)', security: bearer, ...idParam('reference'), requestBody: json(schemas.permitCancel), responses: ok('The permit') } },
+      '/agents': {
+        ...get('Agents with role, queues, capacity, presence and load (supervisors and admins)'),
+        post: { summary: 'Create an agent (admins); the display name is what residents see', security: bearer, requestBody: json(schemas.agentCreate), responses: { 201: { description: 'The agent' }, 403: { description: 'Admins only' }, 409: { description: 'That email exists' } } },
+      },
+      '/agents/{id}': { patch: { summary: 'Change an agent\'s display name, role, queues, capacity, or deactivate (admins)', security: bearer, ...idParam('id'), requestBody: json(schemas.agentPatch), responses: ok('The agent') } },
+      '/supervisor/wallboard': get('Waiting and longest wait per queue now and over 4 hours, service level, agents by state, assistant versus people today, survey scores (supervisors)'),
       '/supervisor/overview': get('Waiting per queue, longest wait, agents by presence and load (supervisors)'),
       '/cases/{reference}': get('A report or permit with its status history', idParam('reference')),
       '/cases/{reference}/status': { post: { summary: 'Change a report\'s status; the resident is told (a note: supervisors and admins only)', security: bearer, ...idParam('reference'), requestBody: json(schemas.caseStatus), responses: ok('The case') } },

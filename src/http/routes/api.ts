@@ -23,7 +23,7 @@ import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
 import { audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
-import { workspaceRoutes } from './workspace';
+import { agentCreateSchema, agentPatchSchema, contactPatchSchema, permitCancelSchema, workspaceRoutes } from './workspace';
 import { personView } from '../../conversations/workspace-view';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200), code: z.string().trim().max(12).optional() });
@@ -51,7 +51,7 @@ export function apiRoutes(services: Services): Router {
   const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
