@@ -12,7 +12,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import twilio from 'twilio';
 import { createAgent } from '../../src/agents/auth';
-import { Agent, Case, Conversation, Offer } from '../../src/models';
+import { Agent, Case, Conversation, Identity, Offer } from '../../src/models';
 import { launchChromium } from '../helpers/browser';
 import { sleep, startTestEngine, stopAndDrop, testEnv, waitUntil, WebchatResident } from '../helpers/engine';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double';
@@ -337,3 +337,39 @@ test('a place the resident shares shows as the place with a map link, not raw JS
   expect(await link.getAttribute('href')).toBe('https://www.openstreetmap.org/?mlat=-33.868800&mlon=151.209300#map=18/-33.868800/151.209300');
   expect(await page.locator('#timeline').innerText()).not.toContain('{"');
 }, 60_000);
+
+test('canned responses by typing /, an internal note, and a reply to an opted-out resident shown as not sent with the reason', async () => {
+  const from = '+61412700007';
+  await queuedSms(from, 'I would like to talk to a person about my water meter');
+  const page = await newPage();
+  await signIn(page, 'sam@council.example', 'sam-password-1');
+  await page.getByRole('button', { name: /^Claim SMS conversation: I would like to talk to a person about my water meter/ }).click();
+  await page.getByRole('status').filter({ hasText: 'You have claimed this conversation.' }).waitFor();
+  const reply = page.getByLabel('Reply to the resident');
+  await reply.fill('/look');
+  const canned = page.getByRole('listbox', { name: 'Canned responses' });
+  await canned.getByRole('option', { name: /Looking into it/ }).waitFor();
+  await checkView(page, '10-canned');
+  await reply.press('Enter');
+  expect(await reply.inputValue()).toBe("Thanks. I'm looking into this now and will reply here shortly.");
+  await reply.press('Control+Enter');
+  await page.getByRole('status').filter({ hasText: 'Reply sent.' }).waitFor();
+  const transcript = page.getByRole('log', { name: 'Conversation transcript' });
+  await transcript.locator('li', { hasText: "I'm looking into this now" }).getByText('Sent').waitFor({ timeout: 15_000 });
+
+  await page.getByLabel('Internal note').check();
+  await page.getByLabel('Internal note', { exact: true }).last().fill('Meter reading disputed last quarter');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await transcript.getByText('Internal note by Sam Supervisor', { exact: false }).waitFor();
+  expect(smsTo(from).find((m) => m.Body.includes('Meter reading'))).toBeUndefined();
+
+  // The resident texts STOP: the person pane says so, and a reply shows as not sent, and why.
+  await smsFrom(from, 'STOP');
+  await page.getByLabel('Reply', { exact: true }).check();
+  await waitUntil(async () => (await Identity.findById(`sms-${COUNCIL}-${from}`).lean())?.optedOut || undefined, 10_000, 'opted out');
+  await page.getByLabel('Reply to the resident').fill('Are you still there?');
+  await page.getByLabel('Reply to the resident').press('Control+Enter');
+  await transcript.locator('li', { hasText: 'Are you still there?' }).getByText('Not sent: The resident has opted out of messages (texted STOP).').waitFor({ timeout: 15_000 });
+  await page.getByRole('complementary').getByText('Opted out (texted STOP)', { exact: false }).waitFor({ timeout: 15_000 });
+  await checkView(page, '11-opted-out');
+}, 90_000);

@@ -174,7 +174,11 @@ export function App() {
     io.on('message.created', (message: ThreadMessage) => {
       if (message.conversationId === state.current.openId) {
         addMessage(message);
-        if (message.sender.kind === 'contact') void command(socket(), 'conversation.read', { conversationId: message.conversationId, seq: message.seq }).catch(() => undefined);
+        if (message.sender.kind === 'contact') {
+          void command(socket(), 'conversation.read', { conversationId: message.conversationId, seq: message.seq }).catch(() => undefined);
+          // What they said may change the person (consent, a new report): the person pane reloads.
+          setPersonVersion((n) => n + 1);
+        }
         if (message.sender.kind === 'contact' && document.hidden) {
           chime();
           notify('New message', message.text.slice(0, 120), message.conversationId);
