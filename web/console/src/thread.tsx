@@ -22,10 +22,11 @@ export function ThreadPane(props: Props) {
   const { opened, me } = props;
   const timeline = useRef<HTMLOListElement>(null);
   const count = opened?.messages.length ?? 0;
+  const lastState = opened?.messages[count - 1]?.deliveryStatus;
   useLayoutEffect(() => {
     const el = timeline.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [count, opened?.conversation.id]);
+  }, [count, lastState, opened?.conversation.id]);
 
   if (!opened) {
     return (
