@@ -152,8 +152,6 @@ export function apiRoutes(services: Services): Router {
     res.json(changed);
   });
 
-  router.use(workspaceRoutes(services, { requireAgent, requireSupervisor, requireAdmin }));
-
   router.get('/supervisor/overview', requireAgent, requireSupervisor, async (_req, res) => {
     res.json(await supervisorOverview(services));
   });
@@ -245,6 +243,9 @@ export function apiRoutes(services: Services): Router {
     const { contactId } = parseInput(auditQuery, req.query);
     res.json({ contactId, entries: await auditTrail(contactId) });
   });
+
+  // Last, so the fixed paths above (e.g. PATCH /agents/me) win over /agents/{id}.
+  router.use(workspaceRoutes(services, { requireAgent, requireSupervisor, requireAdmin }));
 
   return router;
 }
