@@ -1,6 +1,6 @@
 /**
  * Timed offers (Twilio Flex's reservations): a queued conversation is offered to one eligible
- * agent (active, available, in that queue, under capacity, least loaded first, not one who
+ * agent (active (agentStates leaves deactivated agents out), available, in that queue, under capacity, least loaded first, not one who
  * already passed on this handoff), who accepts or declines within `OFFER_TIMEOUT_SECONDS`.
  * A decline or a timeout is recorded on the `Offer` record and the conversation is offered to
  * the next agent. An offer never assigns by itself and the conversation stays in the queue,
@@ -10,7 +10,7 @@
  * decision on it (accept, decline, timeout, withdraw) is a compare-and-delete of that key, so
  * a timeout racing a decline moves the conversation on once.
  */
-import { Agent, Conversation, Offer, insertOnce, type ConversationDoc } from '../models';
+import { Conversation, Offer, insertOnce, type ConversationDoc } from '../models';
 import { rooms } from '../realtime/publisher';
 import type { Services } from '../services';
 import { agentStates } from './queue-view';
@@ -38,9 +38,8 @@ export async function offerToAvailableAgent(services: Services, offer: { convers
   if (!conversation || conversation.status !== 'queued' || !conversation.handoffId) return undefined;
   const handoffId = conversation.handoffId;
   const passed = new Set(await services.redis.smembers(passedKey(services, offer.conversationId, handoffId)));
-  const inactive = new Set((await Agent.find({ active: false }, { _id: 1 }).limit(1000).lean()).map((a) => a._id));
   const chosen = (await agentStates(services))
-    .filter((a) => a.presence === 'available' && a.load < a.capacity && !passed.has(a.id) && !inactive.has(a.id))
+    .filter((a) => a.presence === 'available' && a.load < a.capacity && !passed.has(a.id))
     .filter((a) => a.role !== 'agent' || a.queues.includes(offer.queue))
     .sort((a, b) => a.load - b.load || a.name.localeCompare(b.name))[0];
   if (!chosen) return undefined;

@@ -152,7 +152,6 @@ export async function deliverInOrder(services: Services, job: OutboundJob, lastA
         }
         result = (await giveUp(services, head, error as Error)) ?? {};
       }
-      await announceDelivery(services, head);
       // Null once the line is empty and let go (or the lease was lost to another holder).
       head = await line.finishAndNext(held, head, result.providerMessageId);
     }
@@ -173,6 +172,7 @@ async function giveUp(services: Services, messageId: string, error: Error): Prom
       : { deliveryStatus: 'failed', deliveryError: `provider_unavailable: ${error.message}` },
   });
   services.metrics.outbound.inc({ channel: message.channel, outcome: inDoubt ? 'unknown' : 'failed' });
+  announce(services, message, inDoubt ? 'unknown' : 'failed', inDoubt ? `unknown_after_interruption: ${error.message}` : `provider_unavailable: ${error.message}`);
   services.logger.warn({ messageId, err: error.message, inDoubt }, 'outbound.gave_up');
   return {};
 }
@@ -204,6 +204,7 @@ async function deliverMessage(services: Services, messageId: string, line: Outbo
     if (conversation?.status === 'assigned' && conversation.assignedAt && conversation.assignedAt > message.createdAt) {
       await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'superseded_by_agent' } });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'superseded' });
+      announce(services, message, 'failed', 'superseded_by_agent');
       return {};
     }
   }
@@ -213,6 +214,7 @@ async function deliverMessage(services: Services, messageId: string, line: Outbo
   if (identity?.optedOut) {
     await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'opted_out' } });
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'opted_out' });
+    announce(services, message, 'failed', 'opted_out');
     return {};
   }
 
@@ -221,11 +223,13 @@ async function deliverMessage(services: Services, messageId: string, line: Outbo
     const result = await adapter.send(delivery);
     await recordSent(messageId, result);
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent' });
+    announce(services, message, 'sent');
     return result;
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
       await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: `${error.code}: ${error.message}` } });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'failed' });
+      announce(services, message, 'failed', `${error.code}: ${error.message}`);
       return {};
     }
     if (error instanceof TransientDeliveryError) {
@@ -246,6 +250,7 @@ async function resolveInDoubt(services: Services, adapter: ChannelAdapter, messa
   if (!adapter.findSent) {
     await Message.updateOne({ _id: message._id }, { $set: { deliveryStatus: 'unknown', deliveryError: `unknown_after_interruption: ${message.channel} cannot be asked whether it took the message` } });
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'unknown' });
+    announce(services, message, 'unknown', `unknown_after_interruption: ${message.channel} cannot be asked whether it took the message`);
     return {};
   }
   const since = new Date(message.sendingAt ?? message.updatedAt ?? message.createdAt);
@@ -254,6 +259,7 @@ async function resolveInDoubt(services: Services, adapter: ChannelAdapter, messa
   if (!found) return null;
   await recordSent(message._id, found);
   services.metrics.outbound.inc({ channel: message.channel, outcome: 'sent_before' });
+  announce(services, message, 'sent');
   return found;
 }
 
@@ -270,14 +276,12 @@ function recordSent(messageId: string, result: SendResult): Promise<unknown> {
   );
 }
 
-/** Agents watching the conversation see the reply's delivery state change (sent, failed and why). */
-async function announceDelivery(services: Services, messageId: string): Promise<void> {
-  const message = await Message.findById(messageId, { conversationId: 1, deliveryStatus: 1, deliveryError: 1 }).lean<MessageDoc>();
-  if (!message) return;
+/** Agents watching the conversation see the reply's delivery state change (sent, failed and why); no extra read. */
+function announce(services: Services, message: Pick<MessageDoc, '_id' | 'conversationId'>, deliveryStatus: string, deliveryError?: string): void {
   services.broadcaster.toAgents([rooms.conversation(message.conversationId)], 'message.updated', {
     id: message._id,
     conversationId: message.conversationId,
-    deliveryStatus: message.deliveryStatus,
-    ...(message.deliveryError ? { deliveryError: message.deliveryError } : {}),
+    deliveryStatus,
+    ...(deliveryError ? { deliveryError } : {}),
   });
 }
