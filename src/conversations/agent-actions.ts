@@ -106,7 +106,8 @@ export class AgentActions {
     const updated = await this.transition(agent, conversationId, 'claim', () => ({ assigneeId: agent._id, assigneeName: agent.name, assignedAt: new Date() }));
     this.services.metrics.claims.inc({ outcome: 'won' });
     // An open offer ends: accepted when it was this agent's, withdrawn from anyone else.
-    await settleOffer(this.services, conversationId, agent._id).catch((error: Error) => this.services.logger.warn({ err: error.message }, 'offer.settle_failed'));
+    // Off the claim's path: a missed settle only leaves an offer that times out harmlessly.
+    void settleOffer(this.services, conversationId, agent._id).catch((error: Error) => this.services.logger.warn({ err: error.message }, 'offer.settle_failed'));
     this.services.broadcaster.publish(
       { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) },
       updated.identityId,
@@ -249,7 +250,7 @@ export class AgentActions {
     );
     await releaseSlots(conversationId);
     this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
-    await offerToAvailableAgent(this.services, { conversationId, queue, channel: updated.channel, ...(updated.lastResidentText ? { preview: updated.lastResidentText } : {}) });
+    void offerToAvailableAgent(this.services, { conversationId, queue, channel: updated.channel, ...(updated.lastResidentText ? { preview: updated.lastResidentText } : {}) }).catch((error: Error) => this.services.logger.warn({ err: error.message }, 'offer.failed'));
     return conversationView(updated);
   }
 
