@@ -145,3 +145,17 @@ test('the lists count unread messages and clear them when read; the wallboard an
   socket.close();
   roadsSocket.close();
 });
+
+test('admins edit canned responses; agents read them and may not change them', async () => {
+  const before = await call('gen', '/canned-responses');
+  expect(before.body.cannedResponses.map((c: { title: string }) => c.title)).toContain('Greeting');
+  expect((await call('gen', '/canned-responses', { method: 'POST', body: { title: 'Bins', text: 'Bins go out on Tuesday night.' } })).status).toBe(403);
+  const saved = await call('admin', '/canned-responses', { method: 'POST', body: { title: 'Bins', text: 'Bins go out on Tuesday night.' } });
+  expect(saved).toMatchObject({ status: 201, body: { id: 'canned-bins', title: 'Bins' } });
+  expect((await call('admin', '/canned-responses/canned-greeting', { method: 'DELETE' })).status).toBe(204);
+  const after = (await call('gen', '/canned-responses')).body.cannedResponses.map((c: { title: string }) => c.title);
+  expect(after).toContain('Bins');
+  expect(after).toContain('Looking into it');
+  expect(after).not.toContain('Greeting');
+  expect((await call('admin', '/canned-responses/canned-nothing', { method: 'DELETE' })).status).toBe(404);
+});

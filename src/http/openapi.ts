@@ -9,7 +9,7 @@ const bearer = [{ bearerAuth: [] }];
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const ok = (description: string) => ({ 200: { description }, 401: { description: 'Missing or expired sign-in' } });
 
-export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType }): Record<string, unknown> {
+export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
   const get = (summary: string, extra: Record<string, unknown> = {}) => ({ get: { summary, security: bearer, responses: ok(summary), ...extra } });
   const idParam = (name: string) => ({ parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }] });
   return {
@@ -36,7 +36,11 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       '/audit': get('Who read or changed a person\'s records, and when (admins)', { parameters: [{ name: 'contactId', in: 'query', required: true, schema: { type: 'string' } }] }),
       '/queue': get('Waiting conversations in taking order, and the agent\'s own'),
       '/queues': get('The council\'s queues'),
-      '/canned-responses': get('Ready-made replies'),
+      '/canned-responses': {
+        ...get('Ready-made replies'),
+        post: { summary: 'Add a ready-made reply, or replace the one with that title (admins)', security: bearer, requestBody: json(schemas.canned), responses: { 201: { description: 'The reply' }, 403: { description: 'Admins only' } } },
+      },
+      '/canned-responses/{id}': { delete: { summary: 'Remove a ready-made reply (admins)', security: bearer, ...idParam('id'), responses: { 204: { description: 'Removed' }, 404: { description: 'No such reply' } } } },
       '/search': get('Conversations and people by phone number, name, reference (RC-/CP-) or message text, limited to what the caller may see', { parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 2, maxLength: 100 } }] }),
       '/permits/{reference}/cancel': { post: { summary: 'Cancel a resident\'s permit (places freed, the resident told, recorded with who did it)', security: bearer, ...idParam('reference'), requestBody: json(schemas.permitCancel), responses: ok('The permit') } },
       '/agents': {

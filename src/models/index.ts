@@ -336,6 +336,16 @@ const offerSchema = new Schema(
   opts,
 );
 
+/** A council's ready-made reply: `_id = canned-<slug of the title>`. Empty collection = the built-in defaults. */
+const cannedResponseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    title: { type: String, required: true },
+    text: { type: String, required: true },
+  },
+  opts,
+);
+
 function model<T extends Schema>(name: string, schema: T, collection: string): Model<InferSchemaType<T>> {
   return (mongoose.models[name] as Model<InferSchemaType<T>>) ?? mongoose.model(name, schema, collection);
 }
@@ -355,6 +365,7 @@ export const Permit = model('Permit', permitSchema, 'permits');
 export const PermitNight = model('PermitNight', permitNightSchema, 'permit_nights');
 export const Case = model('Case', caseSchema, 'cases');
 export type CaseDoc = InferSchemaType<typeof caseSchema> & { _id: string };
+export const CannedResponse = model('CannedResponse', cannedResponseSchema, 'canned_responses');
 export const Offer = model('Offer', offerSchema, 'offers');
 export const AgentSlot = model('AgentSlot', agentSlotSchema, 'agent_slots');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');

@@ -23,7 +23,8 @@ import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
 import { audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
-import { agentCreateSchema, agentPatchSchema, contactPatchSchema, permitCancelSchema, workspaceRoutes } from './workspace';
+import { agentCreateSchema, agentPatchSchema, cannedSchema, contactPatchSchema, permitCancelSchema, workspaceRoutes } from './workspace';
+import { listCanned } from '../../conversations/canned';
 import { personView } from '../../conversations/workspace-view';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200), code: z.string().trim().max(12).optional() });
@@ -51,7 +52,7 @@ export function apiRoutes(services: Services): Router {
   const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -126,8 +127,8 @@ export function apiRoutes(services: Services): Router {
     res.json(await agentQueue(req.agent!));
   });
 
-  router.get('/canned-responses', requireAgent, (_req, res) => {
-    res.json({ cannedResponses: services.council.cannedResponses });
+  router.get('/canned-responses', requireAgent, async (_req, res) => {
+    res.json({ cannedResponses: await listCanned(services) });
   });
 
   router.get('/queues', requireAgent, (_req, res) => {

@@ -17,6 +17,7 @@ import { agentStates } from '../../conversations/queue-view';
 import { conversationView } from '../../conversations/view';
 import { personView, permitSummary, whoLabel, type PermitLean } from '../../conversations/workspace-view';
 import { wallboard } from '../../conversations/wallboard';
+import { removeCanned, saveCanned } from '../../conversations/canned';
 import { AGENT_ROLES, type AgentAdminView, type SearchResult } from '../../domain/workspace';
 import { AuthError, ConflictError, NotFoundError } from '../../errors';
 import { Agent, AgentSession, Case, Contact, Conversation, Identity, Message, Permit, PermitNight, type ConversationDoc } from '../../models';
@@ -41,6 +42,7 @@ export const agentCreateSchema = z.object({
   queues: z.array(queueName).max(20).optional(),
   capacity: z.number().int().min(1).max(50).optional(),
 });
+export const cannedSchema = z.object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(1000) });
 export const agentPatchSchema = z.object({
   name: z.string().trim().min(1).max(80).optional(),
   role: z.enum(AGENT_ROLES).optional(),
@@ -189,6 +191,20 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     }
     await audit(req.agent!, 'agent.update', undefined, id, Object.keys(patch).join(', '));
     res.json(adminView((await Agent.findById(id).lean())!));
+  });
+
+  // Canned responses: every agent reads them; admins add, replace and remove.
+  router.post('/canned-responses', requireAgent, requireAdmin, validateBody(cannedSchema), async (req: Authed, res) => {
+    const { title, text } = req.body as z.infer<typeof cannedSchema>;
+    const saved = await saveCanned(services, title, text);
+    await audit(req.agent!, 'canned.save', undefined, saved.id);
+    res.status(201).json(saved);
+  });
+  router.delete('/canned-responses/:id', requireAgent, requireAdmin, async (req: Authed, res) => {
+    const id = String(req.params.id);
+    if (!(await removeCanned(services, id))) throw new NotFoundError('That canned response');
+    await audit(req.agent!, 'canned.remove', undefined, id);
+    res.status(204).end();
   });
 
   router.get('/supervisor/wallboard', requireAgent, requireSupervisor, async (_req, res) => {

@@ -53,6 +53,7 @@ export function AdminView({ me, queues, say }: { me: Me; queues: string[]; say: 
           </tbody>
         </table>
       </section>
+      <CannedAdmin say={say} />
       <section class="panel" aria-labelledby="new-agent-title">
         <h2 id="new-agent-title">Add an agent</h2>
         <form class="grid-form" onSubmit={create}>
@@ -120,5 +121,54 @@ function EditRow({ agent, queues, me, say, onDone }: { agent: AgentAdminView; qu
         <button type="button" class="secondary" onClick={() => void onDone()}>Cancel</button>
       </td>
     </tr>
+  );
+}
+
+/** Canned responses: what agents insert by typing / in the composer. */
+function CannedAdmin({ say }: { say: (m: string) => void }) {
+  const [items, setItems] = useState<Array<{ id: string; title: string; text: string }>>([]);
+  const load = async () => setItems((await api<{ cannedResponses: Array<{ id: string; title: string; text: string }> }>('/canned-responses')).cannedResponses);
+  useEffect(() => {
+    void load().catch((error: Error) => say(error.message));
+  }, []);
+  const add = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const title = (form.elements.namedItem('canned-title') as HTMLInputElement).value.trim();
+    const text = (form.elements.namedItem('canned-text') as HTMLTextAreaElement).value.trim();
+    try {
+      await api('/canned-responses', { method: 'POST', body: { title, text } });
+      say(`Canned response “${title}” saved.`);
+      form.reset();
+      await load();
+    } catch (error) {
+      say((error as Error).message);
+    }
+  };
+  const remove = async (id: string, title: string) => {
+    try {
+      await api(`/canned-responses/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      say(`Canned response “${title}” removed.`);
+      await load();
+    } catch (error) {
+      say((error as Error).message);
+    }
+  };
+  return (
+    <section class="panel canned-admin" aria-labelledby="canned-title-h">
+      <h2 id="canned-title-h">Canned responses</h2>
+      <ul class="plain">
+        {items.map((c) => (
+          <li><strong>{c.title}</strong> {c.text} <button type="button" class="link" aria-label={`Remove ${c.title}`} onClick={() => void remove(c.id, c.title)}>Remove</button></li>
+        ))}
+      </ul>
+      <form class="grid-form" onSubmit={add}>
+        <label for="canned-title">Title (an existing title is replaced)</label>
+        <input id="canned-title" name="canned-title" required maxLength={60} />
+        <label for="canned-text">Text</label>
+        <textarea id="canned-text" name="canned-text" required maxLength={1000} rows={2} />
+        <button type="submit">Save canned response</button>
+      </form>
+    </section>
   );
 }
