@@ -191,7 +191,11 @@ test('a timed offer declined by one agent reaches the next; the next lets it tim
   await signIn(alex, 'alex@council.example', 'alex-password-1');
   await signIn(bo, 'bo@council.example', 'bo-password-12');
   await onlyAvailable('alex@council.example', 'bo@council.example');
-  // Bo holds nothing and Alex holds one: Bo is offered first (least loaded).
+  // Alex takes one conversation, so Bo (least loaded) is offered the next first.
+  const filler = await queuedSms('+61412700008', 'talk to a person about a filler question');
+  await alex.getByRole('button', { name: /^Claim SMS conversation: talk to a person about a filler question/ }).click();
+  await alex.getByRole('status').filter({ hasText: 'You have claimed this conversation.' }).waitFor();
+  expect((await Conversation.findById(filler._id).lean())!.status).toBe('assigned');
   const conversation = await queuedSms('+61412700003', 'talk to a person about a tree on my fence');
   const boOffer = bo.getByRole('region', { name: /Offered to you/ });
   await boOffer.getByText('tree on my fence', { exact: false }).waitFor({ timeout: 15_000 });
