@@ -184,7 +184,8 @@ export class ConversationRouter {
       decision.conversation.language = reading.language;
     }
     const escalateFor = async (reason: string, before: string[] = [], urgent = false) => {
-      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}) });
+      const keepPlace = content.kind === 'handoff' ? content.keepPlace : undefined;
+      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}), ...(keepPlace ? { keepPlace } : {}) });
       Object.assign(decision.conversation, escalation.patch);
       decision.events.push(...escalation.events);
       decision.statusAfter = escalation.patch.status as ConversationStatus;
@@ -303,7 +304,7 @@ export class ConversationRouter {
    * a caller waiting can ask for a call-back (keeping their place) or to go on by text.
    */
   private async callEvent(
-    event: 'started' | 'ended' | 'callback_requested' | 'text_instead',
+    event: 'started' | 'ended' | 'callback_requested' | 'text_instead' | 'call_instead',
     callSid: string | undefined,
     conversation: ConversationDoc,
     decision: TurnDecision,
@@ -345,6 +346,11 @@ export class ConversationRouter {
         if (status === 'resolved') return true;
         close('moved_to_sms');
         await reply("OK. We'll send you a text message now, and a person will reply there. Goodbye.");
+        return true;
+      case 'call_instead':
+        // The chat's place in the queue moved to the call-back; this conversation leaves the queue.
+        if (status === 'resolved') return true;
+        close('moved_to_phone');
         return true;
     }
   }
