@@ -137,6 +137,8 @@ export type StepResult = {
   slots?: Record<string, unknown>;
   /** True when the bot did not understand the input (two in a row offer a person, a third queues one). */
   missed?: boolean;
+  /** With `end`: the flow stopped without doing what the resident came for (they said "never mind"). */
+  unfinished?: boolean;
 } & ({ next: string } | { end: true } | { handoff: { reason: string } } | { startFlow: string });
 
 export type Step = (input: StepInput, context: StepContext) => StepResult | Promise<StepResult>;

@@ -34,7 +34,7 @@ export const HANDOFF_KINDS = ['asked', 'button', 'not_understood', 'safeguarding
 export type HandoffKind = (typeof HANDOFF_KINDS)[number];
 
 /** Who settled a conversation: the assistant, a person, or the resident leaving. */
-export type ResolvedBy = 'assistant' | 'agent' | 'inactivity' | 'call_ended';
+export type ResolvedBy = 'assistant' | 'agent' | 'inactivity' | 'call_ended' | 'moved';
 
 export interface JourneyEvent {
   /** Deterministic: the same fact always gets the same id. */
@@ -67,7 +67,7 @@ export interface JourneyData {
   firstReplyMs?: number;
   waitMs?: number;
   /** Why a flow ended unfinished: the resident stopped, was handed over, or went quiet. */
-  why?: 'stopped' | 'handed_over' | 'inactive' | 'not_found';
+  why?: 'stopped' | 'handed_over' | 'left' | 'not_found';
 }
 
 /** What handled a turn: a flow's step, a person (the bot stayed quiet), or the engine itself. */
