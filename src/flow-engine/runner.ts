@@ -25,7 +25,7 @@ export interface RunOutcome {
   /** Flows started this turn, in order (a menu choice starts one, a switch another). */
   entered: string[];
   /** A flow that ended this turn, and whether it did what the resident came for. */
-  ended?: { flow: string; step: string; completed: boolean };
+  ended?: { flow: string; step: string; completed: boolean; missed: boolean };
 }
 
 const OFFER_AFTER_MISSES = 2;
@@ -165,7 +165,7 @@ export async function runFlowStep(
       return done({ say: [...say, runnerCopy.unavailable], state: { ...state, misses }, choices: [PERSON_OFFER[0]!] });
     }
     if ('end' in result) {
-      trail.ended = { flow: flow.id, step: stepName, completed: !result.missed && !result.unfinished };
+      trail.ended = { flow: flow.id, step: stepName, completed: !result.missed && !result.unfinished, missed: Boolean(result.missed) };
       const paused = state.paused;
       if (paused) {
         // The request that interrupted is done: back to the one set aside.
