@@ -22,6 +22,10 @@ import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
 import { audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
+import { analyticsQuery, analyticsRoutes } from './analytics';
+import { webhookRoutes } from './webhooks';
+import type { Authed } from './guards';
+import { webhookEndpointSchema } from '../../webhooks/endpoints';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
 const listQuery = z.object({
@@ -39,14 +43,13 @@ const agentProfileSchema = z.object({
   clientIdentity: z.union([z.literal(''), z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'may use letters, digits, dots, dashes and underscores')]).optional(),
 });
 
-type Authed = Request & { agent?: AgentPrincipal; sessionId?: string };
 
 export function apiRoutes(services: Services): Router {
   const router = Router();
   const signInLimits = new SignInLimits(services.redis, services.config);
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -84,6 +87,10 @@ export function apiRoutes(services: Services): Router {
     if (req.agent?.role !== 'admin') return next(new AuthError('Only admins can do this.', 'forbidden', 403));
     next();
   };
+
+  const guards = { requireAgent, requireSupervisor, requireAdmin };
+  router.use(analyticsRoutes(services, guards));
+  router.use(webhookRoutes(services, guards));
 
   router.post('/auth/logout', requireAgent, async (req: Authed, res) => {
     await logout((req.get('authorization') ?? '').slice(7));
