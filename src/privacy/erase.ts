@@ -6,9 +6,9 @@
  * naming them goes. Audit entries stay (they hold ids, not personal data) and record the erasure.
  * A later message from the same number finds nothing and starts a fresh contact.
  */
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { AgentSlot, Case, Claim, Contact, Conversation, Identity, InboundEvent, Media, Message, PendingInbound, Permit, JourneyEventRecord } from '../models';
-import { shortHash } from '../ids';
 import type { Services } from '../services';
 import { findPerson, type PersonRecords } from './person';
 import { publicStreet } from './public-record';
@@ -42,7 +42,8 @@ export async function erasePerson(services: Services, contactId: string): Promis
   // Journey events stay as counts for analytics, with nobody in them: no contact, no free-text reason.
   await JourneyEventRecord.updateMany(
     { $or: [{ contactId }, { conversationId: { $in: person.conversationIds } }] },
-    { $set: { contactId: ERASED, conversationId: `${ERASED}-${shortHash(contactId, 12)}` }, $unset: { 'data.reason': '' } },
+    // A random stand-in (never derived from the person) keeps one erased person's conversations together for repeat counts.
+    { $set: { contactId: `${ERASED}-${randomBytes(8).toString('hex')}` }, $unset: { 'data.reason': '' } },
   );
   const conversations = await Conversation.deleteMany({ contactId });
   await Identity.deleteMany({ contactId });
