@@ -137,7 +137,7 @@ function dayOf(date: Date, timezone: string): string {
 export async function analyticsSummary(query: AnalyticsQuery, costs: { table: CostTable; currency: string }): Promise<AnalyticsSummary> {
   const windowStart = new Date(query.from.getTime() - REPEAT_WINDOW_DAYS * DAY_MS);
   const events = await JourneyEventRecord.find({ councilId: query.councilId, at: { $gte: windowStart, $lt: query.to } })
-    .sort({ at: 1 })
+    .sort({ at: 1, n: 1 })
     .lean<StoredEvent[]>();
 
   const facts = new Map<string, ConversationFacts>();

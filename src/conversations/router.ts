@@ -159,7 +159,7 @@ export class ConversationRouter {
     };
     const journey = (type: JourneyEventType, fields: { flow?: string; step?: string; data?: JourneyData } = {}) => {
       const events = decision.journey!;
-      events.push({ id: journeyId(event._id, `${type}-${events.length}`), type, at: now, councilId: council.id, contactId: conversation.contactId, conversationId: conversation._id, channel: conversation.channel, ...fields });
+      events.push({ id: journeyId(event._id, `${type}-${events.length}`), type, at: now, n: events.length, councilId: council.id, contactId: conversation.contactId, conversationId: conversation._id, channel: conversation.channel, ...fields });
     };
     const handled = (by: HandledBy) => (decision.handledBy = by);
     // The resident's first message in this conversation starts a contact (the survey's answer does not).

@@ -41,6 +41,8 @@ export interface JourneyEvent {
   id: string;
   type: JourneyEventType;
   at: Date;
+  /** Order among events of the same instant (one turn's events share its time). */
+  n?: number;
   councilId: string;
   contactId: string;
   conversationId?: string;

@@ -12,7 +12,11 @@ export interface TimelineItem {
   id: string;
   channel?: string;
   title: string;
-  /** How it ended or where it stands: resolved, abandoned, completed_by_bot, received, fixed, booked… */
+  /**
+   * How it ended or where it stands. Conversations: an agent's outcome (resolved, referred…),
+   * abandoned (hung up waiting), moved_to_sms, completed_by_assistant, closed_unfinished, or the
+   * status while open. Cases and permits: their status (received, fixed, booked, cancelled…).
+   */
   outcome: string;
   endedAt?: string;
 }
@@ -29,11 +33,18 @@ export async function contactJourney(agent: AgentPrincipal, contactId: string) {
   ]);
   // A chat linked to a phone number later keeps its events under its conversation's id.
   const events = await JourneyEventRecord.find({ $or: [{ contactId }, { conversationId: { $in: conversations.map((c) => c._id) } }] })
-    .sort({ at: 1 })
+    .sort({ at: 1, n: 1 })
     .limit(5000)
     .lean();
 
   const iso = (d: unknown) => new Date(d as string).toISOString();
+  // What the assistant finished for each conversation (a permit, an answer, a report, a status).
+  const finished = new Set(events.filter((e) => e.type === 'flow.completed' && e.flow !== 'welcome').map((e) => e.conversationId));
+  const outcomeOf = (c: ConversationDoc) => {
+    if (c.outcome) return c.outcome;
+    if (finished.has(c._id)) return 'completed_by_assistant';
+    return c.status === 'resolved' ? 'closed_unfinished' : c.status;
+  };
   const items: TimelineItem[] = [
     ...conversations.map((c) => ({
       at: iso(c.createdAt),
@@ -41,7 +52,7 @@ export async function contactJourney(agent: AgentPrincipal, contactId: string) {
       id: c._id,
       channel: c.channel,
       title: c.handoffReason ? `Conversation (${c.handoffReason})` : 'Conversation',
-      outcome: c.status === 'resolved' ? (c.outcome ?? (c.assigneeId ? 'resolved' : 'closed')) : c.status,
+      outcome: outcomeOf(c),
       ...(c.resolvedAt ? { endedAt: iso(c.resolvedAt) } : {}),
     })),
     ...cases.map((c) => ({ at: iso(c.createdAt), kind: 'case' as const, id: c._id, channel: c.channel, title: `Report: ${c.category}`, outcome: c.status })),

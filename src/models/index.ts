@@ -315,6 +315,7 @@ const journeyEventSchema = new Schema(
     _id: { type: String, required: true },
     type: { type: String, required: true },
     at: { type: Date, required: true, index: true },
+    n: Number,
     councilId: { type: String, required: true },
     contactId: { type: String, required: true, index: true },
     conversationId: { type: String, index: true },

@@ -121,8 +121,8 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
     const base = { councilId: conversation.councilId, contactId: conversation.contactId, conversationId, channel: conversation.channel, at: closed.resolvedAt };
     await services.journal.record([
       // The resident went quiet in the middle of a flow: where they stopped is the funnel's drop-off.
-      ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${residentSeq}`, 'flow.abandoned'), type: 'flow.abandoned' as const, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
-      { ...base, id: journeyId(conversationId, 'conversation.resolved'), type: 'conversation.resolved', data: { outcome: 'inactive', by: 'inactivity' } },
+      ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${residentSeq}`, 'flow.abandoned'), type: 'flow.abandoned' as const, n: 0, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
+      { ...base, id: journeyId(conversationId, 'conversation.resolved'), type: 'conversation.resolved', n: 1, data: { outcome: 'inactive', by: 'inactivity' } },
     ]);
     services.broadcaster.publish(
       { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
