@@ -54,7 +54,7 @@ test('the public list carries no personal data; the full record only with a key 
     await say('hi');
     const words = 'There is a pothole outside my house at 9 Gum Tree Lane, my name is Priya Natarajan, mobile 0412 555 666, email priya@example.com';
     expect(await say(words)).toMatch(/photo/i);
-    expect(await say('skip')).toBe('Report pothole at 9 Gum Tree Lane?');
+    expect(await say('skip')).toMatch(/^Report a pothole at 9 Gum Tree Lane: "There is a pothole/);
     const reference = /report number is (RC-\d{6})/.exec(await say('yes'))![1]!;
 
     const secrets = ['Priya', 'Natarajan', '0412', '555 666', 'priya@example.com', '9 Gum Tree'];

@@ -47,6 +47,8 @@ beforeAll(async () => {
     JOB_LOCK_MS: '3000',
     SWEEP_INTERVAL_MS: '1000',
     WORKER_CONCURRENCY: '8',
+    // Fifty browsers on one address here are fifty residents, not one abuser.
+    WEBCHAT_MESSAGES_PER_ADDRESS_MINUTE: '10000',
   });
   engine = await startTestEngine({ ...env, ROLE: 'web' });
   await Promise.all([startWorker(), startWorker()]);
@@ -114,13 +116,13 @@ async function settle(eventIds: string[], timeoutMs: number): Promise<MessageDoc
   });
 }
 async function settleOnce(eventIds: string[], timeoutMs: number): Promise<MessageDoc[]> {
-  await waitUntil(async () => (await Message.countDocuments({ _id: { $in: eventIds.map((e) => ids.turnMessage(e, 0)) } })) === eventIds.length, timeoutMs, `${eventIds.length} turns decided`);
-  await waitUntil(async () => (await PendingInbound.countDocuments({})) === 0, timeoutMs, 'nothing pending');
+  await waitUntil(async () => (await Message.countDocuments({ _id: { $in: eventIds.map((e) => ids.turnMessage(e, 0)) } })) === eventIds.length, timeoutMs, `${eventIds.length} turns decided`, 1000);
+  await waitUntil(async () => (await PendingInbound.countDocuments({})) === 0, timeoutMs, 'nothing pending', 500);
   const replyIds = eventIds.flatMap((e) => [1, 2, 3].map((n) => ids.turnMessage(e, n)));
   return waitUntil(async () => {
     const replies = await Message.find({ _id: { $in: replyIds } }).lean<MessageDoc[]>();
     return replies.every((r) => !['pending', 'sending'].includes(r.deliveryStatus)) ? replies : undefined;
-  }, timeoutMs, 'every reply final');
+  }, timeoutMs, 'every reply final', 1000);
 }
 
 /** Per number, how often the double received a text with a lower seq after a higher one. */

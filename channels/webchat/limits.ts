@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../../src/config';
 import { RateLimitError } from '../../src/errors';
 import { clientAddressResolver } from '../../src/http/client-address';
@@ -29,7 +29,17 @@ export class WebchatLimits {
   readonly addressOf: (req: IncomingMessage) => string;
 
   constructor(redis: Redis, config: LimitConfig) {
-    const limiter = (name: string, points: number, duration: number) => new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.QUEUE_PREFIX}:webchat-limit:${name}`, points, duration });
+    // While Redis is down each process limits on its own (in memory) rather than stalling the
+    // chat or telling residents they are too quick: messages are still stored and answered later.
+    const limiter = (name: string, points: number, duration: number) =>
+      new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${config.QUEUE_PREFIX}:webchat-limit:${name}`,
+        points,
+        duration,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration }),
+      });
     this.sessions = limiter('sessions', config.WEBCHAT_SESSIONS_PER_ADDRESS_HOUR, 3600);
     // Open connections: taken on connect, given back on disconnect; the hour is a backstop for a crashed process.
     this.connections = limiter('connections', config.WEBCHAT_CONNECTIONS_PER_ADDRESS, 3600);

@@ -226,6 +226,13 @@ const agentSchema = new Schema(
     /** Where accepted phone calls are put through: an E.164 number or a Twilio Client identity. */
     phone: String,
     clientIdentity: String,
+    /** A TOTP second factor (admins and supervisors, optional): the secret is encrypted at rest. */
+    secondFactor: {
+      type: new Schema({ secret: { type: String, required: true }, enabledAt: Date, lastTimeStep: Number }, { _id: false }),
+      default: undefined,
+    },
+    /** A secret offered at enrolment, until a code from it is confirmed. */
+    pendingSecondFactor: { type: String, default: undefined },
   },
   opts,
 );

@@ -97,6 +97,7 @@ export async function eraseFromRedis(services: Services, person: PersonRecords):
   let removed = 0;
   let cursor = '0';
   const seen = new Set<string>();
+  const streams: string[] = [];
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
     cursor = next;
@@ -124,14 +125,18 @@ export async function eraseFromRedis(services: Services, person: PersonRecords):
           removed++;
         }
       } else if (type === 'stream') {
-        const entries = await redis.xrange(key, '-', '+');
-        const ids = entries.filter(([, fields]) => fields.some(names)).map(([id]) => id);
-        if (ids.length) removed += await redis.xdel(key, ...ids);
+        streams.push(key);
       } else if (type === 'string' && names((await redis.get(key)) ?? '')) {
         await redis.del(key);
         removed++;
       }
     }
   } while (cursor !== '0');
+  // Streams last: removing a job above writes a "removed" event naming it into its queue's stream.
+  for (const key of streams) {
+    const entries = await redis.xrange(key, '-', '+');
+    const ids = entries.filter(([, fields]) => fields.some(names)).map(([id]) => id);
+    if (ids.length) removed += await redis.xdel(key, ...ids);
+  }
   return removed;
 }
