@@ -187,7 +187,7 @@ test('a scripted day across channels gives exact containment, funnel, repeat-con
     { flow: 'faq', entered: 1, completed: 1, abandoned: 0, inProgress: 0, completionRate: 1, steps: [] },
     {
       flow: 'report-issue', entered: 1, completed: 1, abandoned: 0, inProgress: 0, completionRate: 1,
-      steps: [{ step: 'confirm', reached: 1, droppedHere: 0 }, { step: 'description', reached: 1, droppedHere: 0 }, { step: 'photoCount', reached: 1, droppedHere: 0 }],
+      steps: [{ step: 'photoCount', reached: 1, droppedHere: 0 }, { step: 'description', reached: 1, droppedHere: 0 }, { step: 'confirm', reached: 1, droppedHere: 0 }],
     },
   ]);
   // Times: every contact had a first reply; the one person's first reply and the queue wait are measured.

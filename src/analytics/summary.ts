@@ -112,6 +112,7 @@ export interface AnalyticsSummary {
   };
 }
 
+const meanOf = (values: number[] = []) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.MAX_SAFE_INTEGER);
 const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
 const rate = (part: number, whole: number) => (whole > 0 ? round(part / whole, 4) : null);
 
@@ -156,10 +157,10 @@ export async function analyticsSummary(query: AnalyticsQuery, costs: { table: Co
       });
     }
   }
-  const funnels = new Map<string, { entered: number; completed: number; abandoned: number; reached: Map<string, Set<string>>; dropped: Map<string, number> }>();
+  const funnels = new Map<string, { entered: number; completed: number; abandoned: number; reached: Map<string, Set<string>>; dropped: Map<string, number>; position: Map<string, number[]> }>();
   const funnelOf = (flow: string) => {
     let f = funnels.get(flow);
-    if (!f) funnels.set(flow, (f = { entered: 0, completed: 0, abandoned: 0, reached: new Map(), dropped: new Map() }));
+    if (!f) funnels.set(flow, (f = { entered: 0, completed: 0, abandoned: 0, reached: new Map(), dropped: new Map(), position: new Map() }));
     return f;
   };
   const inRange = (c: ConversationFacts) => c.startedAt >= query.from && c.startedAt < query.to;
@@ -201,12 +202,18 @@ export async function analyticsSummary(query: AnalyticsQuery, costs: { table: Co
   const chosen = [...facts.values()].filter((c) => inRange(c) && matches(c));
   const chosenIds = new Set(chosen.map((c) => c.id));
 
-  // Funnels: flow runs of the chosen conversations.
+  // Funnels: flow runs of the chosen conversations. A step's place in the funnel is how far into
+  // its run residents usually reach it (ties after the count of residents who reached it).
+  const runStep = new Map<string, number>();
   for (const e of events) {
     if (!e.conversationId || !chosenIds.has(e.conversationId) || !e.flow || e.flow === MAIN_FLOW) continue;
     if (query.flow && e.flow !== query.flow) continue;
     const f = funnelOf(e.flow);
-    if (e.type === 'flow.entered') f.entered++;
+    const run = `${e.conversationId}-${e.flow}`;
+    if (e.type === 'flow.entered') {
+      f.entered++;
+      runStep.set(run, 0);
+    }
     if (e.type === 'flow.completed') f.completed++;
     if (e.type === 'flow.abandoned') {
       f.abandoned++;
@@ -215,6 +222,9 @@ export async function analyticsSummary(query: AnalyticsQuery, costs: { table: Co
     if (e.type === 'step.reached' && e.step) {
       if (!f.reached.has(e.step)) f.reached.set(e.step, new Set());
       f.reached.get(e.step)!.add(e.conversationId);
+      const position = runStep.get(run) ?? 0;
+      runStep.set(run, position + 1);
+      f.position.set(e.step, [...(f.position.get(e.step) ?? []), position]);
     }
   }
 
@@ -292,7 +302,7 @@ export async function analyticsSummary(query: AnalyticsQuery, costs: { table: Co
         completionRate: rate(f.completed, f.entered),
         steps: [...new Set([...f.reached.keys(), ...f.dropped.keys()])]
           .map((step) => ({ step, reached: f.reached.get(step)?.size ?? 0, droppedHere: f.dropped.get(step) ?? 0 }))
-          .sort((a, b) => b.reached - a.reached || a.step.localeCompare(b.step)),
+          .sort((a, b) => b.reached - a.reached || meanOf(f.position.get(a.step)) - meanOf(f.position.get(b.step)) || a.step.localeCompare(b.step)),
       })),
     timing: {
       firstReply: timing(chosen.flatMap((c) => (c.firstReplyMs !== undefined ? [c.firstReplyMs] : []))),
