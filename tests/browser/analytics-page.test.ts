@@ -99,12 +99,12 @@ test('a supervisor opens the analytics from the console and sees the day drawn, 
   await page.waitForURL('**/agent/analytics');
 
   // The figures, for this month so far, as everyone reads them.
-  await page.getByRole('status').filter({ hasText: /Showing 5 contacts/ }).waitFor({ timeout: 20_000 });
+  await page.getByRole('status').filter({ hasText: /^Showing 5 contacts from \d{4}-\d{2}-01 to \d{4}-\d{2}-\d{2} \(Australia\/Sydney\)\.$/ }).waitFor({ timeout: 20_000 });
   const tile = (term: string) => page.locator('.tiles div').filter({ has: page.locator('dt', { hasText: new RegExp(`^${term.replace(/[()]/g, '\\$&')}$`) }) }).locator('dd');
   await expect(tile('Contacts').textContent()).resolves.toBe('5');
   await expect(tile('Resolved by the assistant').textContent()).resolves.toBe('60%3 of 5');
   await expect(tile('Passed to a person').textContent()).resolves.toBe('1');
-  await expect(tile('Satisfaction').textContent()).resolves.toBe('5 / 51 answers');
+  await expect(tile('Satisfaction').textContent()).resolves.toBe('5 / 51 answer');
   await expect(tile('Cost to serve').textContent()).resolves.toMatch(/^£2\.07£14\.15 if all had phoned$/);
 
   // Each chart is drawn by Chart.js (served from node_modules, under the CSP) and has words and a table.
@@ -131,7 +131,7 @@ test('a supervisor opens the analytics from the console and sees the day drawn, 
   await expect(steps.count()).resolves.toBe(2);
   await expect(steps.nth(0).locator('.what').textContent()).resolves.toBe('Conversation');
   await expect(steps.nth(0).locator('.outcome').textContent()).resolves.toBe('completed by assistant');
-  await expect(steps.nth(0).locator('.events').textContent()).resolves.toMatch(/Contact started by sms.*Started: Reporting a problem.*Report made RC-\d{6} \(received\).*Finished: Reporting a problem, confirmation/);
+  await expect(steps.nth(0).locator('.events').textContent()).resolves.toMatch(/Contact started by SMS.*Started: Reporting a problem.*Report made RC-\d{6} \(received\).*Finished: Reporting a problem, confirmation/);
   await expect(steps.nth(1).locator('.what').textContent()).resolves.toBe('Report: pothole');
   const journeyAudit = await axe(page);
   expect(journeyAudit.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);

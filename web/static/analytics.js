@@ -29,7 +29,6 @@
   function money(n, currency) { return new Intl.NumberFormat('en-GB', { style: 'currency', currency: currency || 'GBP' }).format(n || 0); }
   function percent(r) { return r === null || r === undefined ? '–' : Math.round(r * 1000) / 10 + '%'; }
   function seconds(s) { if (s === null || s === undefined) return '–'; return s < 90 ? Math.round(s * 10) / 10 + ' s' : Math.round(s / 6) / 10 + ' min'; }
-  function isoDay(d) { return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0'); }
 
   function api(path) {
     return fetch('/api/v1' + path, { headers: { authorization: 'Bearer ' + token } }).then(function (res) {
@@ -41,10 +40,11 @@
 
   function signedOut() { $('content').hidden = true; $('signed-out').hidden = false; }
 
+  // The first load asks for the council's month so far; its dates (in the council's calendar) fill the form.
   function query() {
     var params = new URLSearchParams();
-    params.set('from', $('from').value);
-    params.set('to', $('to').value);
+    if ($('from').value) params.set('from', $('from').value);
+    if ($('to').value) params.set('to', $('to').value);
     if ($('channel').value) params.set('channel', $('channel').value);
     if ($('flow').value) params.set('flow', $('flow').value);
     return params.toString();
@@ -97,7 +97,7 @@
     tile('Repeat contacts (7 days)', s.repeatContacts, percent(s.repeatContactRate) + ' of contacts');
     tile('Cost to serve', money(cost.actual, cost.currency), money(cost.ifAllByPhone, cost.currency) + ' if all had phoned');
     tile('Saved by channel shift', money(cost.saving, cost.currency));
-    tile('Satisfaction', s.survey.meanScore === null ? '–' : s.survey.meanScore + ' / 5', s.survey.answered + ' answers');
+    tile('Satisfaction', s.survey.meanScore === null ? '–' : s.survey.meanScore + ' / 5', s.survey.answered + (s.survey.answered === 1 ? ' answer' : ' answers'));
     tile('First reply (median)', seconds(s.timing.firstReply.medianSeconds));
     tile('Wait for a person (median)', seconds(s.queue.wait.medianSeconds), s.queue.abandoned + ' left the queue');
 
@@ -155,14 +155,16 @@
     $('figures-error').textContent = '';
     $('figures-status').textContent = 'Loading the figures…';
     return api('/analytics/summary?' + query()).then(function (r) { return r.json(); }).then(function (s) {
+      $('from').value = s.fromDate;
+      $('to').value = s.toDate;
       render(s);
-      $('figures-status').textContent = 'Showing ' + s.conversations + ' contacts from ' + $('from').value + ' to ' + $('to').value + '.';
+      $('figures-status').textContent = 'Showing ' + s.conversations + ' contacts from ' + s.fromDate + ' to ' + s.toDate + ' (' + s.timezone + ').';
     }).catch(function (e) { $('figures-status').textContent = ''; $('figures-error').textContent = e.message; });
   }
 
   function download() {
     api('/analytics/summary.csv?' + query()).then(function (r) { return r.blob(); }).then(function (blob) {
-      var a = el('a'); a.href = URL.createObjectURL(blob); a.download = 'switchboard-' + $('from').value + '-' + $('to').value + '.csv';
+      var a = el('a'); a.href = URL.createObjectURL(blob); a.download = 'switchboard-' + ($('from').value || 'month') + '-' + ($('to').value || 'today') + '.csv';
       document.body.appendChild(a); a.click(); a.remove();
       setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
       $('figures-status').textContent = 'The CSV file has been downloaded.';
@@ -174,7 +176,7 @@
   function describeEvent(e) {
     var d = e.data || {};
     var text = label(EVENTS, e.type);
-    if (e.type === 'contact.started' && e.channel) text += ' by ' + label(CHANNELS, e.channel).toLowerCase();
+    if (e.type === 'contact.started' && e.channel) text += ' by ' + label(CHANNELS, e.channel);
     if (e.flow && /^(flow|step)\./.test(e.type)) text += ': ' + label(FLOWS, e.flow) + (e.step && e.type !== 'flow.entered' ? ', ' + label(STEPS, e.step).toLowerCase() : '');
     if (d.reference) text += ' ' + d.reference;
     if (d.status) text += ' (' + String(d.status).replace(/_/g, ' ') + ')';
@@ -229,9 +231,6 @@
     api('/me').then(function (r) { return r.json(); }).then(function (me) {
       $('content').hidden = false;
       if (me.role === 'agent') { $('figures').hidden = true; return; }
-      var now = new Date();
-      $('from').value = isoDay(new Date(now.getFullYear(), now.getMonth(), 1));
-      $('to').value = isoDay(now);
       $('range').addEventListener('submit', function (ev) { ev.preventDefault(); load(); });
       $('download').addEventListener('click', download);
       return load();
