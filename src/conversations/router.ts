@@ -92,8 +92,9 @@ export class ConversationRouter {
     const event = await InboundEvent.findById(eventId).lean<InboundEventDoc>();
     if (event) {
       const { resident, decision, replayed } = await this.decideOnce(event);
-      await this.apply(resident, decision, replayed);
+      // Counted once decided (before its replies go), so a reply seen means a turn counted.
       this.services.metrics.turns.inc({ outcome: replayed ? 'replayed' : 'decided' });
+      await this.apply(resident, decision, replayed);
       this.services.metrics.turnSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
     // Only events stored while Redis was away have a durable pending record (see ingest.ts).
@@ -141,6 +142,7 @@ export class ConversationRouter {
       sender: { kind: 'contact' },
       text,
       content,
+      ...(content.kind === 'media' && content.urls.length ? { mediaIds: content.urls.map((_, n) => ids.media(event._id, n)) } : {}),
       ...(event.context ? { context: event.context } : {}),
       deliveryStatus: 'received',
       createdAt: event.receivedAt,

@@ -129,6 +129,10 @@ export interface NewReport {
   description: string;
   location: ReportLocation;
   photoCount: number;
+  /** Stored media ids of the photos (filled in by the engine from the conversation). */
+  photos?: string[];
+  /** Photo URLs a council system gave (Open311). */
+  mediaUrls?: string[];
 }
 
 export type StepResult = {

@@ -5,7 +5,7 @@
  */
 import type { FlowServices, IntentGuess, KnowledgePassage, ResidentRef } from '../domain/flow';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Media } from '../models';
+import { Media, Message } from '../models';
 import type { Services } from '../services';
 import type { JourneyData, JourneyEventType } from '../domain/journey';
 
@@ -62,7 +62,9 @@ export function flowServicesFor(
     },
     cases: {
       async create(report) {
-        const created = await cases.create(report, turn.resident, turn.seed);
+        // The photos the resident sent in this conversation, so back-office systems can fetch them.
+        const photos = report.photoCount > 0 ? (await Message.find({ conversationId: turn.resident.conversationId, direction: 'inbound', mediaIds: { $exists: true } }, { mediaIds: 1 }).limit(50).lean()).flatMap((m) => m.mediaIds ?? []) : [];
+        const created = await cases.create({ ...report, ...(photos.length ? { photos } : {}) }, turn.resident, turn.seed);
         effect('case.created', { reference: created.reference, category: created.category, status: created.status });
         return created;
       },

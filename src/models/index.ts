@@ -131,6 +131,8 @@ const messageSchema = new Schema(
     /** Bot replies: the flow and step that produced them (CONTRACT.md §3, §5). */
     flow: { type: new Schema({ id: { type: String, required: true }, step: String }, { _id: false }), default: undefined },
     content: { type: Schema.Types.Mixed },
+    /** A resident's photos: the stored media ids (`media-<inboundEvent>-<n>`), so a report can name them. */
+    mediaIds: { type: [String], default: undefined },
     /** Where the resident wrote it, when not in a private chat (e.g. a comment and its post). */
     context: { type: Schema.Types.Mixed },
     /** Outbox state for replies; `received` for the resident's own messages. */
@@ -302,6 +304,9 @@ const caseSchema = new Schema(
     description: { type: String, default: '' },
     location: { text: String, street: String, lat: Number, lng: Number },
     photoCount: { type: Number, default: 0 },
+    /** The report's photos: stored media ids (a resident's) or URLs given by a council system (Open311 `media_url`). */
+    photos: { type: [String], default: undefined },
+    mediaUrls: { type: [String], default: undefined },
     status: { type: String, required: true },
     history: [{ _id: false, status: String, at: Date, note: String }],
     contactId: { type: String, required: true, index: true },

@@ -137,7 +137,7 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
 async function downloadMedia(services: Services, job: MediaJob): Promise<void> {
   const adapter = services.channels.get(job.channel);
   for (const [n, url] of job.urls.entries()) {
-    const _id = `media-${job.inboundEventId}-${n}`;
+    const _id = ids.media(job.inboundEventId, n);
     if (await Media.exists({ _id })) continue;
     const result = adapter.fetchMedia ? await adapter.fetchMedia(url) : { ok: false as const, reason: 'unsupported', detail: 'channel cannot fetch media' };
     let doc: Record<string, unknown>;
