@@ -175,7 +175,7 @@ export function open311Routes(services: Services): Router {
     if (!CATEGORIES.some((c) => c.value === body.service_code)) throw new NotFoundError(`Service ${body.service_code}`);
     const client = `open311-${ids.contact(body.api_key).slice(-8)}`;
     // A retried POST with the same Idempotency-Key names the same request, so it is made once.
-    const key = idempotencyKey.parse(req.get('idempotency-key') ?? undefined);
+    const key = parseInput(idempotencyKey, req.get('idempotency-key') ?? undefined);
     const seed = key ? `open311-${client}-key-${key}` : `open311-${client}-${Date.now()}-${randomBytes(6).toString('hex')}`;
     const replayed = key ? Boolean(await Case.exists({ _id: ids.reference(referencePrefix(services.council.name), seed) })) : false;
     const record = await services.cases.create(
