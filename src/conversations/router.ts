@@ -212,7 +212,8 @@ export class ConversationRouter {
       decision.conversation.language = reading.language;
     }
     const escalateFor = async (reason: string, sayFirst: string[] = [], urgent = false) => {
-      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}) });
+      const keepPlace = content.kind === 'handoff' ? content.keepPlace : undefined;
+      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}), ...(keepPlace ? { keepPlace } : {}) });
       Object.assign(decision.conversation, escalation.patch);
       decision.events.push(...escalation.events);
       decision.statusAfter = escalation.patch.status as ConversationStatus;
@@ -364,7 +365,7 @@ export class ConversationRouter {
    * a caller waiting can ask for a call-back (keeping their place) or to go on by text.
    */
   private async callEvent(
-    event: 'started' | 'ended' | 'callback_requested' | 'text_instead',
+    event: 'started' | 'ended' | 'callback_requested' | 'text_instead' | 'call_instead',
     callSid: string | undefined,
     conversation: ConversationDoc,
     decision: TurnDecision,
@@ -384,7 +385,7 @@ export class ConversationRouter {
       const flow = conversation.flow as FlowState | null | undefined;
       decision.journey ??= [];
       if (flow && flow.id !== MAIN_FLOW_ID && status === 'bot') decision.journey.push({ ...base, id: journeyId(conversation._id, 'flow.abandoned-call'), type: 'flow.abandoned', flow: flow.id, step: journeyStep(flow), data: { why: 'left' } });
-      decision.journey.push({ ...base, id: journeyId(conversation._id, 'conversation.resolved'), type: 'conversation.resolved', data: { outcome, by: outcome === 'moved_to_sms' ? 'moved' : 'call_ended' } });
+      decision.journey.push({ ...base, id: journeyId(conversation._id, 'conversation.resolved'), type: 'conversation.resolved', data: { outcome, by: outcome.startsWith('moved_to_') ? 'moved' : 'call_ended' } });
     };
     switch (event) {
       case 'started':
@@ -412,6 +413,11 @@ export class ConversationRouter {
         if (status === 'resolved') return true;
         close('moved_to_sms');
         await reply("OK. We'll send you a text message now, and a person will reply there. Goodbye.");
+        return true;
+      case 'call_instead':
+        // The chat's place in the queue moved to the call-back; this conversation leaves the queue.
+        if (status === 'resolved') return true;
+        close('moved_to_phone');
         return true;
     }
   }

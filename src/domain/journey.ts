@@ -82,7 +82,8 @@ export type HandledBy =
 export function handoffKind(reason: string): HandoffKind {
   if (/^Safeguarding/i.test(reason)) return 'safeguarding';
   if (/pressed "Talk to a person"|chose to talk to a person|chose "Talk to a person"|pressed 0 for a person/i.test(reason)) return 'button';
-  if (/asked for a person/i.test(reason)) return 'asked';
+  // Asking for a person in words, or for a call-back or a text instead of waiting.
+  if (/asked for a person|call back|continue by text/i.test(reason)) return 'asked';
   if (/not understood/i.test(reason)) return 'not_understood';
   if (reason) return 'flow';
   return 'other';

@@ -21,7 +21,12 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
     servers: [{ url: '/api/v1' }],
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     paths: {
-      '/auth/login': { post: { summary: 'Sign in (rate-limited)', requestBody: json(schemas.login), responses: { 200: { description: '{ token, expiresAt, agent }' }, 401: { description: 'Wrong email or password' }, 429: { description: 'Too many attempts' } } } },
+      '/auth/login': { post: { summary: 'Sign in (rate-limited)', requestBody: json(schemas.login), responses: { 200: { description: '{ token, expiresAt, agent }' }, 401: { description: 'Wrong email or password; `second_factor_required` (send `code` too) or `invalid_code`' }, 429: { description: 'Too many attempts' } } } },
+      '/me/second-factor': {
+        post: { summary: 'Begin a TOTP second factor (admins and supervisors): { secret, otpauthUri }', security: bearer, responses: { 201: { description: 'A secret to add to an authenticator app' }, 403: { description: 'Not for this role' }, 409: { description: 'Already on' } } },
+        delete: { summary: 'Turn the second factor off (body: { code })', security: bearer, responses: { 204: { description: 'Off' }, 401: { description: 'Wrong code' } } },
+      },
+      '/me/second-factor/confirm': { post: { summary: 'Turn the second factor on with a first code (body: { code })', security: bearer, responses: { 204: { description: 'On' }, 401: { description: 'Wrong code' } } } },
       '/auth/logout': { post: { summary: 'Sign out (closes this sign-in\'s sockets)', security: bearer, responses: { 204: { description: 'Signed out' } } } },
       '/me': get('The signed-in agent'),
       '/agents/me': { patch: { summary: 'Where accepted phone calls are put through', security: bearer, requestBody: json(schemas.agentProfile), responses: ok('The updated agent') } },

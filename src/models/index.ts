@@ -93,7 +93,7 @@ const conversationSchema = new Schema(
     /** The model's summary for the agent taking over (when an LLM is configured). */
     handoverSummary: String,
     resolvedAt: Date,
-    /** How it ended: resolved, abandoned (hung up while waiting), moved_to_sms, completed_by_bot. */
+    /** How it ended: resolved, abandoned (hung up while waiting), moved_to_sms, moved_to_phone, completed_by_bot. */
     outcome: String,
     /** Phone conversations: the call and whether the caller is still on it. */
     call: { sid: String, live: Boolean, endedAt: Date },
