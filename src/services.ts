@@ -16,6 +16,7 @@ import type { RiskKind } from './ai/safeguarding';
 import type { KnowledgeBase } from './knowledge';
 import type { PermitRepository } from './permits/repository';
 import type { CaseRepository } from './cases/repository';
+import type { Journal } from './journey/journal';
 
 export interface CouncilInfo {
   id: string;
@@ -52,4 +53,6 @@ export interface Services {
   knowledge: KnowledgeBase;
   permits: PermitRepository;
   cases: CaseRepository;
+  /** Journey events, recorded off the hot path (src/journey/journal.ts). */
+  journal: Journal;
 }
