@@ -25,6 +25,7 @@ import { connectDatabase } from './models';
 import { Queues } from './queues/queues';
 import { TurnLease } from './queues/turn-lease';
 import { PendingTurns } from './queues/pending-turns';
+import { InactivityDeadlines } from './queues/inactivity';
 import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
@@ -79,7 +80,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
         serveClient: true,
       })
     : undefined;
-  const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
+  const webPublisher = io ? serverPublisher(io) : undefined;
+  const publisher = webPublisher ?? emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
   const channelModules = createChannelModules({ publisher, config });
   const flows = defaultFlowRegistry();
@@ -95,6 +97,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     queues: new Queues(redis, config.QUEUE_PREFIX),
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
     pending: new PendingTurns(redis, config.QUEUE_PREFIX),
+    inactivity: new InactivityDeadlines(redis, config.QUEUE_PREFIX),
     broadcaster: new Broadcaster(publisher),
     flows,
     understanding,
@@ -146,6 +149,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
       clearInterval(housekeeping);
       stopRetention?.();
       llm?.close();
+      webPublisher?.close();
       if (io) {
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));

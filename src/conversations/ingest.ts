@@ -6,6 +6,7 @@
  * enqueues it once Redis is back: an acknowledged message is never lost.
  */
 import type { InboundMessage } from '../domain/messages';
+import type { CarriedEvent } from '../queues/queues';
 import { ids, nextArrival } from '../ids';
 import { InboundEvent, Message, PendingInbound, insertOnce } from '../models';
 import type { Services } from '../services';
@@ -25,19 +26,28 @@ export async function ingestInbound(services: Services, message: InboundMessage)
   const eventId = ids.inboundEvent(message.channel, message.externalId);
   const arrival = nextArrival();
 
+  const carried: CarriedEvent = {
+    channel: message.channel,
+    inboxId,
+    channelUserId: message.channelUserId,
+    externalId: message.externalId,
+    receivedAt: message.receivedAt.toISOString(),
+    arrival,
+    content: message.content,
+    ...(message.context ? { context: message.context } : {}),
+  };
+  // The driver's insert through mongoose's collection: the document is built here, in full, so
+  // mongoose's hydration and validation would buy nothing on the busiest write there is.
+  const now = new Date();
   const stored = await insertOnce(
-    InboundEvent.create({
-      _id: eventId,
-      channel: message.channel,
-      inboxId,
+    InboundEvent.collection.insertOne({
+      _id: eventId as never,
+      ...carried,
       identityId,
-      channelUserId: message.channelUserId,
-      externalId: message.externalId,
       receivedAt: message.receivedAt,
-      arrival,
-      content: message.content,
       raw: message.raw,
-      ...(message.context ? { context: message.context } : {}),
+      createdAt: now,
+      updatedAt: now,
     }),
   );
   if (!stored) {
@@ -50,7 +60,7 @@ export async function ingestInbound(services: Services, message: InboundMessage)
     return { eventId, identityId, duplicate: true };
   }
   services.metrics.inbound.inc({ channel: message.channel, outcome: 'stored' });
-  await markPending(services, eventId, identityId, arrival);
+  await markPending(services, eventId, identityId, arrival, carried);
   if (message.content.kind === 'media' && message.content.urls.length > 0) {
     // Not awaited: a provider's request never waits on attachments.
     void services.queues.addMedia({ inboundEventId: eventId, channel: message.channel, urls: message.content.urls }).catch((error: Error) =>
@@ -60,11 +70,14 @@ export async function ingestInbound(services: Services, message: InboundMessage)
   return { eventId, identityId, duplicate: false };
 }
 
-async function markPending(services: Services, eventId: string, identityId: string, arrival: number): Promise<void> {
-  const enqueue = services.pending
-    .add(identityId, eventId, arrival)
-    .then(() => services.queues.addInbound({ inboundEventId: eventId, identityId }))
-    .then(() => true);
+async function markPending(services: Services, eventId: string, identityId: string, arrival: number, event?: CarriedEvent): Promise<void> {
+  // One round trip: both go down the same Redis connection in this order without waiting for
+  // the mark's answer, and Redis runs a connection's commands in order, so the job can never
+  // be taken before its mark exists.
+  const enqueue = Promise.all([
+    services.pending.add(identityId, eventId, arrival),
+    services.queues.addInbound({ inboundEventId: eventId, identityId, ...(event ? { event } : {}) }),
+  ]).then(() => true);
   enqueue.catch((error: Error) => services.logger.warn({ eventId, err: error.message }, 'inbound.enqueue_failed'));
   // Don't hold the provider's request while Redis is away: keep a durable mark for the sweeper.
   const queued = await Promise.race([enqueue.catch(() => false), new Promise<false>((r) => setTimeout(() => r(false), ENQUEUE_WAIT_MS).unref())]);

@@ -22,7 +22,7 @@ import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
 import { Conversation, Identity, InboundEvent, Message, PendingInbound, insertOnce, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
-import type { InboundJob } from '../queues/queues';
+import type { CarriedEvent, InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { escalate } from './handoff';
 import { offerToAvailableAgent } from './offers';
@@ -63,25 +63,28 @@ export class ConversationRouter {
   async handleInbound(job: InboundJob): Promise<void> {
     const stillPending = () => this.services.pending.has(job.identityId, job.inboundEventId);
     if (!(await stillPending())) return;
-    await this.drainIdentity(job.identityId, stillPending);
+    const carried = job.event ? { [job.inboundEventId]: job.event } : undefined;
+    await this.drainIdentity(job.identityId, stillPending, carried);
   }
 
   /** Takes the resident's lease and runs every pending turn of theirs, oldest first. */
-  async drainIdentity(identityId: string, stillNeeded?: () => Promise<boolean>): Promise<void> {
+  async drainIdentity(identityId: string, stillNeeded?: () => Promise<boolean>, carried?: Record<string, CarriedEvent>): Promise<void> {
     const drain = async () => {
       for (;;) {
         const batch = await this.services.pending.oldest(identityId, DRAIN_BATCH);
         if (batch.length === 0) return;
-        for (const eventId of batch) await this.processEvent(identityId, eventId);
+        for (const eventId of batch) await this.processEvent(identityId, eventId, carried?.[eventId]);
       }
     };
     if (stillNeeded) await this.services.lease.holdUnlessDone(identityId, drain, stillNeeded);
     else await this.services.lease.hold(identityId, drain);
   }
 
-  private async processEvent(identityId: string, eventId: string): Promise<void> {
+  private async processEvent(identityId: string, eventId: string, carried?: CarriedEvent): Promise<void> {
     const started = process.hrtime.bigint();
-    const event = await InboundEvent.findById(eventId).lean<InboundEventDoc>();
+    const event = carried
+      ? ({ ...carried, _id: eventId, identityId, receivedAt: new Date(carried.receivedAt) } as InboundEventDoc)
+      : await InboundEvent.findById(eventId).lean<InboundEventDoc>();
     if (event) {
       const { resident, decision, replayed } = await this.decideOnce(event);
       await this.apply(resident, decision, replayed);
@@ -89,8 +92,7 @@ export class ConversationRouter {
       this.services.metrics.turnSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
     // Only events stored while Redis was away have a durable pending record (see ingest.ts).
-    if (await this.services.pending.takeDurable(eventId)) await PendingInbound.deleteOne({ _id: eventId });
-    await this.services.pending.remove(identityId, eventId);
+    if (await this.services.pending.finish(identityId, eventId)) await PendingInbound.deleteOne({ _id: eventId });
   }
 
   /** Decides the turn and stores it with the resident's message; if one is stored already, that one wins. */
@@ -367,10 +369,8 @@ export class ConversationRouter {
     }
 
     if (decision.statusAfter === 'bot') {
-      await services.queues.addTimer(
-        { kind: 'inactivity', conversationId: resident.conversationId, identityId: resident.identityId, residentSeq: resident.seq },
-        services.config.INACTIVITY_CLOSE_MINUTES * 60_000,
-      );
+      const lastWrote = new Date(decision.conversation.lastResidentAt ?? Date.now()).getTime();
+      await services.inactivity.set(resident.conversationId, resident.identityId, lastWrote + services.config.INACTIVITY_CLOSE_MINUTES * 60_000);
     }
   }
 }

@@ -7,7 +7,22 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from '../redis';
 import { QUEUES, safeJobId } from './names';
 
-export interface InboundJob { inboundEventId: string; identityId: string }
+/**
+ * The stored event travels in the job (without the provider's raw payload), so the turn needs no
+ * read of it; the database record stays the durable copy (jobs put back by the sweeper have none).
+ */
+export interface CarriedEvent {
+  channel: string;
+  inboxId: string;
+  channelUserId: string;
+  externalId: string;
+  /** ISO time (job data is JSON). */
+  receivedAt: string;
+  arrival: number;
+  content: unknown;
+  context?: unknown;
+}
+export interface InboundJob { inboundEventId: string; identityId: string; event?: CarriedEvent }
 /** `identityId` names the resident's outbox line (older jobs without it look it up). */
 export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
