@@ -109,6 +109,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     council,
   };
   const router = new ConversationRouter(services);
+  // Round trips by collection and operation on /metrics (the benchmark reads them per message).
+  mongoose.set('debug', (collection: string, operation: string) => services.metrics.databaseOperations.inc({ collection, operation }));
 
   let shuttingDown = false;
   let port: number | undefined;

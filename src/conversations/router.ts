@@ -20,7 +20,7 @@ import { crisisNotice, interpreterNotice } from './safeguarding-notice';
 import { flowServicesFor } from '../flow-engine/flow-services';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
-import { Conversation, Identity, InboundEvent, Message, PendingInbound, insertOnce, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
+import { Conversation, Identity, InboundEvent, Message, PendingInbound, findByKey, insertOnce, insertRecords, setByKey, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
 import type { CarriedEvent, InboundJob } from '../queues/queues';
 import type { Services } from '../services';
@@ -84,7 +84,7 @@ export class ConversationRouter {
     const started = process.hrtime.bigint();
     const event = carried
       ? ({ ...carried, _id: eventId, identityId, receivedAt: new Date(carried.receivedAt) } as InboundEventDoc)
-      : await InboundEvent.findById(eventId).lean<InboundEventDoc>();
+      : await findByKey<InboundEventDoc>(InboundEvent, eventId);
     if (event) {
       const { resident, decision, replayed } = await this.decideOnce(event);
       await this.apply(resident, decision, replayed);
@@ -101,10 +101,10 @@ export class ConversationRouter {
     // One ordered insert: the resident's message (carrying the decision) first, then the replies.
     // If the resident's message is already there, the stored decision is replayed (and its
     // replies stored if a crash cut the first attempt short).
-    if (await insertOnce(Message.insertMany([{ ...resident, turn: decision }, ...decision.replies], { ordered: true }))) {
+    if (await insertOnce(insertRecords(Message, [{ ...resident, turn: decision }, ...decision.replies]))) {
       return { resident, decision, replayed: false };
     }
-    const stored = (await Message.findById(resident._id).lean<MessageDoc & { turn: TurnDecision }>())!;
+    const stored = (await findByKey<MessageDoc & { turn: TurnDecision }>(Message, resident._id))!;
     return { resident: stored, decision: stored.turn, replayed: true };
   }
 
@@ -117,7 +117,7 @@ export class ConversationRouter {
     const content: InboundContent =
       stored.kind === 'consent' && stored.action === 'opt_in' && !(identity as IdentityDoc & { optedOut?: boolean }).optedOut ? { kind: 'text', text: stored.text } : stored;
     const text = contentText(content);
-    const current = identity.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>() : null;
+    const current = identity.currentConversationId ? await findByKey<ConversationDoc>(Conversation, identity.currentConversationId) : null;
     // The answer to the satisfaction question belongs to the conversation that asked it.
     const surveyScore = current && awaitsSurvey(current, new Date()) ? surveyAnswer(text) : undefined;
     const conversation = surveyScore ? current! : await ensureOpenConversation(council.id, identity, event._id, current);
@@ -355,7 +355,7 @@ export class ConversationRouter {
   private async apply(resident: MessageDoc, decision: TurnDecision, replayed: boolean): Promise<void> {
     const { services } = this;
     if (replayed) await storeMessages(decision.replies);
-    await Conversation.updateOne({ _id: resident.conversationId }, { $set: decision.conversation });
+    await setByKey(Conversation, resident.conversationId, decision.conversation);
     if (decision.identity) await Identity.updateOne({ _id: resident.identityId }, { $set: decision.identity });
     // A verified link moves every conversation of this identity to the person's contact.
     if (decision.identity?.contactId) await Conversation.updateMany({ identityId: resident.identityId }, { $set: { contactId: decision.identity.contactId } });
