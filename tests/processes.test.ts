@@ -10,9 +10,10 @@ import { freePort } from '../tools/local-services';
 import { processPlan } from '../src/main';
 import { sleep, spawnEngineProcess, testEnv, waitForOutput, waitUntil, WebchatResident } from './helpers/engine';
 
+/** The engine processes the supervisor forked (tsx's esbuild helper is a child too, without a ROLE). */
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number).filter((child) => roleOf(child) === 'web' || roleOf(child) === 'worker');
   } catch {
     return [];
   }
