@@ -24,8 +24,8 @@ export interface EngineProcesses {
   stop(): Promise<void>;
 }
 
-function startProcess(env: Record<string, string>, marker: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startProcess(env: Record<string, string>, marker: string, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (d: Buffer) => {
     output += d.toString();
@@ -63,11 +63,12 @@ async function metricSum(url: string, name: string): Promise<number> {
   return sum;
 }
 
-export async function startEngineProcesses(base: Record<string, string>): Promise<EngineProcesses> {
+/** `nodeArgs`: extra Node flags for both processes (e.g. `--cpu-prof` when profiling). */
+export async function startEngineProcesses(base: Record<string, string>, nodeArgs: string[] = []): Promise<EngineProcesses> {
   const [webPort, workerPort] = [await freePort(), await freePort()];
   const env = { PUBLIC_URL: `http://127.0.0.1:${webPort}`, ...base, SEED_DEMO: 'false' };
-  const web = await startProcess({ ...env, ROLE: 'web', PORT: String(webPort) }, 'Switchboard is running');
-  const worker = await startProcess({ ...env, ROLE: 'worker', PORT: String(workerPort) }, 'is taking jobs');
+  const web = await startProcess({ ...env, ROLE: 'web', PORT: String(webPort) }, 'Switchboard is running', nodeArgs);
+  const worker = await startProcess({ ...env, ROLE: 'worker', PORT: String(workerPort) }, 'is taking jobs', nodeArgs);
   const children = [web, worker];
   return {
     url: `http://127.0.0.1:${webPort}`,

@@ -51,9 +51,14 @@ export class Queues {
     return this.media.add('download', job, { ...keepLittle, jobId: safeJobId('media', job.inboundEventId), attempts: 5, backoff: { type: 'exponential', delay: 2000 } });
   }
 
+  /**
+   * Turn and send jobs are removed once done: the database and the pending set are the guards
+   * against a second turn or a second send, so a kept job only costs Redis work per message.
+   */
   addInbound(job: InboundJob): Promise<unknown> {
     return this.inbound.add('turn', job, {
       ...keepLittle,
+      removeOnComplete: true,
       jobId: safeJobId('in', job.inboundEventId),
       attempts: 20,
       backoff: { type: 'exponential', delay: 200 },
@@ -63,6 +68,7 @@ export class Queues {
   addOutbound(job: OutboundJob): Promise<unknown> {
     return this.outbound.add('send', job, {
       ...keepLittle,
+      removeOnComplete: true,
       jobId: safeJobId('out', job.messageId),
       attempts: 8,
       backoff: { type: 'exponential', delay: 1000 },
