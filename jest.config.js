@@ -4,7 +4,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // otplib's audited crypto and base32 (@noble, @scure) ship as ES modules only; Jest runs CommonJS.
+    '^.+/node_modules/@(noble|scure)/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@noble|@scure)/)'],
   maxWorkers: 2,
   testTimeout: 60000,
   verbose: true,

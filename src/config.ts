@@ -3,6 +3,7 @@
  * local default (CONTRACT.md §1). Problems are printed together and the process exits 1.
  */
 import { z } from 'zod';
+import { costOverridesSchema } from './analytics/costs';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -146,6 +147,32 @@ const schema = z.object({
   AGENT_SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
   /** Optional file describing several councils (not read yet: one default council is built). */
   TENANTS_FILE: z.string().optional(),
+  /** Waits before each retry of a failing outbound webhook, in ms (default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 27.6 h in all). */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((v) => v.split(',').map((n) => Number(n.trim())))
+    .pipe(z.array(z.number().int().min(10)).min(1)),
+  /** How long an endpoint has to answer one webhook attempt. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * Cost to serve per contact (src/analytics/costs.ts): a JSON object overriding any of the
+   * defaults, e.g. {"voice":{"person":3.10}}; keys are channels, values { assistant?, person? }.
+   */
+  CONTACT_COSTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        return costOverridesSchema.parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of channel → { assistant?, person? } prices' });
+        return z.NEVER;
+      }
+    }),
+  /** The currency of CONTACT_COSTS (the defaults are SOCITM's figures in pounds). */
+  COST_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('GBP'),
 });
 
 export type Config = z.infer<typeof schema> & { PUBLIC_URL: string };

@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { connectDatabase } from './models';
 import { Queues } from './queues/queues';
+import { Journal } from './journey/journal';
 import { TurnLease } from './queues/turn-lease';
 import { PendingTurns } from './queues/pending-turns';
 import { InactivityDeadlines } from './queues/inactivity';
@@ -90,11 +91,13 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: parsePhoneNumberFromString(config.TWILIO_PHONE_NUMBER)?.country }, logger)
     : undefined;
   const understanding = await buildUnderstanding(flows, knowledge, council.timezone, llm);
+  const queues = new Queues(redis, config.QUEUE_PREFIX, config.WEBHOOK_RETRY_DELAYS_MS);
   const services: Services = {
     config,
     logger,
     redis,
-    queues: new Queues(redis, config.QUEUE_PREFIX),
+    queues,
+    journal: new Journal(queues, council.id),
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
     pending: new PendingTurns(redis, config.QUEUE_PREFIX),
     inactivity: new InactivityDeadlines(redis, config.QUEUE_PREFIX),

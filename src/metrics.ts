@@ -12,6 +12,7 @@ export function createMetrics() {
     outbound: new Counter({ name: 'switchboard_outbound_messages_total', help: 'Replies handed to a channel, by channel and outcome', labelNames: ['channel', 'outcome'] as const, registers: [registry] }),
     /** Every collection call mongoose makes (one database round trip each), counted through mongoose's debug hook. */
     databaseOperations: new Counter({ name: 'switchboard_database_operations_total', help: 'Database calls by collection and operation', labelNames: ['collection', 'operation'] as const, registers: [registry] }),
+    webhooks: new Counter({ name: 'switchboard_webhook_attempts_total', help: 'Outbound webhook attempts by outcome (delivered, retrying, failed)', labelNames: ['outcome'] as const, registers: [registry] }),
     claims: new Counter({ name: 'switchboard_claims_total', help: 'Agent claim attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
   };
 }

@@ -17,6 +17,7 @@ import type { RiskKind } from './ai/safeguarding';
 import type { KnowledgeBase } from './knowledge';
 import type { PermitRepository } from './permits/repository';
 import type { CaseRepository } from './cases/repository';
+import type { Journal } from './journey/journal';
 
 export interface CouncilInfo {
   id: string;
@@ -55,4 +56,6 @@ export interface Services {
   knowledge: KnowledgeBase;
   permits: PermitRepository;
   cases: CaseRepository;
+  /** Journey events, recorded off the hot path (src/journey/journal.ts). */
+  journal: Journal;
 }

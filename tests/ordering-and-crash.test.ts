@@ -42,7 +42,7 @@ test('twenty messages sent in a burst to one conversation are answered in order 
   const acks = await Promise.all(texts.map((t) => resident.say(t)));
   expect(acks.every((a) => a.ok)).toBe(true);
 
-  await waitUntil(async () => (await Message.countDocuments({ identityId: { $exists: true }, conversationId: resident.conversationId })) >= 40, 30_000, '20 turns');
+  await waitUntil(async () => (await Message.countDocuments({ identityId: { $exists: true }, conversationId: resident.conversationId })) >= 40, 30_000, '20 turns', 200);
   const timeline = await Message.find({ conversationId: resident.conversationId }).sort({ seq: 1 }).lean();
   const inbound = timeline.filter((m) => m.direction === 'inbound').map((m) => m.text);
   expect(inbound).toEqual(texts);
@@ -89,7 +89,7 @@ test('kill -9 of a worker in the middle of 200 in-flight messages: every message
   await startWorker();
 
   // A turn is done when the resident's message (which carries the decided turn) is stored and nothing is pending.
-  await waitUntil(async () => (await Message.countDocuments({ _id: { $in: sent.map((s) => ids.turnMessage(s.eventId, 0)) } })) === 200, 60_000, 'all 200 decided');
+  await waitUntil(async () => (await Message.countDocuments({ _id: { $in: sent.map((s) => ids.turnMessage(s.eventId, 0)) } })) === 200, 60_000, 'all 200 decided', 500);
   await waitUntil(async () => (await PendingInbound.countDocuments({})) === 0, 30_000, 'nothing pending');
   for (const { eventId } of sent) {
     const replies = await Message.find({ _id: { $in: [ids.turnMessage(eventId, 1), ids.turnMessage(eventId, 2)] } }).lean();
@@ -98,7 +98,7 @@ test('kill -9 of a worker in the middle of 200 in-flight messages: every message
   const replyIds = new Set(sent.map((s) => ids.turnMessage(s.eventId, 1)));
   // No extra bot replies beyond one per message, and every reply was delivered.
   expect(await Message.countDocuments({ direction: 'outbound', conversationId: { $in: sessions.map((s) => s.conversationId!) } })).toBe(200);
-  await waitUntil(async () => (await Message.countDocuments({ _id: { $in: [...replyIds] }, deliveryStatus: 'sent' })) === 200, 30_000, 'all replies sent');
+  await waitUntil(async () => (await Message.countDocuments({ _id: { $in: [...replyIds] }, deliveryStatus: 'sent' })) === 200, 30_000, 'all replies sent', 500);
   // Each resident's page (which shows a message id once) has exactly its five replies, in order.
   await sleep(500);
   for (const resident of sessions) {

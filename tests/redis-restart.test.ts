@@ -40,10 +40,10 @@ test('after Redis restarts, the same engine answers again: messages sent before,
   await waitUntil(async () => (await fetch(`${engine.url}/readyz`)).status === 200, 20_000, 'ready again');
   await resident.say('hello after the outage');
 
-  await waitUntil(async () => (await Message.countDocuments({ conversationId: resident.conversationId, direction: 'inbound' })) === 3, 30_000, 'all three turns');
+  await waitUntil(async () => (await Message.countDocuments({ conversationId: resident.conversationId, direction: 'inbound' })) === 3, 30_000, 'all three turns', 200);
   await waitUntil(async () => (await PendingInbound.countDocuments({})) === 0, 30_000, 'nothing pending');
   const outbound = await Message.find({ conversationId: resident.conversationId, direction: 'outbound' }).lean();
   expect(outbound).toHaveLength(3);
-  await waitUntil(async () => (await Message.countDocuments({ conversationId: resident.conversationId, direction: 'outbound', deliveryStatus: 'sent' })) === 3, 20_000, 'three replies sent');
+  await waitUntil(async () => (await Message.countDocuments({ conversationId: resident.conversationId, direction: 'outbound', deliveryStatus: 'sent' })) === 3, 20_000, 'three replies sent', 200);
   resident.close();
 }, 90_000);

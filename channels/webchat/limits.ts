@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../../src/config';
 import { RateLimitError } from '../../src/errors';
 import { clientAddressResolver } from '../../src/http/client-address';
@@ -29,7 +29,17 @@ export class WebchatLimits {
   readonly addressOf: (req: IncomingMessage) => string;
 
   constructor(redis: Redis, config: LimitConfig) {
-    const limiter = (name: string, points: number, duration: number) => new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.QUEUE_PREFIX}:webchat-limit:${name}`, points, duration, rejectIfRedisNotReady: true });
+    // While Redis is down each process limits on its own (in memory) rather than stalling the
+    // chat or telling residents they are too quick: messages are still stored and answered later.
+    const limiter = (name: string, points: number, duration: number) =>
+      new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${config.QUEUE_PREFIX}:webchat-limit:${name}`,
+        points,
+        duration,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration }),
+      });
     this.sessions = limiter('sessions', config.WEBCHAT_SESSIONS_PER_ADDRESS_HOUR, 3600);
     // Open connections: taken on connect, given back on disconnect; the hour is a backstop for a crashed process.
     this.connections = limiter('connections', config.WEBCHAT_CONNECTIONS_PER_ADDRESS, 3600);
@@ -44,8 +54,7 @@ export class WebchatLimits {
 
   /** A connection opens; returns what to call when it closes. */
   async connect(address: string): Promise<() => void> {
-    await this.connections.consume(address).catch(async (refusal: unknown) => {
-      if (refusal instanceof Error) return; // Redis unreachable: the chat still connects (see message())
+    await this.connections.consume(address).catch(async () => {
       // A refused connection holds no place: give back the point the attempt counted.
       await this.connections.reward(address).catch(() => undefined);
       throw new RateLimitError('There are too many chats open from your connection. Please close one and try again.');
@@ -72,10 +81,7 @@ export class WebchatLimits {
   }
 
   async message(sessionKey: string, address: string): Promise<void> {
-    await Promise.all([this.sessionMessages.consume(sessionKey), this.addressMessages.consume(address)]).catch((refusal: unknown) => {
-      // Redis unreachable (an Error, not a limiter's refusal): the message is still stored and
-      // acknowledged, with a durable mark for the sweeper (ingest.ts); limits resume with Redis.
-      if (refusal instanceof Error) return;
+    await Promise.all([this.sessionMessages.consume(sessionKey), this.addressMessages.consume(address)]).catch(() => {
       throw new RateLimitError('You are sending messages very quickly. Please wait a few seconds.');
     });
   }

@@ -46,11 +46,21 @@ export async function seedAdmin(email: string, password: string): Promise<boolea
 // A fixed hash to verify against when the email is unknown, so timing doesn't reveal accounts.
 let decoyHash: Promise<string> | undefined;
 
-export async function login(email: string, password: string, sessionHours: number): Promise<{ token: string; expiresAt: Date; agent: AgentDoc }> {
+/**
+ * Signs an agent in. `beforeSession` runs after the password matched and before a token
+ * exists: the second factor's check, when the agent has one.
+ */
+export async function login(
+  email: string,
+  password: string,
+  sessionHours: number,
+  beforeSession: (agent: AgentDoc) => Promise<void> = async () => undefined,
+): Promise<{ token: string; expiresAt: Date; agent: AgentDoc }> {
   const agent = await Agent.findOne({ email: email.trim().toLowerCase() }).lean<AgentDoc>();
   decoyHash ??= hashPassword(randomBytes(16).toString('hex'));
   const ok = await verify(agent?.passwordHash ?? (await decoyHash), password).catch(() => false);
   if (!agent || !ok) throw new AuthError('That email and password do not match.', 'invalid_credentials');
+  await beforeSession(agent);
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
   await AgentSession.create({ _id: tokenId(token), agentId: agent._id, expiresAt });

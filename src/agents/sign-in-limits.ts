@@ -7,7 +7,7 @@
  * says otherwise (src/http/client-address.ts), so a forged header neither escapes the limit
  * nor spends someone else's.
  */
-import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { RateLimitError } from '../errors';
 import type { Redis } from '../redis';
@@ -19,7 +19,16 @@ export class SignInLimits {
 
   constructor(redis: Redis, config: Pick<Config, 'QUEUE_PREFIX' | 'LOGIN_MAX_FAILURES_PER_ACCOUNT' | 'LOGIN_MAX_FAILURES_PER_ADDRESS' | 'LOGIN_MAX_FAILURES_GLOBAL' | 'LOGIN_WINDOW_MINUTES'>) {
     const duration = Math.max(1, Math.round(config.LOGIN_WINDOW_MINUTES * 60));
-    const limiter = (name: string, points: number) => new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.QUEUE_PREFIX}:login-failures:${name}`, points, duration });
+    // Without Redis, each process counts in memory: sign-in neither hangs nor goes unlimited.
+    const limiter = (name: string, points: number) =>
+      new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${config.QUEUE_PREFIX}:login-failures:${name}`,
+        points,
+        duration,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration }),
+      });
     this.account = limiter('account', config.LOGIN_MAX_FAILURES_PER_ACCOUNT);
     this.address = limiter('address', config.LOGIN_MAX_FAILURES_PER_ADDRESS);
     this.global = limiter('all', config.LOGIN_MAX_FAILURES_GLOBAL);

@@ -56,6 +56,11 @@ export async function loadVisible(agent: AgentPrincipal, conversationId: string)
   return conversation;
 }
 
+/** The journey fields every agent action's event carries. */
+function journeyOf(c: ConversationDoc): { contactId: string; conversationId: string; channel: string } {
+  return { contactId: c.contactId, conversationId: c._id, channel: c.channel };
+}
+
 export class AgentActions {
   constructor(private readonly services: Services) {}
 
@@ -105,6 +110,8 @@ export class AgentActions {
     }
     const updated = await this.transition(agent, conversationId, 'claim', () => ({ assigneeId: agent._id, assigneeName: agent.name, assignedAt: new Date() }));
     this.services.metrics.claims.inc({ outcome: 'won' });
+    const waitMs = updated.queuedAt ? Math.max(0, new Date(updated.assignedAt!).getTime() - new Date(updated.queuedAt).getTime()) : undefined;
+    await this.services.journal.note('conversation.claimed', claimId, { ...journeyOf(updated), at: new Date(updated.assignedAt!), data: { agentId: agent._id, ...(waitMs !== undefined ? { waitMs } : {}) } });
     this.services.broadcaster.publish(
       { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) },
       updated.identityId,
@@ -154,6 +161,13 @@ export class AgentActions {
       throw new ValidationError(`Replies on ${conversation.channel} can be up to ${limit} characters; this one has ${text.length}. Please shorten it or send it in parts.`, 'message_too_long');
     }
     const message = await sendReply(this.services, conversation, { kind: 'agent', id: agent._id, name: agent.name }, { text });
+    // The first reply of this handoff (later ones hit the same id and are dropped).
+    const since = conversation.queuedAt ?? conversation.assignedAt;
+    await this.services.journal.note('agent.first_reply', `${conversationId}-${conversation.handoffId ?? 'direct'}`, {
+      ...journeyOf(conversation),
+      at: new Date(message.createdAt),
+      data: { agentId: agent._id, ...(since ? { waitMs: Math.max(0, new Date(message.createdAt).getTime() - new Date(since).getTime()) } : {}) },
+    });
     return { messageId: message._id };
   }
 
@@ -167,6 +181,7 @@ export class AgentActions {
       (c) => this.assertOwnerOrSupervisor(agent, c),
     );
     await releaseSlots(conversationId);
+    await this.services.journal.note('conversation.resolved', conversationId, { ...journeyOf(updated), at: new Date(updated.resolvedAt!), data: { outcome, by: 'agent', agentId: agent._id } });
     if (messaging(updated)) {
       // One message, so an SMS resident gets one text: the goodbye and the one-question survey.
       await sendReply(this.services, updated, { kind: 'system' }, { text: `This conversation is now closed. Thanks for contacting us. ${SURVEY_QUESTION}` });
@@ -246,6 +261,7 @@ export class AgentActions {
       (c) => this.assertOwnerOrSupervisor(agent, c),
     );
     await releaseSlots(conversationId);
+    await this.services.journal.note('conversation.queued', `${conversationId}-${updated.handoffId}`, { ...journeyOf(updated), data: { queue, reason: `Transferred to ${queue}`, reasonKind: 'other', priority: updated.priority ?? 2 } });
     this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
     await offerToAvailableAgent(this.services, { conversationId, queue, channel: updated.channel, ...(updated.lastResidentText ? { preview: updated.lastResidentText } : {}) });
     return conversationView(updated);

@@ -6,6 +6,7 @@
  */
 import { rooms } from '../realtime/publisher';
 import type { Services } from '../services';
+import { Conversation } from '../models';
 import { agentStates } from './queue-view';
 
 export async function offerToAvailableAgent(services: Services, offer: { conversationId: string; queue: string; channel: string; preview?: string }): Promise<string | undefined> {
@@ -15,5 +16,9 @@ export async function offerToAvailableAgent(services: Services, offer: { convers
     .sort((a, b) => a.load - b.load || a.name.localeCompare(b.name))[0];
   if (!chosen) return undefined;
   services.broadcaster.toAgents([rooms.agent(chosen.id)], 'conversation.offered', offer);
+  const conversation = await Conversation.findById(offer.conversationId, { contactId: 1, handoffId: 1 }).lean();
+  if (conversation) {
+    await services.journal.note('conversation.offered', `${offer.conversationId}-${conversation.handoffId ?? ''}-${chosen.id}`, { contactId: conversation.contactId, conversationId: offer.conversationId, channel: offer.channel, data: { agentId: chosen.id, queue: offer.queue } });
+  }
   return chosen.id;
 }

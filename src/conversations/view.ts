@@ -44,7 +44,7 @@ export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPaylo
   };
 }
 
-export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'> & { content?: unknown }): MessageCreatedPayload {
+export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'> & { content?: unknown; flow?: { id?: string | null; step?: string | null } | null }): MessageCreatedPayload {
   const choices = (m.choices ?? []) as Choice[];
   // Photos a resident sent (MMS, webchat upload): agents fetch them with their token.
   const content = m.content as { kind?: string; urls?: string[]; contentTypes?: string[] } | undefined;
@@ -59,6 +59,7 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
     ...(m.context ? { context: m.context as MessageContext } : {}),
     ...(m.internal ? { internal: true } : {}),
     ...(media.length ? { media } : {}),
+    ...(m.flow?.id ? { flow: { id: m.flow.id, ...(m.flow.step ? { step: m.flow.step } : {}) } } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
   };
 }

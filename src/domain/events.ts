@@ -18,6 +18,8 @@ export interface MessageCreatedPayload {
   internal?: boolean;
   /** Photos the resident sent; `/api/v1/media/…` URLs are fetched with the agent's token. */
   media?: Array<{ url: string; contentType?: string }>;
+  /** Bot messages: the flow (and step) that produced them. */
+  flow?: { id: string; step?: string };
   createdAt: string;
 }
 

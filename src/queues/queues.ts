@@ -5,6 +5,7 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from '../redis';
+import type { JourneyJob } from '../journey/journal';
 import { QUEUES, safeJobId } from './names';
 
 /**
@@ -26,6 +27,8 @@ export interface InboundJob { inboundEventId: string; identityId: string; event?
 /** `identityId` names the resident's outbox line (older jobs without it look it up). */
 export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
+/** One delivery of an event to one endpoint; `replay` names a replay asked for by an admin. */
+export interface WebhookJob { deliveryId: string; replay?: number }
 export interface TimerJob { kind: 'inactivity'; conversationId: string; identityId: string; residentSeq: number }
 
 const keepLittle: JobsOptions = {
@@ -38,12 +41,42 @@ export class Queues {
   readonly outbound: Queue<OutboundJob>;
   readonly timers: Queue<TimerJob>;
   readonly media: Queue<MediaJob>;
+  readonly journey: Queue<JourneyJob>;
+  readonly webhooks: Queue<WebhookJob>;
 
-  constructor(connection: Redis, readonly prefix: string) {
+  /** `webhookRetryDelaysMs`: the wait before each retry of a failing webhook delivery. */
+  constructor(connection: Redis, readonly prefix: string, private readonly webhookRetryDelaysMs: number[] = [5000]) {
     this.inbound = new Queue(QUEUES.inbound, { connection, prefix });
     this.outbound = new Queue(QUEUES.outbound, { connection, prefix });
     this.timers = new Queue(QUEUES.timers, { connection, prefix });
     this.media = new Queue(QUEUES.media, { connection, prefix });
+    this.journey = new Queue(QUEUES.journey, { connection, prefix });
+    this.webhooks = new Queue(QUEUES.webhooks, { connection, prefix });
+  }
+
+  /** Journey events, stored by a worker off the turn's path (one job per event, id = event id). */
+  async addJourney(events: JourneyJob[]): Promise<void> {
+    await this.journey.addBulk(events.map((data) => ({ name: data.type, data, opts: { ...keepLittle, removeOnComplete: true, jobId: safeJobId('j', data.id), attempts: 10, backoff: { type: 'exponential', delay: 500 } } })));
+  }
+
+  /**
+   * A webhook delivery: tried now, then after each of the configured delays (the default
+   * schedule covers more than 24 hours), until the endpoint answers 2xx.
+   */
+  addWebhook(job: WebhookJob): Promise<unknown> {
+    return this.webhooks.add('deliver', job, {
+      removeOnComplete: { age: 3600, count: 5000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+      jobId: safeJobId('wh', job.replay ? `${job.deliveryId}-replay-${job.replay}` : job.deliveryId),
+      attempts: this.webhookRetryDelaysMs.length + 1,
+      backoff: { type: 'webhook' },
+    });
+  }
+
+  /** BullMQ's custom backoff for webhook deliveries: the configured delay before retry `attemptsMade`. */
+  webhookBackoff(attemptsMade: number): number {
+    const delays = this.webhookRetryDelaysMs;
+    return delays[Math.min(attemptsMade, delays.length) - 1] ?? delays[delays.length - 1] ?? 5000;
   }
 
   /** Downloads a message's attachments off the webhook and turn paths. */
@@ -86,6 +119,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close()]);
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close(), this.journey.close(), this.webhooks.close()]);
   }
 }

@@ -12,7 +12,13 @@ import { Conversation, Media, Message, PendingInbound, insertOnce, type Conversa
 import type { Services } from '../services';
 import { readPosition, stripExif } from '../media/photo-location';
 import { QUEUES, safeJobId } from './names';
-import type { InboundJob, MediaJob, OutboundJob, TimerJob } from './queues';
+import type { InboundJob, MediaJob, OutboundJob, TimerJob, WebhookJob } from './queues';
+import { storeJourneyEvent, type JourneyJob } from '../journey/journal';
+import { attemptDelivery } from '../webhooks/deliver';
+import { journeyId } from '../journey/journal';
+import { journeyStep } from '../flow-engine/form';
+import { MAIN_FLOW_ID } from '../flow-engine/registry';
+import type { FlowState } from '../domain/conversation';
 
 export interface WorkerSet {
   close(): Promise<void>;
@@ -35,6 +41,13 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     new Worker<OutboundJob>(QUEUES.outbound, (job, token) => sendInOrder(services, job, token), common),
     new Worker<TimerJob>(QUEUES.timers, (job) => runTimer(services, job), { ...common, concurrency: 4 }),
     new Worker<MediaJob>(QUEUES.media, (job) => downloadMedia(services, job.data), { ...common, concurrency: 2 }),
+    // Journey events and webhooks have their own workers: a slow or dead endpoint holds only these.
+    new Worker<JourneyJob>(QUEUES.journey, (job) => storeJourneyEvent(services, job.data), { ...common, concurrency: 4 }),
+    new Worker<WebhookJob>(
+      QUEUES.webhooks,
+      (job) => attemptDelivery(services, job.data.deliveryId, `${job.data.replay ?? 0}-${job.attemptsMade}`, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+      { ...common, concurrency: 4, settings: { backoffStrategy: (attemptsMade: number) => services.queues.webhookBackoff(attemptsMade) } },
+    ),
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, error: Error) =>
@@ -134,6 +147,13 @@ async function closeIfQuiet(services: Services, conversationId: string, identity
     if (!conversation || conversation.status !== 'bot' || !quiet(conversation)) return false;
     const closed = { status: nextStatus('bot', 'resolve'), resolvedAt: new Date(), flow: null };
     await Conversation.updateOne({ _id: conversationId }, { $set: closed });
+    const flow = conversation.flow as FlowState | null | undefined;
+    const base = { councilId: conversation.councilId, contactId: conversation.contactId, conversationId, channel: conversation.channel, at: closed.resolvedAt };
+    await services.journal.record([
+      // The resident went quiet in the middle of a flow: where they stopped is the funnel's drop-off.
+      ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${conversation.lastResidentSeq ?? 0}`, 'flow.abandoned'), type: 'flow.abandoned' as const, n: 0, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
+      { ...base, id: journeyId(conversationId, 'conversation.resolved'), type: 'conversation.resolved', n: 1, data: { outcome: 'inactive', by: 'inactivity' } },
+    ]);
     services.broadcaster.publish(
       { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
       identityId,
@@ -148,7 +168,7 @@ async function closeIfQuiet(services: Services, conversationId: string, identity
 async function downloadMedia(services: Services, job: MediaJob): Promise<void> {
   const adapter = services.channels.get(job.channel);
   for (const [n, url] of job.urls.entries()) {
-    const _id = `media-${job.inboundEventId}-${n}`;
+    const _id = ids.media(job.inboundEventId, n);
     if (await Media.exists({ _id })) continue;
     const result = adapter.fetchMedia ? await adapter.fetchMedia(url) : { ok: false as const, reason: 'unsupported', detail: 'channel cannot fetch media' };
     let doc: Record<string, unknown>;

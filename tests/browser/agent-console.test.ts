@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { generate } from 'otplib';
 import twilio from 'twilio';
 import { createAgent } from '../../src/agents/auth';
 import { Conversation } from '../../src/models';
@@ -142,6 +143,49 @@ test('two agents in two browsers claim the same conversation: one wins, the othe
   };
   const results = (await Promise.all([outcome(alex), outcome(bo)])).sort();
   expect(results).toEqual(['Another agent claimed this conversation first.', 'You have claimed this conversation.']);
+}, 60_000);
+
+test('opening one conversation and then another 30 ms later shows only the second, and a reply goes to it', async () => {
+  const page = await newPage();
+  await signIn(page, 'admin@council.example', 'test-admin-password');
+  await smsFrom('+61412600011', 'talk to a person about conversation alpha');
+  await smsFrom('+61412600012', 'talk to a person about conversation bravo');
+  const waiting = page.getByRole('list', { name: /Waiting/ });
+  await waiting.getByText('talk to a person about conversation alpha').waitFor();
+  await waiting.getByText('talk to a person about conversation bravo').waitFor();
+  await page.getByRole('button', { name: /^Open SMS conversation: talk to a person about conversation alpha/ }).click();
+  await page.waitForTimeout(30);
+  await page.getByRole('button', { name: /^Open SMS conversation: talk to a person about conversation bravo/ }).click();
+  const transcript = page.getByRole('log', { name: 'Conversation transcript' });
+  await transcript.getByText('talk to a person about conversation bravo').waitFor();
+  await page.waitForTimeout(1_000); // any late answer for the first conversation has arrived by now
+  expect(await transcript.getByText('conversation alpha').count()).toBe(0);
+  await page.getByRole('button', { name: 'Claim', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'You have claimed this conversation.' }).waitFor();
+  await page.getByLabel('Reply to the resident').fill('Hello bravo');
+  await page.keyboard.press('Control+Enter');
+  await waitUntil(() => double.sent.find((m) => m.To === '+61412600012' && m.Body === 'Hello bravo'), 10_000, 'the reply to the second conversation');
+  expect(double.sent.find((m) => m.To === '+61412600011' && m.Body === 'Hello bravo')).toBeUndefined();
+}, 60_000);
+
+test('a supervisor with a second factor is asked for the code after the password, then signed in', async () => {
+  await createAgent({ email: 'tess@council.example', name: 'Tess Supervisor', password: 'tess-password-1', role: 'supervisor' });
+  const api = (path: string, token: string, body?: unknown) => fetch(`${engine.url}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const login = (await (await fetch(`${engine.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'tess@council.example', password: 'tess-password-1' }) })).json()) as { token: string };
+  const { secret } = (await (await api('/me/second-factor', login.token)).json()) as { secret: string };
+  expect((await api('/me/second-factor/confirm', login.token, { code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }) })).status).toBe(204);
+
+  const page = await newPage();
+  await page.getByLabel('Email').fill('tess@council.example');
+  await page.getByLabel('Password').fill('tess-password-1');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Enter the 6-digit code from your authenticator app.' }).waitFor();
+  const code = page.getByLabel('Code from your authenticator app');
+  expect(await code.evaluate((el) => el === document.activeElement)).toBe(true);
+  expect((await axe(page)).violations).toEqual([]);
+  await code.fill(await generate({ secret }));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
 }, 60_000);
 
 test('a resident message full of markup and script renders literally and runs nothing', async () => {

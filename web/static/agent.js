@@ -48,17 +48,33 @@
     var password = $('password').value;
     if (!email || !password) { text($('signin-error'), 'Enter your email and password.'); return; }
     text($('signin-error'), '');
-    fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: email, password: password }) })
-      .then(function (res) { return res.json().then(function (json) { if (!res.ok) throw new Error(json.error && json.error.message || 'Sign-in failed.'); return json; }); })
+    var body = { email: email, password: password };
+    if (!$('code-field').hidden && $('code').value.trim()) body.code = $('code').value.trim();
+    fetch('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      .then(function (res) {
+        return res.json().then(function (json) {
+          if (!res.ok) {
+            var error = new Error(json.error && json.error.message || 'Sign-in failed.');
+            error.code = json.error && json.error.code;
+            throw error;
+          }
+          return json;
+        });
+      })
       .then(function (json) {
         state.token = json.token;
         state.expiresAt = json.expiresAt;
         sessionStorage.setItem('sb-token', json.token);
         sessionStorage.setItem('sb-expires', json.expiresAt);
-        $('password').value = '';
+        $('password').value = ''; $('code').value = ''; $('code-field').hidden = true;
         start();
       })
-      .catch(function (error) { text($('signin-error'), error.message); $('password').focus(); });
+      .catch(function (error) {
+        text($('signin-error'), error.message);
+        // The password was right and this account has a second factor: ask for the code.
+        if (error.code === 'second_factor_required' || error.code === 'invalid_code') { $('code-field').hidden = false; $('code').value = ''; $('code').focus(); }
+        else $('password').focus();
+      });
   });
 
   function signedOut(message) {
@@ -307,6 +323,8 @@
       text($('typing-indicator'), '');
     }
     return command('conversation.open', { conversationId: id }).then(function (data) {
+      // An answer for a conversation the agent has since left must not be drawn over the one open now.
+      if (state.openId !== id) return;
       renderConversation(data);
       if (!options.keepFocus) $('conversation-title').focus();
     }).catch(function (error) { say(error.message); });

@@ -7,13 +7,14 @@ import { z } from 'zod';
 import { authenticate, login, logout } from '../../agents/auth';
 import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
-import { AuthError, NotFoundError } from '../../errors';
+import { AuthError, ConflictError, NotFoundError } from '../../errors';
 import { SignInLimits } from '../../agents/sign-in-limits';
+import { SecondFactor } from '../../agents/second-factor';
 import { clientAddressResolver } from '../client-address';
 import { changeCaseStatus } from '../../cases/notify';
 import { CASE_STATUSES } from '../../domain/cases';
 import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
-import { Agent, Contact, Conversation, Identity, Media, Message, type ConversationDoc, type MessageDoc } from '../../models';
+import { Agent, Contact, Conversation, Identity, Media, Message, type AgentDoc, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
@@ -22,8 +23,13 @@ import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
 import { audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
+import { analyticsQuery, analyticsRoutes } from './analytics';
+import { webhookRoutes } from './webhooks';
+import type { Authed } from './guards';
+import { webhookEndpointSchema } from '../../webhooks/endpoints';
 
-const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200) });
+const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200), code: z.string().trim().max(12).optional() });
+const secondFactorCodeSchema = z.object({ code: z.string().trim().min(1).max(12) });
 const listQuery = z.object({
   status: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
   channel: z.string().max(20).optional(),
@@ -39,28 +45,29 @@ const agentProfileSchema = z.object({
   clientIdentity: z.union([z.literal(''), z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'may use letters, digits, dots, dashes and underscores')]).optional(),
 });
 
-type Authed = Request & { agent?: AgentPrincipal; sessionId?: string };
 
 export function apiRoutes(services: Services): Router {
   const router = Router();
   const signInLimits = new SignInLimits(services.redis, services.config);
+  const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
 
   router.post('/auth/login', validateBody(loginSchema), async (req, res) => {
-    const { email: typed, password } = req.body as z.infer<typeof loginSchema>;
+    const { email: typed, password, code } = req.body as z.infer<typeof loginSchema>;
     const email = typed.toLowerCase();
     const address = clientAddress(req);
     await signInLimits.check(email, address);
     let session: Awaited<ReturnType<typeof login>>;
     try {
-      session = await login(email, password, services.config.AGENT_SESSION_HOURS);
+      session = await login(email, password, services.config.AGENT_SESSION_HOURS, (agent) => secondFactor.verifyAtSignIn(agent, code));
     } catch (error) {
-      if (error instanceof AuthError) await signInLimits.failed(email, address);
+      // Asking for the code is not a failure (the password matched); a wrong code is.
+      if (error instanceof AuthError && error.code !== 'second_factor_required') await signInLimits.failed(email, address);
       throw error;
     }
     await signInLimits.succeeded(email);
@@ -85,10 +92,33 @@ export function apiRoutes(services: Services): Router {
     next();
   };
 
+  const guards = { requireAgent, requireSupervisor, requireAdmin };
+  router.use(analyticsRoutes(services, guards));
+  router.use(webhookRoutes(services, guards));
+
   router.post('/auth/logout', requireAgent, async (req: Authed, res) => {
     await logout((req.get('authorization') ?? '').slice(7));
     // The console's sockets for this sign-in close now, not at the token's expiry.
     services.broadcaster.endSession(req.sessionId!);
+    res.status(204).end();
+  });
+
+  // An optional second factor for admins and supervisors: begin (a secret to scan), confirm
+  // with a first code, or turn off with a current code.
+  router.post('/me/second-factor', requireAgent, async (req: Authed, res) => {
+    const agent = await Agent.findById(req.agent!._id).lean<AgentDoc>();
+    if (SecondFactor.required(agent!)) throw new ConflictError('second_factor_enabled', 'A second factor is already on. Turn it off first to set up a new one.');
+    res.status(201).json(await secondFactor.begin(agent!));
+  });
+  router.post('/me/second-factor/confirm', requireAgent, validateBody(secondFactorCodeSchema), async (req: Authed, res) => {
+    await secondFactor.confirm(req.agent!._id, (req.body as z.infer<typeof secondFactorCodeSchema>).code);
+    await audit(req.agent!, 'agent.second_factor.on', null, req.agent!._id);
+    res.status(204).end();
+  });
+  router.delete('/me/second-factor', requireAgent, validateBody(secondFactorCodeSchema), async (req: Authed, res) => {
+    const agent = await Agent.findById(req.agent!._id).lean<AgentDoc>();
+    await secondFactor.disable(agent!, (req.body as z.infer<typeof secondFactorCodeSchema>).code);
+    await audit(req.agent!, 'agent.second_factor.off', null, req.agent!._id);
     res.status(204).end();
   });
 
