@@ -56,7 +56,7 @@ export class Queues {
 
   /** Journey events, stored by a worker off the turn's path (one job per event, id = event id). */
   async addJourney(events: JourneyJob[]): Promise<void> {
-    await this.journey.addBulk(events.map((data) => ({ name: data.type, data, opts: { ...keepLittle, removeOnComplete: true, jobId: safeJobId('j', data.id), attempts: 10, backoff: { type: 'exponential', delay: 500 } } })));
+    await this.journey.addBulk(events.map((data) => ({ name: data.type, data, opts: { ...keepLittle, jobId: safeJobId('j', data.id), attempts: 10, backoff: { type: 'exponential', delay: 500 } } })));
   }
 
   /**
