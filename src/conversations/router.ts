@@ -15,7 +15,7 @@ import { handoffKind, type HandledBy, type JourneyData, type JourneyEvent, type 
 import { journeyId } from '../journey/journal';
 import { journeyStep } from '../flow-engine/form';
 import { MAIN_FLOW_ID } from '../flow-engine/registry';
-import { contentText, type InboundContent } from '../domain/messages';
+import { contentText, inboundContentSchema, type InboundContent } from '../domain/messages';
 import { languageName } from '../ai/language';
 import { OUT_OF_SCOPE } from '../ai/nlu';
 import { RISK_LABELS } from '../ai/safeguarding';
@@ -90,8 +90,11 @@ export class ConversationRouter {
 
   private async processEvent(identityId: string, eventId: string, carried?: CarriedEvent): Promise<void> {
     const started = process.hrtime.bigint();
-    const event = carried
-      ? ({ ...carried, _id: eventId, identityId, receivedAt: new Date(carried.receivedAt) } as InboundEventDoc)
+    // Job data is JSON: the content is read back through its schema, so its dates are dates again
+    // (anything the schema does not know is kept; content it refuses is read from the database).
+    const parsed = carried ? inboundContentSchema.safeParse(carried.content) : undefined;
+    const event = carried && parsed?.success
+      ? ({ ...carried, _id: eventId, identityId, receivedAt: new Date(carried.receivedAt), content: { ...(carried.content as object), ...parsed.data } } as InboundEventDoc)
       : await findByKey<InboundEventDoc>(InboundEvent, eventId);
     if (event) {
       const { resident, decision, replayed } = await this.decideOnce(event);
