@@ -147,6 +147,12 @@ async function closeIfQuiet(services: Services, conversationId: string, identity
     if (!conversation || conversation.status !== 'bot' || !quiet(conversation)) return false;
     const closed = { status: nextStatus('bot', 'resolve'), resolvedAt: new Date(), flow: null };
     await Conversation.updateOne({ _id: conversationId }, { $set: closed });
+    // The resident and agents are told first; the journey record is bookkeeping.
+    services.broadcaster.publish(
+      { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
+      identityId,
+      { toResident: true },
+    );
     const flow = conversation.flow as FlowState | null | undefined;
     const base = { councilId: conversation.councilId, contactId: conversation.contactId, conversationId, channel: conversation.channel, at: closed.resolvedAt };
     await services.journal.record([
@@ -154,11 +160,6 @@ async function closeIfQuiet(services: Services, conversationId: string, identity
       ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${conversation.lastResidentSeq ?? 0}`, 'flow.abandoned'), type: 'flow.abandoned' as const, n: 0, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
       { ...base, id: journeyId(conversationId, 'conversation.resolved'), type: 'conversation.resolved', n: 1, data: { outcome: 'inactive', by: 'inactivity' } },
     ]);
-    services.broadcaster.publish(
-      { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
-      identityId,
-      { toResident: true },
-    );
     services.logger.info({ conversationId }, 'conversation.closed_inactive');
     return true;
   });
