@@ -94,7 +94,10 @@ export async function startEngineProcesses(base: Record<string, string>, nodeArg
   };
 }
 
-/** Redis's counters: commands sent by clients, and commands run in all (those inside scripts too). */
+/**
+ * Redis's counters: total_commands_processed and the sum of INFO commandstats. On this Redis (7)
+ * both include the commands run inside scripts, so they agree; both are kept in the JSON.
+ */
 export async function redisCounters(redis: Redis): Promise<{ client: number; all: number }> {
   const stats = await redis.info('stats');
   const client = Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? 0);
