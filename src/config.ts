@@ -3,6 +3,7 @@
  * local default (CONTRACT.md §1). Problems are printed together and the process exits 1.
  */
 import { z } from 'zod';
+import { costOverridesSchema } from './analytics/costs';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -15,13 +16,20 @@ const schema = z.object({
   PUBLIC_URL: z.url().optional(),
   /** web = HTTP + sockets, worker = queue workers, all = both. */
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
+  /**
+   * With ROLE=all: how many processes `npm start` runs. `auto` = one process on a single core;
+   * on more cores one web process and (cores − 1) worker processes, so the engine uses every
+   * core. A number forces that many (1 = everything in one process; 2 or more = one web and the
+   * rest workers).
+   */
+  PROCESSES: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
   /** Redis for queues, leases and socket fan-out (the run/test commands provide a local one). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
   /** MongoDB (or FerretDB) connection string, including the database name. */
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
   /** Prefix of every BullMQ key, so several engines (or test files) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('sb'),
-  /** Database connections per process. FerretDB's SQLite backend serialises writes, so a few is fastest there. */
+  /** Database connections per process. FerretDB's SQLite backend serialises writes, so a few is fastest there (the local services set 4). */
   MONGODB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Concurrent jobs per worker process and queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
@@ -143,6 +151,32 @@ const schema = z.object({
   AGENT_SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
   /** Optional file describing several councils (not read yet: one default council is built). */
   TENANTS_FILE: z.string().optional(),
+  /** Waits before each retry of a failing outbound webhook, in ms (default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 27.6 h in all). */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((v) => v.split(',').map((n) => Number(n.trim())))
+    .pipe(z.array(z.number().int().min(10)).min(1)),
+  /** How long an endpoint has to answer one webhook attempt. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * Cost to serve per contact (src/analytics/costs.ts): a JSON object overriding any of the
+   * defaults, e.g. {"voice":{"person":3.10}}; keys are channels, values { assistant?, person? }.
+   */
+  CONTACT_COSTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        return costOverridesSchema.parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of channel → { assistant?, person? } prices' });
+        return z.NEVER;
+      }
+    }),
+  /** The currency of CONTACT_COSTS (the defaults are SOCITM's figures in pounds). */
+  COST_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('GBP'),
 });
 
 export type Config = z.infer<typeof schema> & { PUBLIC_URL: string };

@@ -23,8 +23,10 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { connectDatabase } from './models';
 import { Queues } from './queues/queues';
+import { Journal } from './journey/journal';
 import { TurnLease } from './queues/turn-lease';
 import { PendingTurns } from './queues/pending-turns';
+import { InactivityDeadlines } from './queues/inactivity';
 import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
@@ -79,7 +81,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
         serveClient: true,
       })
     : undefined;
-  const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
+  const webPublisher = io ? serverPublisher(io) : undefined;
+  const publisher = webPublisher ?? emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
   const channelModules = createChannelModules({ publisher, config });
   const flows = defaultFlowRegistry();
@@ -88,13 +91,16 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: parsePhoneNumberFromString(config.TWILIO_PHONE_NUMBER)?.country }, logger)
     : undefined;
   const understanding = await buildUnderstanding(flows, knowledge, council.timezone, llm);
+  const queues = new Queues(redis, config.QUEUE_PREFIX, config.WEBHOOK_RETRY_DELAYS_MS);
   const services: Services = {
     config,
     logger,
     redis,
-    queues: new Queues(redis, config.QUEUE_PREFIX),
+    queues,
+    journal: new Journal(queues, council.id),
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
     pending: new PendingTurns(redis, config.QUEUE_PREFIX),
+    inactivity: new InactivityDeadlines(redis, config.QUEUE_PREFIX),
     broadcaster: new Broadcaster(publisher),
     flows,
     understanding,
@@ -106,6 +112,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     council,
   };
   const router = new ConversationRouter(services);
+  // Round trips by collection and operation on /metrics (the benchmark reads them per message).
+  mongoose.set('debug', (collection: string, operation: string) => services.metrics.databaseOperations.inc({ collection, operation }));
 
   let shuttingDown = false;
   let port: number | undefined;
@@ -146,6 +154,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
       clearInterval(housekeeping);
       stopRetention?.();
       llm?.close();
+      webPublisher?.close();
       if (io) {
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -13,6 +13,8 @@ export const ids = {
   conversation: (seed: string) => `conv-${shortHash(seed)}`,
   /** The n-th message a turn creates for an inbound event (0 is the resident's own message). */
   turnMessage: (eventId: string, index: number) => `m-${shortHash(`${eventId}#${index}`, 24)}`,
+  /** The n-th attachment of an inbound event, as stored (MMS and social downloads, webchat uploads). */
+  media: (inboundEventId: string, n: number) => `media-${inboundEventId}-${n}`,
   claim: (conversationId: string, handoffId: string) => `${conversationId}-${handoffId}`,
   /** A resident-facing reference (`CP-123456`, `RC-123456`) derived from the turn that made the record. */
   reference: (prefix: string, seed: string) => `${prefix}-${String(parseInt(shortHash(`${prefix}-${seed}`, 10), 16) % 1_000_000).padStart(6, '0')}`,

@@ -5,6 +5,7 @@ import type { Redis } from './redis';
 import type { Queues } from './queues/queues';
 import type { TurnLease } from './queues/turn-lease';
 import type { PendingTurns } from './queues/pending-turns';
+import type { InactivityDeadlines } from './queues/inactivity';
 import type { Broadcaster } from './realtime/broadcaster';
 import type { FlowRegistry } from './flow-engine/registry';
 import type { ChannelAdapter } from './domain/channel';
@@ -16,6 +17,7 @@ import type { RiskKind } from './ai/safeguarding';
 import type { KnowledgeBase } from './knowledge';
 import type { PermitRepository } from './permits/repository';
 import type { CaseRepository } from './cases/repository';
+import type { Journal } from './journey/journal';
 
 export interface CouncilInfo {
   id: string;
@@ -43,6 +45,8 @@ export interface Services {
   queues: Queues;
   lease: TurnLease;
   pending: PendingTurns;
+  /** When bot conversations close for inactivity (one sorted set, not a job per message). */
+  inactivity: InactivityDeadlines;
   broadcaster: Broadcaster;
   flows: FlowRegistry;
   channels: ChannelRegistry;
@@ -52,4 +56,6 @@ export interface Services {
   knowledge: KnowledgeBase;
   permits: PermitRepository;
   cases: CaseRepository;
+  /** Journey events, recorded off the hot path (src/journey/journal.ts). */
+  journal: Journal;
 }

@@ -46,7 +46,7 @@ test('the REST API documents itself (OpenAPI 3.1), request bodies included', asy
   expect(doc.openapi).toBe('3.1.0');
   for (const path of ['/auth/login', '/conversations', '/conversations/{id}', '/conversations/{id}/messages', '/contacts/{id}', '/cases/{reference}']) expect(doc.paths[path]).toBeDefined();
   const login = doc.paths['/auth/login']!.post!.requestBody!.content['application/json'].schema;
-  // `code`: the second factor, optional (accounts with one are asked for it).
+  // `code`: the optional second factor (admins and supervisors who set one up).
   expect(Object.keys(login.properties).sort()).toEqual(['code', 'email', 'password']);
   expect(login.required?.sort()).toEqual(['email', 'password']);
 });

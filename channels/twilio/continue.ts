@@ -21,12 +21,14 @@ interface Continuation {
   externalId: string;
   reason: string;
   raw: Record<string, unknown>;
+  /** Already waiting on another channel: that wait carries over. */
+  keepPlace?: { since: Date; priority: number };
 }
 
 /** The resident is queued for a person on SMS; the router's notice is texted to them. */
 export async function queueTextContinuation(services: Services, c: Continuation): Promise<boolean> {
   if (!(await findInbox(ids.inbox('sms', c.council)))) return false;
-  await ingestInbound(services, { channel: 'sms', externalId: c.externalId, inboxAddress: c.council, channelUserId: c.phone, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason }, raw: c.raw });
+  await ingestInbound(services, { channel: 'sms', externalId: c.externalId, inboxAddress: c.council, channelUserId: c.phone, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) }, raw: c.raw });
   return true;
 }
 
@@ -34,13 +36,16 @@ export async function queueTextContinuation(services: Services, c: Continuation)
 export async function queueCallback(services: Services, c: Continuation): Promise<boolean> {
   if (!(await findInbox(ids.inbox('voice', c.council)))) return false;
   const base = { channel: 'voice' as const, inboxAddress: c.council, channelUserId: c.phone, raw: c.raw };
-  await ingestInbound(services, { ...base, externalId: `${c.externalId}-queue`, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason } });
+  await ingestInbound(services, { ...base, externalId: `${c.externalId}-queue`, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) } });
   await ingestInbound(services, { ...base, externalId: `${c.externalId}-callback`, receivedAt: new Date(), content: { kind: 'call', event: 'callback_requested' } });
   return true;
 }
 
 /** From a chat: the number typed is checked, then a call-back or an SMS conversation is queued. */
-export async function continueOnPhone(services: Services, request: { mode: 'call' | 'text'; number: string; seed: string; from: string }): Promise<{ seed: string; masked: string }> {
+export async function continueOnPhone(
+  services: Services,
+  request: { mode: 'call' | 'text'; number: string; seed: string; from: string; keepPlace?: { since: Date; priority: number } },
+): Promise<{ seed: string; masked: string }> {
   const council = services.config.TWILIO_PHONE_NUMBER;
   const phone = normaliseAddress(request.number, countryOf(council));
   if (!phone || phone.startsWith('whatsapp:')) throw new ValidationError('Please type a phone number, for example 0412 345 678.', 'invalid_phone_number');
@@ -50,6 +55,7 @@ export async function continueOnPhone(services: Services, request: { mode: 'call
     externalId: `${request.seed}-${request.mode}`,
     reason: request.mode === 'call' ? `Asked for a call back from the ${request.from}` : `Chose to continue by text from the ${request.from}`,
     raw: { from: request.from },
+    ...(request.keepPlace ? { keepPlace: request.keepPlace } : {}),
   };
   const queued = request.mode === 'call' ? await queueCallback(services, continuation) : await queueTextContinuation(services, continuation);
   if (!queued) throw new ValidationError(request.mode === 'call' ? 'Call-backs are not available right now. Please talk to a person here.' : 'Texts are not available right now. Please talk to a person here.', 'not_available');

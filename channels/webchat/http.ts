@@ -63,7 +63,7 @@ export function mountWebchatHttp(app: Express, services: Services): void {
 
     const externalId = `${channelUserId}-${headers['x-client-message-id']}`;
     const eventId = ids.inboundEvent('webchat', externalId);
-    const mediaId = `media-${eventId}-0`;
+    const mediaId = ids.media(eventId, 0);
     const position = await readPosition(body);
     const data = stripExif(body, contentType);
     await insertOnce(Media.create({ _id: mediaId, inboundEventId: eventId, sourceUrl: 'webchat-upload', contentType, size: data.byteLength, data, ...(position ? { position } : {}) }));

@@ -148,22 +148,25 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       await limits.phoneRequest(identityId);
       const identity = await Identity.findById(identityId).lean<IdentityDoc>();
       const conversationId = identity?.currentConversationId ?? '';
-      const result = await continueOnPhone(services, { mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}` });
-      if (mode === 'text') {
-        // The chat closes as moved to SMS, exactly as a caller's "text me instead" does.
+      const conversation = conversationId ? await Conversation.findById(conversationId).lean<ConversationDoc>() : null;
+      // Waiting for a person already: the phone keeps that place, and the chat leaves the queue.
+      const keepPlace = conversation?.status === 'queued' && conversation.queuedAt ? { since: conversation.queuedAt, priority: conversation.priority ?? 2 } : undefined;
+      const result = await continueOnPhone(services, { mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}`, ...(keepPlace ? { keepPlace } : {}) });
+      if (mode === 'call' && conversation) {
+        await sendReply(services, conversation, { kind: 'system' }, { text: `Thanks. A person will call you on ${result.masked} as soon as they can.${keepPlace ? ' You keep your place in the queue.' : ''}` });
+      }
+      // The chat closes as moved to SMS or the phone, exactly as a caller's "text me instead" does.
+      if (mode === 'text' || keepPlace) {
         await inOrder(() => ingestInbound(services, {
           channel: 'webchat',
-          externalId: `${channelUserId}-text-${result.seed}`,
+          externalId: `${channelUserId}-${mode}-${result.seed}`,
           inboxAddress: WEBCHAT_INBOX_ADDRESS,
           channelUserId,
           receivedAt: new Date(),
-          content: { kind: 'call', event: 'text_instead' },
+          content: { kind: 'call', event: mode === 'text' ? 'text_instead' : 'call_instead' },
           raw: { mode },
         }));
         await router.drainIdentity(identityId);
-      } else {
-        const conversation = conversationId ? await Conversation.findById(conversationId).lean<ConversationDoc>() : null;
-        if (conversation) await sendReply(services, conversation, { kind: 'system' }, { text: `Thanks. A person will call you on ${result.masked} as soon as they can. You keep your place in the queue.` });
       }
       return { mode, number: result.masked };
     });

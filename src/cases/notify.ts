@@ -10,7 +10,7 @@ import { Case, Identity, type CaseDoc } from '../models';
 import { ensureOpenConversation, type IdentityDoc } from '../conversations/identity';
 import { sendReply } from '../conversations/outbox';
 import type { Services } from '../services';
-import { CASE_STATUSES, statusWords } from '../domain/cases';
+import { CASE_STATUSES, OPEN_STATUSES, statusWords } from '../domain/cases';
 import { caseRecord } from './repository';
 import type { CaseRecord } from '../domain/flow';
 
@@ -20,6 +20,10 @@ export async function changeCaseStatus(services: Services, reference: string, st
   if (found.status === status) throw new ConflictError('unchanged', `Case ${reference} is already ${status}.`);
   const entry = { status, at: new Date(), ...(note ? { note } : {}), ...(by ? { by } : {}) };
   await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
+  const seed = `${reference}-${status}-${entry.at.getTime()}`;
+  const fields = { contactId: found.contactId, channel: found.channel, at: entry.at, data: { reference, status, category: found.category } };
+  await services.journal.note('case.status_changed', seed, fields);
+  if (!OPEN_STATUSES.includes(status)) await services.journal.note('case.closed', seed, fields);
   const text = `${services.council.name}: your report ${reference} is now ${statusWords(status)}.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}`;
   for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {
     const identity = await Identity.findById(identityId).lean<IdentityDoc>();

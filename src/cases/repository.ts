@@ -66,6 +66,8 @@ export class CaseRepository {
         description: report.description,
         location: { ...report.location, ...(report.location.text ? { street: streetKey(report.location.text) } : {}) },
         photoCount: report.photoCount,
+        ...(report.photos?.length ? { photos: report.photos } : {}),
+        ...(report.mediaUrls?.length ? { mediaUrls: report.mediaUrls } : {}),
         status: 'received',
         history: [{ status: 'received', at: now }],
         contactId: resident.contactId,

@@ -56,6 +56,11 @@ export async function loadVisible(agent: AgentPrincipal, conversationId: string)
   return conversation;
 }
 
+/** The journey fields every agent action's event carries. */
+function journeyOf(c: ConversationDoc): { contactId: string; conversationId: string; channel: string } {
+  return { contactId: c.contactId, conversationId: c._id, channel: c.channel };
+}
+
 export class AgentActions {
   constructor(private readonly services: Services) {}
 
@@ -108,6 +113,8 @@ export class AgentActions {
     // An open offer ends: accepted when it was this agent's, withdrawn from anyone else.
     // Off the claim's path: a missed settle only leaves an offer that times out harmlessly.
     void settleOffer(this.services, conversationId, agent._id).catch((error: Error) => this.services.logger.warn({ err: error.message }, 'offer.settle_failed'));
+    const waitMs = updated.queuedAt ? Math.max(0, new Date(updated.assignedAt!).getTime() - new Date(updated.queuedAt).getTime()) : undefined;
+    await this.services.journal.note('conversation.claimed', claimId, { ...journeyOf(updated), at: new Date(updated.assignedAt!), data: { agentId: agent._id, ...(waitMs !== undefined ? { waitMs } : {}) } });
     this.services.broadcaster.publish(
       { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) },
       updated.identityId,
@@ -157,6 +164,13 @@ export class AgentActions {
       throw new ValidationError(`Replies on ${conversation.channel} can be up to ${limit} characters; this one has ${text.length}. Please shorten it or send it in parts.`, 'message_too_long');
     }
     const message = await sendReply(this.services, conversation, { kind: 'agent', id: agent._id, name: agent.name }, { text });
+    // The first reply of this handoff (later ones hit the same id and are dropped).
+    const since = conversation.queuedAt ?? conversation.assignedAt;
+    await this.services.journal.note('agent.first_reply', `${conversationId}-${conversation.handoffId ?? 'direct'}`, {
+      ...journeyOf(conversation),
+      at: new Date(message.createdAt),
+      data: { agentId: agent._id, ...(since ? { waitMs: Math.max(0, new Date(message.createdAt).getTime() - new Date(since).getTime()) } : {}) },
+    });
     return { messageId: message._id };
   }
 
@@ -170,6 +184,7 @@ export class AgentActions {
       (c) => this.assertOwnerOrSupervisor(agent, c),
     );
     await releaseSlots(conversationId);
+    await this.services.journal.note('conversation.resolved', conversationId, { ...journeyOf(updated), at: new Date(updated.resolvedAt!), data: { outcome, by: 'agent', agentId: agent._id } });
     if (messaging(updated)) {
       // One message, so an SMS resident gets one text: the goodbye and the one-question survey.
       await sendReply(this.services, updated, { kind: 'system' }, { text: `This conversation is now closed. Thanks for contacting us. ${SURVEY_QUESTION}` });
@@ -249,6 +264,7 @@ export class AgentActions {
       (c) => this.assertOwnerOrSupervisor(agent, c),
     );
     await releaseSlots(conversationId);
+    await this.services.journal.note('conversation.queued', `${conversationId}-${updated.handoffId}`, { ...journeyOf(updated), data: { queue, reason: `Transferred to ${queue}`, reasonKind: 'other', priority: updated.priority ?? 2 } });
     this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
     void offerToAvailableAgent(this.services, { conversationId, queue, channel: updated.channel, ...(updated.lastResidentText ? { preview: updated.lastResidentText } : {}) }).catch((error: Error) => this.services.logger.warn({ err: error.message }, 'offer.failed'));
     return conversationView(updated);

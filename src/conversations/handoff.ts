@@ -55,13 +55,15 @@ export async function escalate(
   reason: string,
   seed: string,
   now: Date,
-  options: { spoken?: boolean; residentText?: string; urgent?: boolean; language?: string } = {},
+  options: { spoken?: boolean; residentText?: string; urgent?: boolean; language?: string; keepPlace?: { since: Date; priority: number } } = {},
 ): Promise<Escalation> {
-  const { spoken = false, residentText = '', urgent = false } = options;
+  const { spoken = false, residentText = '', urgent = false, keepPlace } = options;
   const status: ConversationStatus = nextStatus(conversation.status as ConversationStatus, 'escalate');
   const queue = DEFAULT_QUEUE;
-  const priority = urgent ? 0 : queuePriority([residentText], spoken);
-  const position = await queuePosition(queue, conversation._id, now, priority);
+  const priority = urgent ? 0 : Math.min(queuePriority([residentText], spoken), keepPlace?.priority ?? Infinity);
+  // A resident moving from one channel's queue to another keeps the wait they have already done.
+  const queuedAt = keepPlace && keepPlace.since < now ? keepPlace.since : now;
+  const position = await queuePosition(queue, conversation._id, queuedAt, priority);
   const payload: ConversationUpdatedPayload = {
     conversationId: conversation._id,
     status,
@@ -77,7 +79,7 @@ export async function escalate(
       queue,
       handoffId: shortHash(seed, 12),
       handoffReason: reason,
-      queuedAt: now,
+      queuedAt,
       flow: null,
       ...(conversation.flow ? { capturedFlow: conversation.flow } : {}),
       priority,

@@ -54,6 +54,7 @@ export async function offerToAvailableAgent(services: Services, offer: { convers
   await services.queues.addTimer({ kind: 'offer', conversationId: offer.conversationId, identityId: conversation.identityId, residentSeq: passed.size, offerId }, timeoutMs);
   const payload: OfferPayload = { ...offer, offerId, expiresAt: expiresAt.toISOString(), timeoutSeconds: services.config.OFFER_TIMEOUT_SECONDS };
   services.broadcaster.toAgents([rooms.agent(chosen.id)], 'conversation.offered', payload);
+  await services.journal.note('conversation.offered', `${offer.conversationId}-${handoffId}-${chosen.id}`, { contactId: conversation.contactId, conversationId: offer.conversationId, channel: offer.channel, data: { agentId: chosen.id, queue: offer.queue } });
   return chosen.id;
 }
 

@@ -11,7 +11,11 @@
  */
 import { nextStatus, type ConversationStatus, type FlowState } from '../domain/conversation';
 import type { DomainEvent } from '../domain/events';
-import { contentText, type InboundContent } from '../domain/messages';
+import { handoffKind, type HandledBy, type JourneyData, type JourneyEvent, type JourneyEventType } from '../domain/journey';
+import { journeyId } from '../journey/journal';
+import { journeyStep } from '../flow-engine/form';
+import { MAIN_FLOW_ID } from '../flow-engine/registry';
+import { contentText, inboundContentSchema, type InboundContent } from '../domain/messages';
 import { languageName } from '../ai/language';
 import { OUT_OF_SCOPE } from '../ai/nlu';
 import { RISK_LABELS } from '../ai/safeguarding';
@@ -20,9 +24,9 @@ import { crisisNotice, interpreterNotice } from './safeguarding-notice';
 import { flowServicesFor } from '../flow-engine/flow-services';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
-import { Conversation, Identity, InboundEvent, Message, PendingInbound, insertOnce, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
+import { Conversation, Identity, InboundEvent, Message, PendingInbound, findByKey, insertOnce, insertRecords, setByKey, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
-import type { InboundJob } from '../queues/queues';
+import type { CarriedEvent, InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { escalate } from './handoff';
 import { offerToAvailableAgent } from './offers';
@@ -52,6 +56,10 @@ export interface TurnDecision {
   /** The conversation's status and queue once the turn is applied. */
   statusAfter: ConversationStatus;
   queue?: string;
+  /** What handled the turn: a flow's step, a person, or the engine itself (turns stored before this have none). */
+  handledBy?: HandledBy;
+  /** Journey events of the turn, recorded after its replies are on their way. */
+  journey?: JourneyEvent[];
 }
 
 const DRAIN_BATCH = 25;
@@ -63,46 +71,54 @@ export class ConversationRouter {
   async handleInbound(job: InboundJob): Promise<void> {
     const stillPending = () => this.services.pending.has(job.identityId, job.inboundEventId);
     if (!(await stillPending())) return;
-    await this.drainIdentity(job.identityId, stillPending);
+    const carried = job.event ? { [job.inboundEventId]: job.event } : undefined;
+    await this.drainIdentity(job.identityId, stillPending, carried);
   }
 
   /** Takes the resident's lease and runs every pending turn of theirs, oldest first. */
-  async drainIdentity(identityId: string, stillNeeded?: () => Promise<boolean>): Promise<void> {
+  async drainIdentity(identityId: string, stillNeeded?: () => Promise<boolean>, carried?: Record<string, CarriedEvent>): Promise<void> {
     const drain = async () => {
       for (;;) {
         const batch = await this.services.pending.oldest(identityId, DRAIN_BATCH);
         if (batch.length === 0) return;
-        for (const eventId of batch) await this.processEvent(identityId, eventId);
+        for (const eventId of batch) await this.processEvent(identityId, eventId, carried?.[eventId]);
       }
     };
     if (stillNeeded) await this.services.lease.holdUnlessDone(identityId, drain, stillNeeded);
     else await this.services.lease.hold(identityId, drain);
   }
 
-  private async processEvent(identityId: string, eventId: string): Promise<void> {
+  private async processEvent(identityId: string, eventId: string, carried?: CarriedEvent): Promise<void> {
     const started = process.hrtime.bigint();
-    const event = await InboundEvent.findById(eventId).lean<InboundEventDoc>();
+    // Job data is JSON: the content is read back through its schema, so its dates are dates again
+    // (anything the schema does not know is kept; content it refuses is read from the database).
+    const parsed = carried ? inboundContentSchema.safeParse(carried.content) : undefined;
+    const event = carried && parsed?.success
+      ? ({ ...carried, _id: eventId, identityId, receivedAt: new Date(carried.receivedAt), content: { ...(carried.content as object), ...parsed.data } } as InboundEventDoc)
+      : await findByKey<InboundEventDoc>(InboundEvent, eventId);
     if (event) {
       const { resident, decision, replayed } = await this.decideOnce(event);
-      await this.apply(resident, decision, replayed);
+      // Counted once decided (before its replies go), so a reply seen means a turn counted.
       this.services.metrics.turns.inc({ outcome: replayed ? 'replayed' : 'decided' });
+      await this.apply(resident, decision, replayed);
       this.services.metrics.turnSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
     // Only events stored while Redis was away have a durable pending record (see ingest.ts).
-    if (await this.services.pending.takeDurable(eventId)) await PendingInbound.deleteOne({ _id: eventId });
-    await this.services.pending.remove(identityId, eventId);
+    if (await this.services.pending.finish(identityId, eventId)) await PendingInbound.deleteOne({ _id: eventId });
   }
 
   /** Decides the turn and stores it with the resident's message; if one is stored already, that one wins. */
   private async decideOnce(event: InboundEventDoc): Promise<{ resident: MessageDoc; decision: TurnDecision; replayed: boolean }> {
     const { resident, decision } = await this.decide(event);
+    const started = decision.journey?.find((e) => e.type === 'contact.started');
+    if (started && decision.replies.length > 0) started.data = { ...started.data, firstReplyMs: Math.max(0, Date.now() - new Date(event.receivedAt).getTime()) };
     // One ordered insert: the resident's message (carrying the decision) first, then the replies.
     // If the resident's message is already there, the stored decision is replayed (and its
     // replies stored if a crash cut the first attempt short).
-    if (await insertOnce(Message.insertMany([{ ...resident, turn: decision }, ...decision.replies], { ordered: true }))) {
+    if (await insertOnce(insertRecords(Message, [{ ...resident, turn: decision }, ...decision.replies]))) {
       return { resident, decision, replayed: false };
     }
-    const stored = (await Message.findById(resident._id).lean<MessageDoc & { turn: TurnDecision }>())!;
+    const stored = (await findByKey<MessageDoc & { turn: TurnDecision }>(Message, resident._id))!;
     return { resident: stored, decision: stored.turn, replayed: true };
   }
 
@@ -115,7 +131,7 @@ export class ConversationRouter {
     const content: InboundContent =
       stored.kind === 'consent' && stored.action === 'opt_in' && !(identity as IdentityDoc & { optedOut?: boolean }).optedOut ? { kind: 'text', text: stored.text } : stored;
     const text = contentText(content);
-    const current = identity.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>() : null;
+    const current = identity.currentConversationId ? await findByKey<ConversationDoc>(Conversation, identity.currentConversationId) : null;
     // The answer to the satisfaction question belongs to the conversation that asked it.
     const surveyScore = current && awaitsSurvey(current, new Date()) ? surveyAnswer(text) : undefined;
     const conversation = surveyScore ? current! : await ensureOpenConversation(council.id, identity, event._id, current);
@@ -131,8 +147,7 @@ export class ConversationRouter {
       sender: { kind: 'contact' },
       text,
       content,
-      // Attachments are stored as media-<event>-<n> (queues/workers.ts): agents see those, never the provider URL.
-      ...(content.kind === 'media' && content.urls.length ? { mediaIds: content.urls.map((_, n) => `media-${event._id}-${n}`) } : {}),
+      ...(content.kind === 'media' && content.urls.length ? { mediaIds: content.urls.map((_, n) => ids.media(event._id, n)) } : {}),
       ...(event.context ? { context: event.context } : {}),
       deliveryStatus: 'received',
       createdAt: event.receivedAt,
@@ -147,21 +162,34 @@ export class ConversationRouter {
       events: [],
       statusAfter: status,
       ...(conversation.queue ? { queue: conversation.queue } : {}),
+      journey: [],
     };
+    const journey = (type: JourneyEventType, fields: { flow?: string; step?: string; data?: JourneyData } = {}) => {
+      const events = decision.journey!;
+      events.push({ id: journeyId(event._id, `${type}-${events.length}`), type, at: now, n: events.length, councilId: council.id, contactId: conversation.contactId, conversationId: conversation._id, channel: conversation.channel, ...fields });
+    };
+    const handled = (by: HandledBy) => (decision.handledBy = by);
+    // The resident's first message in this conversation starts a contact (the survey's answer does not).
+    if (!conversation.lastResidentAt && !surveyScore) journey('contact.started');
+    const before = (conversation.flow as FlowState | null) ?? undefined;
     /** Set once the message is read: with a model, the resident is answered in their own language. */
     let replyLanguage: string | undefined;
-    const reply = async (say: string, choices?: Array<{ value: string; label: string }>) => {
+    const reply = async (say: string, choices?: Array<{ value: string; label: string }>, flow?: { id: string; step: string }) => {
       const id = ids.turnMessage(event._id, decision.replies.length + 1);
       const translated = replyLanguage ? (await this.services.understanding.llm?.translate([say], replyLanguage))?.[0] : undefined;
-      decision.replies.push(await buildReply(this.services, conversation, { kind: 'bot' }, { text: translated ?? say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId }));
+      const built = await buildReply(this.services, conversation, { kind: 'bot' }, { text: translated ?? say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId });
+      decision.replies.push(flow ? ({ ...built, flow } as MessageDoc) : built);
     };
     const result = { resident, decision };
     if (surveyScore) {
+      handled({ kind: 'engine', what: 'survey' });
+      journey('survey.answered', { data: { score: surveyScore } });
       decision.conversation.survey = { ...(conversation.survey ?? {}), score: surveyScore, answeredAt: now };
       await reply('Thanks for your feedback. It helps us improve.');
       return result;
     }
     if (content.kind === 'consent') {
+      handled({ kind: 'engine', what: 'consent' });
       // Carrier rules: STOP silences the address at once (the carrier confirms it); START and HELP are answered.
       if (content.action === 'opt_out') decision.identity = { optedOut: true };
       if (content.action === 'opt_in') {
@@ -173,8 +201,11 @@ export class ConversationRouter {
     }
 
     if (content.kind === 'call' && content.event !== 'no_input') {
-      const handled = await this.callEvent(content.event, content.callSid, conversation, decision, reply);
-      if (handled) return result;
+      const callHandled = await this.callEvent(content.event, content.callSid, conversation, decision, reply);
+      if (callHandled) {
+        handled({ kind: 'engine', what: 'call' });
+        return result;
+      }
     }
 
     const spoken = this.services.channels.get(conversation.channel).capabilities.choices === 'spoken';
@@ -185,16 +216,26 @@ export class ConversationRouter {
       replyLanguage = reading.language;
       decision.conversation.language = reading.language;
     }
-    const escalateFor = async (reason: string, before: string[] = [], urgent = false) => {
-      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}) });
+    const escalateFor = async (reason: string, sayFirst: string[] = [], urgent = false) => {
+      const keepPlace = content.kind === 'handoff' ? content.keepPlace : undefined;
+      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}), ...(keepPlace ? { keepPlace } : {}) });
       Object.assign(decision.conversation, escalation.patch);
       decision.events.push(...escalation.events);
       decision.statusAfter = escalation.patch.status as ConversationStatus;
       decision.queue = escalation.patch.queue as string;
-      await reply([...before, escalation.notice].join('\n'));
+      const kind = handoffKind(reason);
+      // A flow left for a person is a drop-off at the step the resident had reached.
+      const left = flowLeft ?? (before && before.id !== MAIN_FLOW_ID ? { flow: before.id, step: journeyStep(before) } : undefined);
+      if (left) journey('flow.abandoned', { ...left, data: { why: 'handed_over' } });
+      journey('handoff.requested', { data: { reason, reasonKind: kind } });
+      journey('conversation.queued', { data: { reason, reasonKind: kind, queue: escalation.patch.queue as string, priority: escalation.patch.priority as number } });
+      decision.handledBy ??= { kind: 'engine', what: 'escalation' };
+      await reply([...sayFirst, escalation.notice].join('\n'));
     };
+    let flowLeft: { flow: string; step: string } | undefined;
 
     if (reading?.risk) {
+      handled({ kind: 'engine', what: 'safeguarding' });
       // Safeguarding first, in any state and at any hour: the crisis lines, then a person, urgently.
       const reason = `Safeguarding: ${RISK_LABELS[reading.risk]}`;
       if (status === 'assigned') {
@@ -214,10 +255,14 @@ export class ConversationRouter {
     }
 
     if (status === 'bot' && !phoneOf(identity.channelUserId)) {
-      if (await this.phoneLink(event, identity as IdentityDoc & { pendingLink?: PendingLink | null }, conversation, text, decision, reply)) return result;
+      if (await this.phoneLink(event, identity as IdentityDoc & { pendingLink?: PendingLink | null }, conversation, text, decision, reply)) {
+        handled({ kind: 'engine', what: 'phone_link' });
+        return result;
+      }
     }
 
     if (status === 'queued' || status === 'assigned') {
+      handled({ kind: 'person' });
       // A person owns the conversation: the bot stays quiet, except to confirm a repeated ask.
       if (askedForPerson && status === 'queued') await reply("You're in the queue for a person. They'll reply here as soon as they can.");
       return result;
@@ -233,11 +278,15 @@ export class ConversationRouter {
     if (reading && reading.language !== 'en' && reading.intent === OUT_OF_SCOPE && !this.services.understanding.llm) {
       // A message we cannot read and no model to read it: never a menu in English only.
       decision.conversation.language = reading.language;
+      handled({ kind: 'engine', what: 'interpreter' });
+      journey('turn.missed', { data: { reason: 'language' } });
       await reply(interpreterNotice(council), [{ value: 'agent', label: 'Talk to a person' }]);
       return result;
     }
 
+    const effects: Array<{ type: JourneyEventType; data: JourneyData }> = [];
     const flowServices = flowServicesFor(this.services, {
+      onEffect: (type, data) => effects.push({ type, data }),
       seed: event._id,
       now,
       live: spoken,
@@ -248,12 +297,28 @@ export class ConversationRouter {
       council: { name: council.name, officeHours: council.officeHours, timezone: council.timezone },
       services: flowServices,
     });
+    const after = outcome.state;
+    const at = { flow: outcome.handledBy.flow, step: after.id === outcome.handledBy.flow ? journeyStep(after) : outcome.handledBy.step };
+    handled({ kind: 'flow', ...at });
+    for (const flowId of outcome.entered) journey('flow.entered', { flow: flowId });
+    for (const effect of effects) journey(effect.type, { ...at, data: effect.data });
+    const { ended } = outcome;
+    const missed = after.misses > 0 || Boolean(ended?.missed) || (outcome.handoff !== undefined && handoffKind(outcome.handoff.reason) === 'not_understood');
+    journey(missed ? 'turn.missed' : 'turn.understood', at);
+    if (ended) {
+      // A form flow has one step: where it ended is where the resident was (the confirmation, usually).
+      const step = before?.id === ended.flow ? journeyStep(before) : ended.step;
+      journey(ended.completed ? 'flow.completed' : 'flow.abandoned', { flow: ended.flow, step, ...(ended.completed ? {} : { data: { why: ended.missed ? 'not_found' : 'stopped' } }) });
+    }
     if (outcome.handoff) {
+      if (after.id !== MAIN_FLOW_ID) flowLeft = { flow: after.id, step: journeyStep(after) };
       await escalateFor(outcome.handoff.reason, outcome.say);
       return result;
     }
+    // The step the resident is now at, when it moved (a funnel counts who reached each step).
+    if (after.id !== MAIN_FLOW_ID && !outcome.ended && (after.id !== before?.id || journeyStep(after) !== journeyStep(before))) journey('step.reached', { flow: after.id, step: journeyStep(after) });
     decision.conversation.flow = outcome.state;
-    if (outcome.say.length > 0) await reply(outcome.say.join('\n'), outcome.choices);
+    if (outcome.say.length > 0) await reply(outcome.say.join('\n'), outcome.choices, { id: at.flow, step: at.step });
     return result;
   }
 
@@ -305,7 +370,7 @@ export class ConversationRouter {
    * a caller waiting can ask for a call-back (keeping their place) or to go on by text.
    */
   private async callEvent(
-    event: 'started' | 'ended' | 'callback_requested' | 'text_instead',
+    event: 'started' | 'ended' | 'callback_requested' | 'text_instead' | 'call_instead',
     callSid: string | undefined,
     conversation: ConversationDoc,
     decision: TurnDecision,
@@ -320,6 +385,12 @@ export class ConversationRouter {
       decision.statusAfter = 'resolved';
       const payload = { conversationId: conversation._id, status: 'resolved' as const, channel: conversation.channel, outcome, ...(conversation.queue ? { queue: conversation.queue } : {}) };
       decision.events.push({ type: 'conversation.updated', conversationId: conversation._id, ...(conversation.queue ? { queue: conversation.queue } : {}), payload });
+      const at = new Date();
+      const base = { at, councilId: conversation.councilId, contactId: conversation.contactId, conversationId: conversation._id, channel: conversation.channel };
+      const flow = conversation.flow as FlowState | null | undefined;
+      decision.journey ??= [];
+      if (flow && flow.id !== MAIN_FLOW_ID && status === 'bot') decision.journey.push({ ...base, id: journeyId(conversation._id, 'flow.abandoned-call'), type: 'flow.abandoned', flow: flow.id, step: journeyStep(flow), data: { why: 'left' } });
+      decision.journey.push({ ...base, id: journeyId(conversation._id, 'conversation.resolved'), type: 'conversation.resolved', data: { outcome, by: outcome.startsWith('moved_to_') ? 'moved' : 'call_ended' } });
     };
     switch (event) {
       case 'started':
@@ -348,6 +419,11 @@ export class ConversationRouter {
         close('moved_to_sms');
         await reply("OK. We'll send you a text message now, and a person will reply there. Goodbye.");
         return true;
+      case 'call_instead':
+        // The chat's place in the queue moved to the call-back; this conversation leaves the queue.
+        if (status === 'resolved') return true;
+        close('moved_to_phone');
+        return true;
     }
   }
 
@@ -355,7 +431,7 @@ export class ConversationRouter {
   private async apply(resident: MessageDoc, decision: TurnDecision, replayed: boolean): Promise<void> {
     const { services } = this;
     if (replayed) await storeMessages(decision.replies);
-    await Conversation.updateOne({ _id: resident.conversationId }, { $set: decision.conversation });
+    await setByKey(Conversation, resident.conversationId, decision.conversation);
     if (decision.identity) await Identity.updateOne({ _id: resident.identityId }, { $set: decision.identity });
     // A verified link moves every conversation of this identity to the person's contact.
     if (decision.identity?.contactId) await Conversation.updateMany({ identityId: resident.identityId }, { $set: { contactId: decision.identity.contactId } });
@@ -368,11 +444,11 @@ export class ConversationRouter {
       }
     }
 
+    // After the replies are on their way: a turn's journey never delays what the resident hears.
+    await services.journal.record(decision.journey ?? []);
     if (decision.statusAfter === 'bot') {
-      await services.queues.addTimer(
-        { kind: 'inactivity', conversationId: resident.conversationId, identityId: resident.identityId, residentSeq: resident.seq },
-        services.config.INACTIVITY_CLOSE_MINUTES * 60_000,
-      );
+      const lastWrote = new Date(decision.conversation.lastResidentAt ?? Date.now()).getTime();
+      await services.inactivity.set(resident.conversationId, resident.identityId, lastWrote + services.config.INACTIVITY_CLOSE_MINUTES * 60_000);
     }
   }
 }

@@ -44,7 +44,7 @@ export function conversationUpdate(c: ConversationDoc): ConversationUpdatedPaylo
   };
 }
 
-export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'> & { content?: unknown; mediaIds?: string[] | null }): MessageCreatedPayload {
+export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversationId' | 'sender' | 'text' | 'choices' | 'createdAt' | 'context' | 'internal'> & { content?: unknown; mediaIds?: string[] | null; flow?: { id?: string | null; step?: string | null } | null }): MessageCreatedPayload {
   const choices = (m.choices ?? []) as Choice[];
   // Photos a resident sent (MMS, webchat upload): agents fetch them with their token, from
   // our own copy (`/api/v1/media/{id}`), never from the provider's URL.
@@ -66,6 +66,7 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
     ...(media.length ? { media } : {}),
     ...(location ? { location } : {}),
     ...(content?.kind === 'call' ? { call: true } : {}),
+    ...(m.flow?.id ? { flow: { id: m.flow.id, ...(m.flow.step ? { step: m.flow.step } : {}) } } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
   };
 }

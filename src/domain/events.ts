@@ -22,6 +22,8 @@ export interface MessageCreatedPayload {
   location?: { lat: number; lng: number; text?: string };
   /** A step of a phone call (started, ended, no answer, chose a call-back). */
   call?: boolean;
+  /** Bot messages: the flow (and step) that produced them. */
+  flow?: { id: string; step?: string };
   createdAt: string;
 }
 

@@ -129,6 +129,10 @@ export interface NewReport {
   description: string;
   location: ReportLocation;
   photoCount: number;
+  /** Stored media ids of the photos (filled in by the engine from the conversation). */
+  photos?: string[];
+  /** Photo URLs a council system gave (Open311). */
+  mediaUrls?: string[];
 }
 
 export type StepResult = {
@@ -137,6 +141,8 @@ export type StepResult = {
   slots?: Record<string, unknown>;
   /** True when the bot did not understand the input (two in a row offer a person, a third queues one). */
   missed?: boolean;
+  /** With `end`: the flow stopped without doing what the resident came for (they said "never mind"). */
+  unfinished?: boolean;
 } & ({ next: string } | { end: true } | { handoff: { reason: string } } | { startFlow: string });
 
 export type Step = (input: StepInput, context: StepContext) => StepResult | Promise<StepResult>;

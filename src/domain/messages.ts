@@ -18,9 +18,14 @@ export const inboundContentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('speech'), transcript: z.string(), confidence: z.number().min(0).max(1) }),
   z.object({ kind: z.literal('location'), lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), text: z.string().optional() }),
   /** The resident asked for a person through a button, a key press or a menu. */
-  z.object({ kind: z.literal('handoff'), reason: z.string().max(200).optional() }),
+  z.object({
+    kind: z.literal('handoff'),
+    reason: z.string().max(200).optional(),
+    /** Moved from another channel's queue: the place kept (when that wait began, and its priority). */
+    keepPlace: z.object({ since: z.coerce.date(), priority: z.number().int().min(0).max(9) }).optional(),
+  }),
   /** Phone call events: the call began or ended, the caller said nothing, or chose how to wait. */
-  z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input', 'callback_requested', 'text_instead']), callSid: z.string().optional() }),
+  z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input', 'callback_requested', 'text_instead', 'call_instead']), callSid: z.string().optional() }),
   /** Carrier keywords (STOP, START, HELP): consent to be messaged, or a request for help. */
   z.object({ kind: z.literal('consent'), action: z.enum(['opt_out', 'opt_in', 'help']), text: z.string() }),
 ]);
@@ -85,4 +90,5 @@ const CALL_EVENT_TEXT = {
   no_input: '(no answer)',
   callback_requested: 'Asked for a call back',
   text_instead: 'Asked to continue by text message',
+  call_instead: 'Asked for a call back instead',
 } as const;

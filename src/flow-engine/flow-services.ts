@@ -5,15 +5,18 @@
  */
 import type { FlowServices, IntentGuess, KnowledgePassage, ResidentRef } from '../domain/flow';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Media } from '../models';
+import { Media, Message } from '../models';
 import type { Services } from '../services';
+import type { JourneyData, JourneyEventType } from '../domain/journey';
 
 const PHOTO_WAIT_MS = 4000;
 
 export function flowServicesFor(
   services: Services,
-  turn: { seed: string; now: Date; resident: ResidentRef; live: boolean; reading?: { text: string; reading: IntentGuess } },
+  turn: { seed: string; now: Date; resident: ResidentRef; live: boolean; reading?: { text: string; reading: IntentGuess }; onEffect?: (type: JourneyEventType, data: JourneyData) => void },
 ): FlowServices {
+  // What the flow did, for the resident's journey (the router records it with the turn).
+  const effect = turn.onEffect ?? (() => undefined);
   const { understanding, knowledge, permits, cases } = services;
   const allowLlm = !turn.live;
   return {
@@ -45,17 +48,42 @@ export function flowServicesFor(
     },
     permits: {
       campgrounds: () => permits.list(),
-      book: (request) => permits.book(request, turn.resident, turn.seed),
+      async book(request) {
+        const booked = await permits.book(request, turn.resident, turn.seed);
+        if (booked.ok) effect('permit.issued', { reference: booked.reference, category: request.campgroundId });
+        return booked;
+      },
       fullNights: (campgroundId, arrive, nights) => permits.fullNights(campgroundId, arrive, nights),
-      cancel: (reference) => permits.cancel(reference, turn.resident),
+      async cancel(reference) {
+        const cancelled = await permits.cancel(reference, turn.resident);
+        if (cancelled === 'cancelled') effect('permit.cancelled', { reference });
+        return cancelled;
+      },
     },
     cases: {
-      create: (report) => cases.create(report, turn.resident, turn.seed),
+      async create(report) {
+        // The photos the resident sent in this conversation, so back-office systems can fetch them.
+        const photos = report.photoCount > 0 ? (await Message.find({ conversationId: turn.resident.conversationId, direction: 'inbound', mediaIds: { $exists: true } }, { mediaIds: 1 }).limit(50).lean()).flatMap((m) => m.mediaIds ?? []) : [];
+        const created = await cases.create({ ...report, ...(photos.length ? { photos } : {}) }, turn.resident, turn.seed);
+        effect('case.created', { reference: created.reference, category: created.category, status: created.status });
+        return created;
+      },
       nearby: (category, location) => cases.nearby(category, location),
-      follow: (reference) => cases.follow(reference, turn.resident),
+      async follow(reference) {
+        await cases.follow(reference, turn.resident);
+        effect('case.looked_up', { reference });
+      },
       find: (reference) => cases.find(reference),
-      findForResident: (reference) => cases.findForResident(reference, turn.resident),
-      latestForResident: () => cases.latestForResident(turn.resident),
+      async findForResident(reference) {
+        const found = await cases.findForResident(reference, turn.resident);
+        if (typeof found === 'object') effect('case.looked_up', { reference: found.reference, category: found.category, status: found.status });
+        return found;
+      },
+      async latestForResident() {
+        const found = await cases.latestForResident(turn.resident);
+        if (found) effect('case.looked_up', { reference: found.reference, category: found.category, status: found.status });
+        return found;
+      },
     },
   };
 }

@@ -172,7 +172,7 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     const text = input.text.trim();
     const isNew = started(slots);
 
-    if (!isNew && isCancel(text)) return { say: [formCopy.stopped], end: true };
+    if (!isNew && isCancel(text)) return { say: [formCopy.stopped], end: true, unfinished: true };
     if (!isNew && isHelp(text)) {
       const slot = nextMissing(slots);
       return slot ? ask(slot, slots, context, [spec.help]) : confirmQuestion(slots, context, [spec.help]);
@@ -282,4 +282,15 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     start: 'collect',
     steps: { collect },
   };
+}
+
+/**
+ * Where a form flow is, for journeys and funnels: the slot being asked, `confirm`, or the
+ * step itself (a form flow has one step, `collect`; its place is kept in the slots).
+ */
+export function journeyStep(state: { step: string; slots?: Record<string, unknown> | null }): string {
+  const asking = state.slots?.[ASKING];
+  if (typeof asking === 'string') return asking;
+  if (state.slots?.[CONFIRMING]) return 'confirm';
+  return state.step;
 }

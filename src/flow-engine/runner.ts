@@ -20,6 +20,12 @@ export interface RunOutcome {
   choices?: Choice[];
   state: FlowState;
   handoff?: { reason: string };
+  /** The step that produced `say` (the runner's own questions name the step they were asked at). */
+  handledBy: { flow: string; step: string };
+  /** Flows started this turn, in order (a menu choice starts one, a switch another). */
+  entered: string[];
+  /** A flow that ended this turn, and whether it did what the resident came for. */
+  ended?: { flow: string; step: string; completed: boolean; missed: boolean };
 }
 
 const OFFER_AFTER_MISSES = 2;
@@ -102,18 +108,21 @@ export async function runFlowStep(
   const stepContext = (s: FlowState): StepContext => ({ ...context, slots: s.slots, menu });
   const { offered = [], switchTo, asked, ...rest } = state;
   state = rest;
+  const trail: Pick<RunOutcome, 'handledBy' | 'entered' | 'ended'> = { handledBy: { flow: state.id, step: state.step }, entered: [] };
+  const done = (outcome: Omit<RunOutcome, 'handledBy' | 'entered' | 'ended'>): RunOutcome => ({ ...outcome, ...trail });
 
   const picked = offered.length || input.content.kind === 'choice' ? pickedChoice(input, offered) : undefined;
-  if (picked?.value === PERSON) return { say, state: { ...state, misses: 0 }, handoff: { reason: 'Resident chose to talk to a person' } };
+  if (picked?.value === PERSON) return done({ say, state: { ...state, misses: 0 }, handoff: { reason: 'Resident chose to talk to a person' } });
   if (picked?.value === CARRY_ON) {
     // "No" to a person or to switching: ask again what was being asked.
-    if (asked?.text) return { say: [runnerCopy.carryOn, asked.text], ...(asked.choices ? { choices: asked.choices } : {}), state: { ...state, misses: 0, asked, ...(asked.choices ? { offered: asked.choices } : {}) } };
-    return { say: [runnerCopy.anythingElse], state: { ...state, misses: 0 } };
+    if (asked?.text) return done({ say: [runnerCopy.carryOn, asked.text], ...(asked.choices ? { choices: asked.choices } : {}), state: { ...state, misses: 0, asked, ...(asked.choices ? { offered: asked.choices } : {}) } });
+    return done({ say: [runnerCopy.anythingElse], state: { ...state, misses: 0 } });
   }
   if (picked?.value === SWITCH && switchTo && registry.get(switchTo.flowId)) {
     // Set the current flow aside and start the other with the message that asked for it.
     const next = registry.get(switchTo.flowId)!;
     state = { id: next.id, step: next.start, slots: {}, misses: 0, paused: { ...state, ...(asked ? { asked } : {}) } };
+    trail.entered.push(next.id);
     input = { content: { kind: 'text', text: switchTo.text }, text: switchTo.text, understood: { intent: next.id, score: 1 } };
   } else if (picked && offered.some((c) => c.value === picked.value) && input.content.kind !== 'choice') {
     // A typed "2" or "bayside" is the choice itself, as if its button had been pressed.
@@ -124,60 +133,65 @@ export async function runFlowStep(
     if (other && !flow.topic) {
       // Nothing worth keeping (a question, a look-up): go straight to the new request.
       state = { id: other.id, step: other.start, slots: {}, misses: 0, ...(state.paused ? { paused: state.paused } : {}) };
+      trail.entered.push(other.id);
     } else if (other) {
-      return {
+      return done({
         say: [runnerCopy.switchOffer(other.menuLabel?.toLowerCase() ?? topicOf(other), topicOf(flow))],
         choices: SWITCH_OFFER,
         state: { ...state, ...(asked ? { asked } : {}), offered: SWITCH_OFFER, switchTo: { flowId: other.id, text: input.text } },
-      };
+      });
     }
   }
 
   // A step may start another flow; bound the hops so a bad definition cannot loop forever.
   for (let hop = 0; hop < 4; hop++) {
     const flow = registry.get(state.id) ?? registry.get(MAIN_FLOW_ID)!;
-    const step = flow.steps[state.step] ?? flow.steps[flow.start]!;
+    const stepName = flow.steps[state.step] ? state.step : flow.start;
+    const step = flow.steps[stepName]!;
+    trail.handledBy = { flow: flow.id, step: stepName };
     const result = await step(input, stepContext(state));
     say.push(...result.say);
     const slots = { ...state.slots, ...(result.slots ?? {}) };
     const misses = result.missed ? state.misses + 1 : 0;
 
-    if ('handoff' in result) return { say, state: { ...state, slots, misses: 0 }, handoff: result.handoff };
+    if ('handoff' in result) return done({ say, state: { ...state, slots, misses: 0 }, handoff: result.handoff });
     if ('startFlow' in result) {
       const next = registry.get(result.startFlow);
       if (next) {
         state = { id: next.id, step: next.start, slots: {}, misses: 0, ...(state.paused ? { paused: state.paused } : {}) };
+        trail.entered.push(next.id);
         continue;
       }
-      return { say: [...say, runnerCopy.unavailable], state: { ...state, misses }, choices: [PERSON_OFFER[0]!] };
+      return done({ say: [...say, runnerCopy.unavailable], state: { ...state, misses }, choices: [PERSON_OFFER[0]!] });
     }
     if ('end' in result) {
+      trail.ended = { flow: flow.id, step: stepName, completed: !result.missed && !result.unfinished, missed: Boolean(result.missed) };
       const paused = state.paused;
       if (paused) {
         // The request that interrupted is done: back to the one set aside.
         const question = paused.asked?.text;
         const choices = [...(paused.asked?.choices ?? []), ...(result.choices ?? []).filter((c) => !(paused.asked?.choices ?? []).some((p) => p.value === c.value))];
         if (question) say.push(runnerCopy.backTo(topicOf(registry.get(paused.id)), question));
-        return { say, ...(choices.length ? { choices } : {}), state: { ...paused, misses: 0, ...(choices.length ? { offered: choices } : {}) } };
+        return done({ say, ...(choices.length ? { choices } : {}), state: { ...paused, misses: 0, ...(choices.length ? { offered: choices } : {}) } });
       }
       const main = registry.get(MAIN_FLOW_ID)!;
-      return {
+      return done({
         say,
         ...(result.choices ? { choices: result.choices } : {}),
         state: { id: main.id, step: 'menu' in main.steps ? 'menu' : main.start, slots: {}, misses: 0, ...(result.choices ? { offered: result.choices } : {}) },
-      };
+      });
     }
     const askedNow = { text: lastLine(result.say), ...(result.choices ? { choices: result.choices } : {}) };
     const nextState: FlowState = { id: flow.id, step: result.next, slots, misses, asked: askedNow, ...(result.choices ? { offered: result.choices } : {}), ...(state.paused ? { paused: state.paused } : {}) };
     if (misses >= QUEUE_AFTER_MISSES) {
-      return { say: [runnerCopy.stillLost], state: { ...nextState, misses: 0 }, handoff: { reason: `Resident was not understood ${misses} times in a row` } };
+      return done({ say: [runnerCopy.stillLost], state: { ...nextState, misses: 0 }, handoff: { reason: `Resident was not understood ${misses} times in a row` } });
     }
     if (misses >= OFFER_AFTER_MISSES) {
       // Two in a row: say so and offer a person (the question comes back on "no, carry on").
       const apology = result.say.length > 1 ? result.say.slice(0, -1) : result.say;
-      return { say: [...say.slice(0, say.length - result.say.length), ...apology, runnerCopy.offerPerson], choices: PERSON_OFFER, state: { ...nextState, offered: PERSON_OFFER } };
+      return done({ say: [...say.slice(0, say.length - result.say.length), ...apology, runnerCopy.offerPerson], choices: PERSON_OFFER, state: { ...nextState, offered: PERSON_OFFER } });
     }
-    return { say, ...(result.choices ? { choices: result.choices } : {}), state: nextState };
+    return done({ say, ...(result.choices ? { choices: result.choices } : {}), state: nextState });
   }
   throw new Error(`flow ${state.id} started flows more than 4 times in one turn`);
 }

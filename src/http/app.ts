@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health';
 import { open311Routes } from './routes/open311';
 
 // web/ sits at the project root: two levels up from src/http, three from dist/src/http.
+const chartJs = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirname, '..', '..', '..', 'web')].find((p) => existsSync(p))!;
 
 export function createApp(services: Services, options: { isShuttingDown: () => boolean; mountChannels: (app: Express) => void }): Express {
@@ -48,6 +49,9 @@ export function createApp(services: Services, options: { isShuttingDown: () => b
     res.set('cache-control', 'no-cache').sendFile(page);
   });
   app.use('/agent/assets', express.static(path.join(consoleRoot, 'assets'), { maxAge: '7d', immutable: true }));
+  // Supervisors' analytics (same sign-in as the console); the chart library is served from node_modules, never a CDN.
+  app.get('/agent/analytics', (_req, res) => res.sendFile(path.join(webRoot, 'analytics.html')));
+  app.get('/static/vendor/chart.umd.min.js', (_req, res) => res.set('cache-control', 'public, max-age=3600').sendFile(chartJs));
   app.use('/static', express.static(path.join(webRoot, 'static'), { maxAge: '1h' }));
 
   app.use((_req, res) => {

@@ -9,16 +9,24 @@ const bearer = [{ bearerAuth: [] }];
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const ok = (description: string) => ({ 200: { description }, 401: { description: 'Missing or expired sign-in' } });
 
-export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
+export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; webhook: z.ZodType; analyticsQuery: z.ZodObject; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
   const get = (summary: string, extra: Record<string, unknown> = {}) => ({ get: { summary, security: bearer, responses: ok(summary), ...extra } });
   const idParam = (name: string) => ({ parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }] });
+  const pathParams = (...names: string[]) => names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+  // Query parameters straight from the validating schema.
+  const analyticsParams = Object.entries(schemas.analyticsQuery.shape).map(([name, schema]) => ({ name, in: 'query', required: false, schema: z.toJSONSchema(schema as z.ZodType, { io: 'input' }) }));
   return {
     openapi: '3.1.0',
     info: { title: 'Switchboard REST API', version: '1.0.0', description: 'Agents, supervisors and council systems. Sign in for a bearer token.' },
     servers: [{ url: '/api/v1' }],
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     paths: {
-      '/auth/login': { post: { summary: 'Sign in (rate-limited)', requestBody: json(schemas.login), responses: { 200: { description: '{ token, expiresAt, agent }' }, 401: { description: 'Wrong email or password' }, 429: { description: 'Too many attempts' } } } },
+      '/auth/login': { post: { summary: 'Sign in (rate-limited)', requestBody: json(schemas.login), responses: { 200: { description: '{ token, expiresAt, agent }' }, 401: { description: 'Wrong email or password; `second_factor_required` (send `code` too) or `invalid_code`' }, 429: { description: 'Too many attempts' } } } },
+      '/me/second-factor': {
+        post: { summary: 'Begin a TOTP second factor (admins and supervisors): { secret, otpauthUri }', security: bearer, responses: { 201: { description: 'A secret to add to an authenticator app' }, 403: { description: 'Not for this role' }, 409: { description: 'Already on' } } },
+        delete: { summary: 'Turn the second factor off (body: { code })', security: bearer, responses: { 204: { description: 'Off' }, 401: { description: 'Wrong code' } } },
+      },
+      '/me/second-factor/confirm': { post: { summary: 'Turn the second factor on with a first code (body: { code })', security: bearer, responses: { 204: { description: 'On' }, 401: { description: 'Wrong code' } } } },
       '/auth/logout': { post: { summary: 'Sign out (closes this sign-in\'s sockets)', security: bearer, responses: { 204: { description: 'Signed out' } } } },
       '/me': get('The signed-in agent'),
       '/agents/me': { patch: { summary: 'Where accepted phone calls are put through', security: bearer, requestBody: json(schemas.agentProfile), responses: ok('The updated agent') } },
@@ -51,6 +59,16 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       '/supervisor/wallboard': get('Waiting and longest wait per queue now and over 4 hours, service level, agents by state, assistant versus people today, survey scores (supervisors)'),
       '/supervisor/overview': get('Waiting per queue, longest wait, agents by presence and load (supervisors)'),
       '/cases/{reference}': get('A report or permit with its status history', idParam('reference')),
+      '/contacts/{id}/journey': get('The person\'s journey: conversations, cases and permits in time order with their outcomes, and every journey event', idParam('id')),
+      '/analytics/summary': get('Contacts, containment, handoff reasons, funnels, reply and resolution times, queue waits and abandonment, survey scores, repeat contact and cost to serve over a range (supervisors)', { parameters: analyticsParams }),
+      '/analytics/summary.csv': get('The same figures as CSV rows section,key,channel,value (supervisors)', { parameters: analyticsParams }),
+      '/webhooks': {
+        post: { summary: 'Register a back-office endpoint for outbound webhooks (admins); the secret is shown once', security: bearer, requestBody: json(schemas.webhook), responses: { 201: { description: '{ id, secret (whsec_…), url, events }' }, 400: { description: 'Invalid URL or event type' }, 403: { description: 'Admins only' } } },
+        get: { summary: 'Registered endpoints (admins)', security: bearer, responses: ok('{ webhooks }') },
+      },
+      '/webhooks/{id}': { delete: { summary: 'Stop sending to an endpoint (admins)', security: bearer, ...idParam('id'), responses: { 204: { description: 'Stopped' }, 404: { description: 'No such webhook' } } } },
+      '/webhooks/{id}/deliveries': get('Deliveries to the endpoint, newest first, each with every attempt (admins)', idParam('id')),
+      '/webhooks/{id}/deliveries/{deliveryId}/replay': { post: { summary: 'Send a delivery again, with the same webhook-id (admins)', security: bearer, parameters: pathParams('id', 'deliveryId'), responses: { 202: { description: 'Queued' }, 404: { description: 'No such delivery' } } } },
       '/cases/{reference}/status': { post: { summary: 'Change a report\'s status; the resident is told (a note: supervisors and admins only)', security: bearer, ...idParam('reference'), requestBody: json(schemas.caseStatus), responses: ok('The case') } },
     },
   };

@@ -93,7 +93,7 @@ const conversationSchema = new Schema(
     /** The model's summary for the agent taking over (when an LLM is configured). */
     handoverSummary: String,
     resolvedAt: Date,
-    /** How it ended: resolved, abandoned (hung up while waiting), moved_to_sms, completed_by_bot. */
+    /** How it ended: resolved, abandoned (hung up while waiting), moved_to_sms, moved_to_phone, completed_by_bot. */
     outcome: String,
     /** Phone conversations: the call and whether the caller is still on it. */
     call: { sid: String, live: Boolean, endedAt: Date },
@@ -128,8 +128,10 @@ const messageSchema = new Schema(
     /** An agent's internal note: shown to agents only, never sent to the resident. */
     internal: Boolean,
     choices: [{ _id: false, value: String, label: String }],
+    /** Bot replies: the flow and step that produced them (CONTRACT.md §3, §5). */
+    flow: { type: new Schema({ id: { type: String, required: true }, step: String }, { _id: false }), default: undefined },
     content: { type: Schema.Types.Mixed },
-    /** A resident's attachments as stored (`media-<event>-<n>`): agents see them through `/api/v1/media/{id}`, never the provider URL. */
+    /** A resident's photos: the stored media ids (`media-<inboundEvent>-<n>`), so a report can name them. */
     mediaIds: { type: [String], default: undefined },
     /** Where the resident wrote it, when not in a private chat (e.g. a comment and its post). */
     context: { type: Schema.Types.Mixed },
@@ -306,6 +308,9 @@ const caseSchema = new Schema(
     description: { type: String, default: '' },
     location: { text: String, street: String, lat: Number, lng: Number },
     photoCount: { type: Number, default: 0 },
+    /** The report's photos: stored media ids (a resident's) or URLs given by a council system (Open311 `media_url`). */
+    photos: { type: [String], default: undefined },
+    mediaUrls: { type: [String], default: undefined },
     status: { type: String, required: true },
     history: [{ _id: false, status: String, at: Date, note: String, by: String }],
     contactId: { type: String, required: true, index: true },
@@ -315,6 +320,77 @@ const caseSchema = new Schema(
     followers: { type: [String], default: [] },
   },
   opts,
+);
+
+/**
+ * One journey event (src/domain/journey.ts): `_id` is its deterministic id. Read by contact
+ * (the journey view) and by time range (analytics), never on a resident's turn.
+ */
+const journeyEventSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    type: { type: String, required: true },
+    at: { type: Date, required: true, index: true },
+    n: Number,
+    councilId: { type: String, required: true },
+    contactId: { type: String, required: true, index: true },
+    conversationId: { type: String, index: true },
+    channel: String,
+    flow: String,
+    step: String,
+    data: { type: Schema.Types.Mixed },
+  },
+  { versionKey: false },
+);
+
+/** A back-office endpoint an admin registered for outbound webhooks (Standard Webhooks). */
+const webhookEndpointSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    councilId: { type: String, required: true },
+    url: { type: String, required: true },
+    events: { type: [String], required: true },
+    /** `whsec_…`: the signing secret, shown once when the endpoint is registered. */
+    secret: { type: String, required: true },
+    description: String,
+    active: { type: Boolean, default: true },
+  },
+  opts,
+);
+
+/**
+ * One event for one endpoint: `_id = <endpointId>-<eventId>`, inserted once, so an event is
+ * never queued twice for the same endpoint. Its `webhook-id` (`msg_<eventId>`) is what the
+ * receiver deduplicates on, the same across retries and replays.
+ */
+const webhookDeliverySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    endpointId: { type: String, required: true, index: true },
+    messageId: { type: String, required: true },
+    type: { type: String, required: true },
+    payload: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, required: true, enum: ['pending', 'succeeded', 'failing', 'failed'] },
+    attemptCount: { type: Number, default: 0 },
+    lastStatusCode: Number,
+    lastError: String,
+    deliveredAt: Date,
+  },
+  opts,
+);
+
+/** One HTTP attempt of a delivery: `_id = <deliveryId>-<n>`, inserted (never updated). */
+const webhookAttemptSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    deliveryId: { type: String, required: true, index: true },
+    at: { type: Date, required: true },
+    statusCode: Number,
+    error: String,
+    durationMs: Number,
+    ok: { type: Boolean, required: true },
+  },
+  { versionKey: false },
 );
 
 /**
@@ -367,6 +443,12 @@ export const Case = model('Case', caseSchema, 'cases');
 export type CaseDoc = InferSchemaType<typeof caseSchema> & { _id: string };
 export const CannedResponse = model('CannedResponse', cannedResponseSchema, 'canned_responses');
 export const Offer = model('Offer', offerSchema, 'offers');
+export const JourneyEventRecord = model('JourneyEvent', journeyEventSchema, 'journey_events');
+export const WebhookEndpoint = model('WebhookEndpoint', webhookEndpointSchema, 'webhook_endpoints');
+export const WebhookDelivery = model('WebhookDelivery', webhookDeliverySchema, 'webhook_deliveries');
+export const WebhookAttempt = model('WebhookAttempt', webhookAttemptSchema, 'webhook_attempts');
+export type WebhookEndpointDoc = InferSchemaType<typeof webhookEndpointSchema> & { _id: string };
+export type WebhookDeliveryDoc = InferSchemaType<typeof webhookDeliverySchema> & { _id: string };
 export const AgentSlot = model('AgentSlot', agentSlotSchema, 'agent_slots');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
 
@@ -388,6 +470,28 @@ export async function insertOnce(insert: Promise<unknown>): Promise<boolean> {
     if (isDuplicateKeyError(error)) return false;
     throw error;
   }
+}
+
+/**
+ * The hot path's reads and writes by natural-key `_id`, through the driver under mongoose's
+ * collection: the filter is exactly `{ _id }` (the only filter FerretDB serves from an index), and
+ * no query is built or document hydrated where the engine reads a plain record it wrote itself.
+ */
+interface KeyedRecord { _id: string; [field: string]: unknown }
+const keyed = (model: { collection: mongoose.Collection }) => model.collection as unknown as mongoose.mongo.Collection<KeyedRecord>;
+
+export function findByKey<T>(model: { collection: mongoose.Collection }, id: string): Promise<T | null> {
+  return keyed(model).findOne({ _id: id }) as Promise<T | null>;
+}
+
+/** `$set` by `_id` through the driver, stamping `updatedAt` as mongoose's timestamps would. */
+export function setByKey(model: { collection: mongoose.Collection }, id: string, fields: Record<string, unknown>): Promise<unknown> {
+  return keyed(model).updateOne({ _id: id }, { $set: { ...fields, updatedAt: new Date() } }, { ignoreUndefined: true });
+}
+
+/** Inserts complete records (built in full by the engine) in one round trip, in order unless told. */
+export function insertRecords(model: { collection: mongoose.Collection }, records: Array<{ _id: string }>, ordered = true): Promise<unknown> {
+  return keyed(model).insertMany(records as KeyedRecord[], { ordered, ignoreUndefined: true });
 }
 
 /** Connects mongoose and builds the indexes (only the kinds FerretDB supports are declared). */

@@ -6,8 +6,9 @@
  * naming them goes. Audit entries stay (they hold ids, not personal data) and record the erasure.
  * A later message from the same number finds nothing and starts a fresh contact.
  */
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { AgentSlot, Case, Claim, Contact, Conversation, Identity, InboundEvent, Media, Message, PendingInbound, Permit } from '../models';
+import { AgentSlot, Case, Claim, Contact, Conversation, Identity, InboundEvent, Media, Message, PendingInbound, Permit, JourneyEventRecord } from '../models';
 import type { Services } from '../services';
 import { findPerson, type PersonRecords } from './person';
 import { publicStreet } from './public-record';
@@ -38,6 +39,12 @@ export async function erasePerson(services: Services, contactId: string): Promis
   const casesAnonymised = await anonymiseCases(person.caseIds);
   await Case.updateMany({ followers: { $in: person.identityIds } }, { $pull: { followers: { $in: person.identityIds } } });
   await Permit.updateMany({ _id: { $in: person.permitIds } }, { $set: { contactId: ERASED, identityId: ERASED } });
+  // Journey events stay as counts for analytics, with nobody in them: no contact, no free-text reason.
+  await JourneyEventRecord.updateMany(
+    { $or: [{ contactId }, { conversationId: { $in: person.conversationIds } }] },
+    // A random stand-in (never derived from the person) keeps one erased person's conversations together for repeat counts.
+    { $set: { contactId: `${ERASED}-${randomBytes(8).toString('hex')}` }, $unset: { 'data.reason': '' } },
+  );
   const conversations = await Conversation.deleteMany({ contactId });
   await Identity.deleteMany({ contactId });
   await Contact.deleteOne({ _id: contactId });

@@ -3,11 +3,12 @@
  * worker processes (one at a time, under a Redis lock) deletes conversations not touched in
  * that long (with their messages, claims and slots), inbound events and media older than
  * that, identities and contacts left with no conversation, and anonymises older reports and
- * permits as erasure does (the council keeps the work record, not the person).
+ * permits as erasure does (the council keeps the work record, not the person); journey events
+ * keep their counts without the person, and webhook deliveries (their payloads) are deleted.
  * Conversations with a person right now (queued or assigned) are left alone.
  */
 import { randomBytes } from 'node:crypto';
-import { AgentSlot, Case, Claim, Contact, Conversation, Identity, InboundEvent, Media, Message, PendingInbound, Permit } from '../models';
+import { AgentSlot, Case, Claim, Contact, Conversation, Identity, InboundEvent, JourneyEventRecord, Media, Message, PendingInbound, Permit, WebhookAttempt, WebhookDelivery } from '../models';
 import type { Services } from '../services';
 import { audit } from './audit';
 import { anonymiseCases, ERASED } from './erase';
@@ -46,6 +47,11 @@ export async function applyRetention(days: number, now = new Date()): Promise<Re
   const oldCases = await Case.find({ updatedAt: { $lt: cutoff }, contactId: { $ne: ERASED } }, { _id: 1 }).limit(5000).lean();
   const casesAnonymised = await anonymiseCases(oldCases.map((c) => c._id));
   await Permit.updateMany({ updatedAt: { $lt: cutoff }, contactId: { $ne: ERASED } }, { $set: { contactId: ERASED, identityId: ERASED } });
+  // Journey events older than that stay as counts for analytics, with nobody in them; old webhook payloads go.
+  await JourneyEventRecord.updateMany({ at: { $lt: cutoff }, contactId: { $not: /^erased/ } }, { $set: { contactId: `${ERASED}-retention` }, $unset: { 'data.reason': '' } });
+  const oldDeliveries = await WebhookDelivery.find({ createdAt: { $lt: cutoff } }, { _id: 1 }).limit(20_000).lean();
+  await WebhookAttempt.deleteMany({ deliveryId: { $in: oldDeliveries.map((d) => d._id) } });
+  await WebhookDelivery.deleteMany({ _id: { $in: oldDeliveries.map((d) => d._id) } });
   return { conversations: conversations.deletedCount, messages: messages.deletedCount, events: events.deletedCount, media: media.deletedCount, contacts, casesAnonymised };
 }
 

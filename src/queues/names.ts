@@ -4,6 +4,8 @@ export const QUEUES = {
   outbound: 'outbound-messages',
   timers: 'conversation-timers',
   media: 'media-downloads',
+  journey: 'journey-events',
+  webhooks: 'webhook-deliveries',
 } as const;
 
 /** BullMQ job ids may not contain `:` and may not be integers; provider ids can hold anything. */

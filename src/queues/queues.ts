@@ -5,12 +5,30 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from '../redis';
+import type { JourneyJob } from '../journey/journal';
 import { QUEUES, safeJobId } from './names';
 
-export interface InboundJob { inboundEventId: string; identityId: string }
+/**
+ * The stored event travels in the job (without the provider's raw payload), so the turn needs no
+ * read of it; the database record stays the durable copy (jobs put back by the sweeper have none).
+ */
+export interface CarriedEvent {
+  channel: string;
+  inboxId: string;
+  channelUserId: string;
+  externalId: string;
+  /** ISO time (job data is JSON). */
+  receivedAt: string;
+  arrival: number;
+  content: unknown;
+  context?: unknown;
+}
+export interface InboundJob { inboundEventId: string; identityId: string; event?: CarriedEvent }
 /** `identityId` names the resident's outbox line (older jobs without it look it up). */
 export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
+/** One delivery of an event to one endpoint; `replay` names a replay asked for by an admin. */
+export interface WebhookJob { deliveryId: string; replay?: number }
 /** `inactivity` closes an idle bot conversation; `offer` ends a timed offer nobody answered (`residentSeq` is then the offer's number). */
 export interface TimerJob { kind: 'inactivity' | 'offer'; conversationId: string; identityId: string; residentSeq: number; offerId?: string }
 
@@ -24,12 +42,42 @@ export class Queues {
   readonly outbound: Queue<OutboundJob>;
   readonly timers: Queue<TimerJob>;
   readonly media: Queue<MediaJob>;
+  readonly journey: Queue<JourneyJob>;
+  readonly webhooks: Queue<WebhookJob>;
 
-  constructor(connection: Redis, readonly prefix: string) {
+  /** `webhookRetryDelaysMs`: the wait before each retry of a failing webhook delivery. */
+  constructor(connection: Redis, readonly prefix: string, private readonly webhookRetryDelaysMs: number[] = [5000]) {
     this.inbound = new Queue(QUEUES.inbound, { connection, prefix });
     this.outbound = new Queue(QUEUES.outbound, { connection, prefix });
     this.timers = new Queue(QUEUES.timers, { connection, prefix });
     this.media = new Queue(QUEUES.media, { connection, prefix });
+    this.journey = new Queue(QUEUES.journey, { connection, prefix });
+    this.webhooks = new Queue(QUEUES.webhooks, { connection, prefix });
+  }
+
+  /** Journey events, stored by a worker off the turn's path (one job per event, id = event id). */
+  async addJourney(events: JourneyJob[]): Promise<void> {
+    await this.journey.addBulk(events.map((data) => ({ name: data.type, data, opts: { ...keepLittle, jobId: safeJobId('j', data.id), attempts: 10, backoff: { type: 'exponential', delay: 500 } } })));
+  }
+
+  /**
+   * A webhook delivery: tried now, then after each of the configured delays (the default
+   * schedule covers more than 24 hours), until the endpoint answers 2xx.
+   */
+  addWebhook(job: WebhookJob): Promise<unknown> {
+    return this.webhooks.add('deliver', job, {
+      removeOnComplete: { age: 3600, count: 5000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+      jobId: safeJobId('wh', job.replay ? `${job.deliveryId}-replay-${job.replay}` : job.deliveryId),
+      attempts: this.webhookRetryDelaysMs.length + 1,
+      backoff: { type: 'webhook' },
+    });
+  }
+
+  /** BullMQ's custom backoff for webhook deliveries: the configured delay before retry `attemptsMade`. */
+  webhookBackoff(attemptsMade: number): number {
+    const delays = this.webhookRetryDelaysMs;
+    return delays[Math.min(attemptsMade, delays.length) - 1] ?? delays[delays.length - 1] ?? 5000;
   }
 
   /** Downloads a message's attachments off the webhook and turn paths. */
@@ -37,9 +85,14 @@ export class Queues {
     return this.media.add('download', job, { ...keepLittle, jobId: safeJobId('media', job.inboundEventId), attempts: 5, backoff: { type: 'exponential', delay: 2000 } });
   }
 
+  /**
+   * Turn and send jobs are removed once done: the database and the pending set are the guards
+   * against a second turn or a second send, so a kept job only costs Redis work per message.
+   */
   addInbound(job: InboundJob): Promise<unknown> {
     return this.inbound.add('turn', job, {
       ...keepLittle,
+      removeOnComplete: true,
       jobId: safeJobId('in', job.inboundEventId),
       attempts: 20,
       backoff: { type: 'exponential', delay: 200 },
@@ -49,6 +102,7 @@ export class Queues {
   addOutbound(job: OutboundJob): Promise<unknown> {
     return this.outbound.add('send', job, {
       ...keepLittle,
+      removeOnComplete: true,
       jobId: safeJobId('out', job.messageId),
       attempts: 8,
       backoff: { type: 'exponential', delay: 1000 },
@@ -66,6 +120,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close()]);
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close(), this.journey.close(), this.webhooks.close()]);
   }
 }

@@ -13,7 +13,13 @@ import { Conversation, Media, Message, PendingInbound, insertOnce, type Conversa
 import type { Services } from '../services';
 import { readPosition, stripExif } from '../media/photo-location';
 import { QUEUES, safeJobId } from './names';
-import type { InboundJob, MediaJob, OutboundJob, TimerJob } from './queues';
+import type { InboundJob, MediaJob, OutboundJob, TimerJob, WebhookJob } from './queues';
+import { storeJourneyEvent, type JourneyJob } from '../journey/journal';
+import { attemptDelivery } from '../webhooks/deliver';
+import { journeyId } from '../journey/journal';
+import { journeyStep } from '../flow-engine/form';
+import { MAIN_FLOW_ID } from '../flow-engine/registry';
+import type { FlowState } from '../domain/conversation';
 
 export interface WorkerSet {
   close(): Promise<void>;
@@ -36,6 +42,13 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     new Worker<OutboundJob>(QUEUES.outbound, (job, token) => sendInOrder(services, job, token), common),
     new Worker<TimerJob>(QUEUES.timers, (job) => runTimer(services, job), { ...common, concurrency: 4 }),
     new Worker<MediaJob>(QUEUES.media, (job) => downloadMedia(services, job.data), { ...common, concurrency: 2 }),
+    // Journey events and webhooks have their own workers: a slow or dead endpoint holds only these.
+    new Worker<JourneyJob>(QUEUES.journey, (job) => storeJourneyEvent(services, job.data), { ...common, concurrency: 4 }),
+    new Worker<WebhookJob>(
+      QUEUES.webhooks,
+      (job) => attemptDelivery(services, job.data.deliveryId, `${job.data.replay ?? 0}-${job.attemptsMade}`, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+      { ...common, concurrency: 4, settings: { backoffStrategy: (attemptsMade: number) => services.queues.webhookBackoff(attemptsMade) } },
+    ),
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, error: Error) =>
@@ -45,6 +58,16 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     worker.on('error', (error: Error) => logger.debug({ queue: worker.name, err: error.message }, 'worker.error'));
   }
 
+  // Inactivity deadlines: every second (or faster for very short periods, as in tests).
+  const inactivityMs = config.INACTIVITY_CLOSE_MINUTES * 60_000;
+  let closing = false;
+  const closer = setInterval(() => {
+    if (closing) return;
+    closing = true;
+    closeInactive(services).catch((error: Error) => logger.warn({ err: error.message }, 'inactivity.failed')).finally(() => (closing = false));
+  }, Math.max(100, Math.min(1000, Math.floor(inactivityMs / 4))));
+  closer.unref();
+
   const sweeper = setInterval(() => {
     sweepPending(services).catch((error: Error) => logger.debug({ err: error.message }, 'sweep.failed'));
   }, config.SWEEP_INTERVAL_MS);
@@ -53,6 +76,7 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
   return {
     async close() {
       clearInterval(sweeper);
+      clearInterval(closer);
       await Promise.all(workers.map((w) => w.close()));
     },
   };
@@ -97,24 +121,52 @@ async function sendInOrder(services: Services, job: Job<OutboundJob>, token?: st
   throw new DelayedError();
 }
 
+/** Closes the bot conversations whose inactivity deadline has passed (see inactivity.ts). */
+export async function closeInactive(services: Services): Promise<number> {
+  const due = await services.inactivity.takeDue(Date.now());
+  const periodMs = services.config.INACTIVITY_CLOSE_MINUTES * 60_000;
+  let closed = 0;
+  await Promise.all(
+    due.map(async (d) => {
+      if (await closeIfQuiet(services, d.conversationId, d.identityId, (c) => Date.now() >= new Date(c.lastResidentAt ?? 0).getTime() + periodMs - 50)) closed++;
+      await d.done();
+    }),
+  );
+  return closed;
+}
+
 /** Timers do nothing when the conversation has moved on since they were set. */
 async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
+  // Jobs left by an older version (before the deadline set): the same close, by sequence.
   const { conversationId, identityId, residentSeq } = job.data;
   if (job.data.kind === 'offer') {
     if (job.data.offerId) await offerTimedOut(services, conversationId, job.data.offerId);
     return;
   }
-  await services.lease.hold(identityId, async () => {
+  await closeIfQuiet(services, conversationId, identityId, (c) => c.lastResidentSeq === residentSeq);
+}
+
+async function closeIfQuiet(services: Services, conversationId: string, identityId: string, quiet: (c: ConversationDoc) => boolean): Promise<boolean> {
+  return services.lease.hold(identityId, async () => {
     const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
-    if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;
+    if (!conversation || conversation.status !== 'bot' || !quiet(conversation)) return false;
     const closed = { status: nextStatus('bot', 'resolve'), resolvedAt: new Date(), flow: null };
     await Conversation.updateOne({ _id: conversationId }, { $set: closed });
+    // The resident and agents are told first; the journey record is bookkeeping.
     services.broadcaster.publish(
       { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
       identityId,
       { toResident: true },
     );
+    const flow = conversation.flow as FlowState | null | undefined;
+    const base = { councilId: conversation.councilId, contactId: conversation.contactId, conversationId, channel: conversation.channel, at: closed.resolvedAt };
+    await services.journal.record([
+      // The resident went quiet in the middle of a flow: where they stopped is the funnel's drop-off.
+      ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${conversation.lastResidentSeq ?? 0}`, 'flow.abandoned'), type: 'flow.abandoned' as const, n: 0, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
+      { ...base, id: journeyId(conversationId, 'conversation.resolved'), type: 'conversation.resolved', n: 1, data: { outcome: 'inactive', by: 'inactivity' } },
+    ]);
     services.logger.info({ conversationId }, 'conversation.closed_inactive');
+    return true;
   });
 }
 
@@ -122,7 +174,7 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
 async function downloadMedia(services: Services, job: MediaJob): Promise<void> {
   const adapter = services.channels.get(job.channel);
   for (const [n, url] of job.urls.entries()) {
-    const _id = `media-${job.inboundEventId}-${n}`;
+    const _id = ids.media(job.inboundEventId, n);
     if (await Media.exists({ _id })) continue;
     const result = adapter.fetchMedia ? await adapter.fetchMedia(url) : { ok: false as const, reason: 'unsupported', detail: 'channel cannot fetch media' };
     let doc: Record<string, unknown>;

@@ -237,6 +237,21 @@ test('"Call me instead" queues a call-back on that number; "Text me instead" mov
   await page.getByRole('status').filter({ hasText: 'closed' }).waitFor();
 });
 
+test('"Call me instead" while already queued moves the place in the queue to the call-back: one entry, same wait', async () => {
+  await say('hello', 'What can I help with today?');
+  await page.getByRole('button', { name: 'Talk to a person' }).last().click();
+  await log().getByText(/in the queue/).waitFor();
+  const chat = await waitUntil(() => Conversation.findOne({ channel: 'webchat', status: 'queued' }).sort({ queuedAt: -1 }).lean(), 10_000, 'the chat queued');
+  await page.getByRole('button', { name: 'Call me instead' }).click();
+  await page.getByLabel('Your phone number for the call').fill('0412 345 670');
+  await page.getByRole('button', { name: 'Call me', exact: true }).click();
+  await log().getByText('A person will call you on the number ending 670 as soon as they can. You keep your place in the queue.').waitFor();
+  const callback = await waitUntil(() => Conversation.findOne({ channel: 'voice', identityId: /61412345670/, callbackRequested: true, status: 'queued' }).lean(), 10_000, 'the call-back');
+  expect(callback.queuedAt!.getTime()).toBe(chat.queuedAt!.getTime());
+  const closed = await waitUntil(() => Conversation.findOne({ _id: chat._id, status: 'resolved' }).lean(), 10_000, 'the chat out of the queue');
+  expect(closed.outcome).toBe('moved_to_phone');
+});
+
 test('the embed snippet on a council site opens the chat in a frame', async () => {
   await page.goto(councilSite.url);
   await page.getByRole('button', { name: 'Chat with us' }).click();

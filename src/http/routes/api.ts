@@ -26,6 +26,10 @@ import { exportPerson } from '../../privacy/export';
 import { agentCreateSchema, agentPatchSchema, cannedSchema, contactPatchSchema, permitCancelSchema, workspaceRoutes } from './workspace';
 import { listCanned } from '../../conversations/canned';
 import { personView } from '../../conversations/workspace-view';
+import { analyticsQuery, analyticsRoutes } from './analytics';
+import { webhookRoutes } from './webhooks';
+import type { Authed } from './guards';
+import { webhookEndpointSchema } from '../../webhooks/endpoints';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200), code: z.string().trim().max(12).optional() });
 const secondFactorCodeSchema = z.object({ code: z.string().trim().min(1).max(12) });
@@ -44,7 +48,6 @@ const agentProfileSchema = z.object({
   clientIdentity: z.union([z.literal(''), z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'may use letters, digits, dots, dashes and underscores')]).optional(),
 });
 
-type Authed = Request & { agent?: AgentPrincipal; sessionId?: string };
 
 export function apiRoutes(services: Services): Router {
   const router = Router();
@@ -52,7 +55,7 @@ export function apiRoutes(services: Services): Router {
   const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -91,6 +94,10 @@ export function apiRoutes(services: Services): Router {
     if (req.agent?.role !== 'admin') return next(new AuthError('Only admins can do this.', 'forbidden', 403));
     next();
   };
+
+  const guards = { requireAgent, requireSupervisor, requireAdmin };
+  router.use(analyticsRoutes(services, guards));
+  router.use(webhookRoutes(services, guards));
 
   router.post('/auth/logout', requireAgent, async (req: Authed, res) => {
     await logout((req.get('authorization') ?? '').slice(7));

@@ -12,10 +12,12 @@ import { create as xml } from 'xmlbuilder';
 import { z } from 'zod';
 import { CATEGORIES } from '../../../flows/report-issue';
 import { OPEN_STATUSES, statusWords } from '../../domain/cases';
-import { AuthError, NotFoundError } from '../../errors';
+import { AuthError, NotFoundError, ValidationError } from '../../errors';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errorResponse } from '../error-status';
 import { ids } from '../../ids';
-import { Case, type CaseDoc } from '../../models';
+import { Case, Media, type CaseDoc } from '../../models';
+import { referencePrefix } from '../../cases/repository';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { auditEach } from '../../privacy/audit';
@@ -24,10 +26,12 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 type Format = 'json' | 'xml';
 
+/** Comma-delimited lists, as GeoReport v2 allows for `service_code` and `status`. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) => z.string().max(500).transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)).pipe(z.array(item).min(1));
 const listQuery = z.object({
   service_request_id: z.string().max(500).optional(),
-  service_code: z.string().max(50).optional(),
-  status: z.enum(['open', 'closed']).optional(),
+  service_code: commaList(z.string().min(1).max(50)).optional(),
+  status: commaList(z.enum(['open', 'closed'])).optional(),
   start_date: z.iso.datetime({ offset: true }).optional(),
   api_key: z.string().max(200).optional(),
   end_date: z.iso.datetime({ offset: true }).optional(),
@@ -45,6 +49,9 @@ const createBody = z
   })
   .refine((b) => (b.lat !== undefined && b.long !== undefined) || b.address_string, 'a location is required: lat and long, or address_string');
 
+/** `Idempotency-Key` (IETF httpapi draft): printable, up to 200 characters. */
+const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'Idempotency-Key must be 1–200 printable characters').optional();
+
 function send(res: Response, format: Format, root: string, item: string, rows: Array<Record<string, unknown>>, status = 200): void {
   if (format === 'json') {
     res.status(status).json(rows);
@@ -56,6 +63,21 @@ function send(res: Response, format: Format, root: string, item: string, rows: A
     for (const [key, value] of Object.entries(row)) if (value !== undefined && value !== null) node.ele(key, {}, String(value));
   }
   res.status(status).type('application/xml').send(doc.end({ pretty: false }));
+}
+
+/** GeoReport v2: a search spans at most 90 days, and the last 90 days when no dates are given. */
+const SEARCH_DAYS = 90;
+const DAY_MS = 86_400_000;
+/** How long a photo link in a keyed answer works. */
+const MEDIA_LINK_DAYS = 7;
+
+/** A signed, expiring link to one stored photo, for council systems holding an api_key. */
+export function mediaLink(services: Services, mediaId: string, now = Date.now()): string {
+  const expires = Math.floor(now / 1000) + MEDIA_LINK_DAYS * 86_400;
+  return `${services.config.PUBLIC_URL}/open311/v2/media/${encodeURIComponent(mediaId)}?expires=${expires}&signature=${mediaSignature(services.config.APP_SECRET, mediaId, expires)}`;
+}
+function mediaSignature(secret: string, mediaId: string, expires: number): string {
+  return createHmac('sha256', secret).update(`open311-media.${mediaId}.${expires}`).digest('base64url');
 }
 
 function toRequest(c: CaseDoc, services: Services, full: boolean): Record<string, unknown> {
@@ -71,10 +93,13 @@ function toRequest(c: CaseDoc, services: Services, full: boolean): Record<string
     description: full ? c.description : publicText(c.description, country),
     agency_responsible: services.council.name,
     requested_datetime: new Date(c.createdAt).toISOString(),
-    updated_datetime: new Date(c.updatedAt).toISOString(),
+    // The last change of status (a follower joining is no update to the request).
+    updated_datetime: new Date(c.history?.at(-1)?.at ?? c.updatedAt).toISOString(),
     address: full ? (c.location?.text ?? null) : publicStreet(c.location?.text),
     lat: full ? (c.location?.lat ?? null) : roundedPosition(c.location?.lat),
     long: full ? (c.location?.lng ?? null) : roundedPosition(c.location?.lng),
+    // Photos may show people, plates or homes: linked only for council systems with a key.
+    media_url: full ? (c.mediaUrls?.[0] ?? (c.photos?.[0] ? mediaLink(services, c.photos[0]) : null)) : null,
   };
 }
 
@@ -121,14 +146,19 @@ export function open311Routes(services: Services): Router {
   router.get('/requests.:format', handle(async (req, res, format) => {
     const query = parseInput(listQuery, req.query);
     const filter: Record<string, unknown> = { kind: 'report' };
-    if (query.service_request_id) filter._id = { $in: query.service_request_id.split(',').map((id) => id.trim().toUpperCase()) };
-    if (query.service_code) filter.category = query.service_code;
-    if (query.status === 'open') filter.status = { $in: OPEN_STATUSES };
-    if (query.status === 'closed') filter.status = { $nin: OPEN_STATUSES };
-    const range: Record<string, Date> = {};
-    if (query.start_date) range.$gte = new Date(query.start_date);
-    if (query.end_date) range.$lte = new Date(query.end_date);
-    if (Object.keys(range).length) filter.createdAt = range;
+    if (query.service_request_id) {
+      // GeoReport v2: a list of ids overrides every other argument.
+      filter._id = { $in: query.service_request_id.split(',').map((id) => id.trim().toUpperCase()) };
+    } else {
+      if (query.service_code) filter.category = { $in: query.service_code };
+      const statuses = new Set(query.status ?? []);
+      if (statuses.size === 1 && statuses.has('open')) filter.status = { $in: OPEN_STATUSES };
+      if (statuses.size === 1 && statuses.has('closed')) filter.status = { $nin: OPEN_STATUSES };
+      const end = query.end_date ? new Date(query.end_date) : new Date();
+      const start = query.start_date ? new Date(query.start_date) : new Date(end.getTime() - SEARCH_DAYS * DAY_MS);
+      if (end.getTime() - start.getTime() > SEARCH_DAYS * DAY_MS) throw new ValidationError(`start_date and end_date may be at most ${SEARCH_DAYS} days apart.`);
+      filter.createdAt = { $gte: start, $lte: end };
+    }
     const found = await Case.find(filter).sort({ createdAt: -1 }).limit(1000).lean<CaseDoc[]>();
     send(res, format, 'service_requests', 'request', await view(req, found));
   }));
@@ -144,17 +174,37 @@ export function open311Routes(services: Services): Router {
     if (!services.config.OPEN311_API_KEYS.includes(body.api_key)) throw new AuthError('The api_key is not valid.', 'invalid_api_key', 403);
     if (!CATEGORIES.some((c) => c.value === body.service_code)) throw new NotFoundError(`Service ${body.service_code}`);
     const client = `open311-${ids.contact(body.api_key).slice(-8)}`;
+    // A retried POST with the same Idempotency-Key names the same request, so it is made once.
+    const key = parseInput(idempotencyKey, req.get('idempotency-key') ?? undefined);
+    const seed = key ? `open311-${client}-key-${key}` : `open311-${client}-${Date.now()}-${randomBytes(6).toString('hex')}`;
+    const replayed = key ? Boolean(await Case.exists({ _id: ids.reference(referencePrefix(services.council.name), seed) })) : false;
     const record = await services.cases.create(
       {
         category: body.service_code,
         description: body.description,
         location: { ...(body.address_string ? { text: body.address_string } : {}), ...(body.lat !== undefined && body.long !== undefined ? { lat: body.lat, lng: body.long } : {}) },
         photoCount: body.media_url ? 1 : 0,
+        ...(body.media_url ? { mediaUrls: [body.media_url] } : {}),
       },
       { contactId: client, identityId: client, conversationId: '', channel: 'open311', address: '' },
-      `open311-${client}-${Date.now()}-${Math.random()}`,
+      seed,
     );
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    else await services.journal.note('case.created', record.reference, { contactId: client, channel: 'open311', data: { reference: record.reference, category: record.category, status: record.status } });
     send(res, format, 'service_requests', 'request', [{ service_request_id: record.reference, service_notice: `Thank you. ${services.council.name} will review this report.`, account_id: null }], 201);
+  }));
+
+  // A report's photo, through the signed link a keyed answer gave (no key in the URL itself).
+  router.get('/media/:id', handle(async (req, res) => {
+    const mediaId = String(req.params.id);
+    const expires = Number(req.query.expires);
+    const given = typeof req.query.signature === 'string' ? Buffer.from(req.query.signature) : Buffer.alloc(0);
+    const expected = Buffer.from(mediaSignature(services.config.APP_SECRET, mediaId, expires));
+    if (!Number.isFinite(expires) || expires * 1000 < Date.now() || given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AuthError('That photo link is not valid or has expired.', 'invalid_link', 403);
+    const media = await Media.findById(mediaId).lean();
+    if (!media?.data || !/^image\/(jpeg|png|webp|gif)$/.test(media.contentType ?? '')) throw new NotFoundError('That photo');
+    res.set({ 'content-type': media.contentType!, 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" });
+    res.send(Buffer.from((media.data as unknown as { buffer: Uint8Array }).buffer ?? media.data));
   }));
 
   router.use(handle(() => {
