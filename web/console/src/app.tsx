@@ -383,6 +383,7 @@ export function App() {
           <a href="#/" aria-current={route === 'conversations' ? 'page' : undefined}>Conversations</a>
           {supervising && <a href="#/wallboard" aria-current={route === 'wallboard' ? 'page' : undefined}>Wallboard</a>}
           {me.role === 'admin' && <a href="#/admin" aria-current={route === 'admin' ? 'page' : undefined}>Admin</a>}
+          {supervising && <a href="/agent/analytics">Analytics and journeys</a>}
         </nav>
         <form
           role="search"
