@@ -11,7 +11,7 @@ import { agentCommand, agentSocket, loginAgent, useTestEngine, waitUntil, type W
 import { futureDate, talkingResident } from './helpers/transcript';
 import { startWebhookReceiver, type ReceivedWebhook } from './helpers/webhook-receiver';
 
-const engine = useTestEngine({ WEBHOOK_RETRY_DELAYS_MS: '200,400,800', WEBHOOK_TIMEOUT_MS: '1000' });
+const engine = useTestEngine({ WEBHOOK_RETRY_DELAYS_MS: '200,400,800', WEBHOOK_TIMEOUT_MS: '5000' });
 const residents: WebchatResident[] = [];
 const sockets: Socket[] = [];
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
