@@ -164,6 +164,10 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  /** Campaign texts sent per second at most (the number's SMS throughput; Twilio long codes: about 1). */
+  CAMPAIGN_SMS_PER_SECOND: z.coerce.number().min(0.1).max(500).default(1),
+  /** When campaigns send nothing, in the council's timezone (`HH:MM-HH:MM`, may wrap midnight). */
+  CAMPAIGN_QUIET_HOURS: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be HH:MM-HH:MM').default('20:00-09:00'),
   /** The currency of CONTACT_COSTS (the defaults are SOCITM's figures in pounds). */
   COST_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('GBP'),
 });

@@ -25,6 +25,7 @@ import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
 import { analyticsQuery, analyticsRoutes } from './analytics';
 import { webhookRoutes } from './webhooks';
+import { campaignRoutes } from './campaigns';
 import type { Authed } from './guards';
 import { webhookEndpointSchema } from '../../webhooks/endpoints';
 
@@ -95,6 +96,7 @@ export function apiRoutes(services: Services): Router {
   const guards = { requireAgent, requireSupervisor, requireAdmin };
   router.use(analyticsRoutes(services, guards));
   router.use(webhookRoutes(services, guards));
+  router.use(campaignRoutes(services, guards));
 
   router.post('/auth/logout', requireAgent, async (req: Authed, res) => {
     await logout((req.get('authorization') ?? '').slice(7));
