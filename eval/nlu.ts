@@ -37,6 +37,8 @@ async function evaluate(name: string, labelled: Labelled[], understanding: Under
   const misses: string[] = [];
   let correct = 0;
   let oosPredicted = 0;
+  let alarms = 0;
+  let alarmsRight = 0;
   let oosRight = 0;
   let oosInFlow = 0;
   let cited = 0;
@@ -56,6 +58,10 @@ async function evaluate(name: string, labelled: Labelled[], understanding: Under
       row.total++;
       if (right) row.right++;
       map.set(key, row);
+    }
+    if (reading.intent === SAFEGUARDING) {
+      alarms++;
+      if (item.intent === SAFEGUARDING) alarmsRight++;
     }
     if (reading.intent === OUT_OF_SCOPE) {
       oosPredicted++;
@@ -100,6 +106,7 @@ async function evaluate(name: string, labelled: Labelled[], understanding: Under
   console.log(`Out-of-scope precision: ${pct(oosRight, oosPredicted)} (${oosRight}/${oosPredicted}); recall ${recall(OUT_OF_SCOPE)}`);
   console.log(`Out-of-scope messages that would enter a flow or get a council page: ${oosInFlow}`);
   console.log(`Person-request recall: ${recall(PERSON)}; safeguarding recall: ${recall(SAFEGUARDING)}`);
+  console.log(`Safeguarding precision: ${pct(alarmsRight, alarms)} (${alarmsRight}/${alarms}; the rest were given crisis lines and a person they did not need)`);
   console.log(`Cited knowledge pages: precision ${pct(citedRight, cited)} (${citedRight}/${cited}); answered ${citedRight}/${answerable} answerable; honest "I don't have that" ${abstainRight}/${abstainTotal} uncovered`);
   console.log(`Language detected: ${pct(languageRight, languageTotal)} (${languageRight}/${languageTotal})`);
   console.log(`Understanding CPU: ${((cpu.user + cpu.system) / 1000 / labelled.length).toFixed(2)} ms per message`);
