@@ -146,6 +146,8 @@ const schema = z.object({
     .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
     .transform((v) => v.split(',').map((n) => Number(n.trim())))
     .pipe(z.array(z.number().int().min(10)).min(1)),
+  /** Webhook attempts in flight at once per worker process (they wait on the network, not the CPU). */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   /** How long an endpoint has to answer one webhook attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /**

@@ -31,8 +31,10 @@ beforeAll(async () => {
   admin = await loginAgent(engine().url!, 'admin@council.example', 'test-admin-password');
 });
 
-const api = async (path: string, body?: unknown) => {
-  const res = await fetch(`${engine().url}/api/v1${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+const api = async (path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+  // A kept-alive connection the server has just closed is retried once (consents are upserts).
+  const call = () => fetch(`${engine().url}/api/v1${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await call().catch(call);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 async function sms(from: string, body: string): Promise<void> {

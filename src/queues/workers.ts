@@ -47,7 +47,8 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     new Worker<WebhookJob>(
       QUEUES.webhooks,
       (job) => attemptDelivery(services, job.data.deliveryId, `${job.data.replay ?? 0}-${job.attemptsMade}`, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
-      { ...common, concurrency: 4, settings: { backoffStrategy: (attemptsMade: number) => services.queues.webhookBackoff(attemptsMade) } },
+      // Waiting on endpoints costs no CPU: enough attempts at once that a dead endpoint's hanging ones never starve the others.
+      { ...common, concurrency: config.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: (attemptsMade: number) => services.queues.webhookBackoff(attemptsMade) } },
     ),
     new Worker<CampaignPlanJob>(QUEUES.campaignPlans, (job) => planCampaign(services, job.data.campaignId).then(() => undefined), { ...common, concurrency: 1 }),
     // The number's SMS throughput, across every worker process (BullMQ's limiter lives in Redis).
@@ -126,6 +127,11 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
     if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;
     const closed = { status: nextStatus('bot', 'resolve'), resolvedAt: new Date(), flow: null };
     await Conversation.updateOne({ _id: conversationId }, { $set: closed });
+    services.broadcaster.publish(
+      { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
+      identityId,
+      { toResident: true },
+    );
     const flow = conversation.flow as FlowState | null | undefined;
     const base = { councilId: conversation.councilId, contactId: conversation.contactId, conversationId, channel: conversation.channel, at: closed.resolvedAt };
     await services.journal.record([
@@ -133,11 +139,6 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
       ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${residentSeq}`, 'flow.abandoned'), type: 'flow.abandoned' as const, n: 0, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
       { ...base, id: journeyId(conversationId, 'conversation.resolved'), type: 'conversation.resolved', n: 1, data: { outcome: 'inactive', by: 'inactivity' } },
     ]);
-    services.broadcaster.publish(
-      { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
-      identityId,
-      { toResident: true },
-    );
     services.logger.info({ conversationId }, 'conversation.closed_inactive');
   });
 }
