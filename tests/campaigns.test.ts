@@ -96,7 +96,8 @@ test('1,000 opted-in numbers get one text each, at the configured rate; opted-ou
   const started = Date.now();
   expect((await api(`/campaigns/${String(plan.body.id)}/send`, {})).status).toBe(202);
   const campaignTexts = () => double.sent.filter((m) => m.Body.includes('draft community plan'));
-  await waitUntil(() => campaignTexts().length >= 1000 || undefined, 240_000, '1,000 campaign texts', 500);
+  // The pace is set by CAMPAIGN_SMS_PER_SECOND; on a loaded machine the pipeline itself can be slower still.
+  await waitUntil(() => campaignTexts().length >= 1000 || undefined, 480_000, '1,000 campaign texts', 500);
   const elapsed = Date.now() - started;
   await new Promise((r) => setTimeout(r, 1500));
   const texts = campaignTexts();
@@ -139,4 +140,4 @@ test('1,000 opted-in numbers get one text each, at the configured rate; opted-ou
     return list.every((c) => !c.given) ? list : undefined;
   }, 10_000, 'consent withdrawn');
   expect(consents).toEqual([expect.objectContaining({ topic: 'community-plan', given: false, how: 'web_form', source: 'Have your say page', withdrawnHow: 'sms_stop' })]);
-}, 420_000);
+}, 660_000);
