@@ -16,13 +16,20 @@ const schema = z.object({
   PUBLIC_URL: z.url().optional(),
   /** web = HTTP + sockets, worker = queue workers, all = both. */
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
+  /**
+   * With ROLE=all: how many processes `npm start` runs. `auto` = one process on a single core;
+   * on more cores one web process and (cores − 1) worker processes, so the engine uses every
+   * core. A number forces that many (1 = everything in one process; 2 or more = one web and the
+   * rest workers).
+   */
+  PROCESSES: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default('auto'),
   /** Redis for queues, leases and socket fan-out (the run/test commands provide a local one). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
   /** MongoDB (or FerretDB) connection string, including the database name. */
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
   /** Prefix of every BullMQ key, so several engines (or test files) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('sb'),
-  /** Database connections per process. FerretDB's SQLite backend serialises writes, so a few is fastest there. */
+  /** Database connections per process. FerretDB's SQLite backend serialises writes, so a few is fastest there (the local services set 4). */
   MONGODB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Concurrent jobs per worker process and queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),

@@ -26,6 +26,7 @@ import { Queues } from './queues/queues';
 import { Journal } from './journey/journal';
 import { TurnLease } from './queues/turn-lease';
 import { PendingTurns } from './queues/pending-turns';
+import { InactivityDeadlines } from './queues/inactivity';
 import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
@@ -80,7 +81,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
         serveClient: true,
       })
     : undefined;
-  const publisher = io ? serverPublisher(io) : emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
+  const webPublisher = io ? serverPublisher(io) : undefined;
+  const publisher = webPublisher ?? emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
   const channelModules = createChannelModules({ publisher, config });
   const flows = defaultFlowRegistry();
@@ -98,6 +100,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     journal: new Journal(queues, council.id),
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
     pending: new PendingTurns(redis, config.QUEUE_PREFIX),
+    inactivity: new InactivityDeadlines(redis, config.QUEUE_PREFIX),
     broadcaster: new Broadcaster(publisher),
     flows,
     understanding,
@@ -109,6 +112,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     council,
   };
   const router = new ConversationRouter(services);
+  // Round trips by collection and operation on /metrics (the benchmark reads them per message).
+  mongoose.set('debug', (collection: string, operation: string) => services.metrics.databaseOperations.inc({ collection, operation }));
 
   let shuttingDown = false;
   let port: number | undefined;
@@ -149,6 +154,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
       clearInterval(housekeeping);
       stopRetention?.();
       llm?.close();
+      webPublisher?.close();
       if (io) {
         io.disconnectSockets(true);
         await new Promise<void>((resolve) => io.close(() => resolve()));

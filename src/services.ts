@@ -5,6 +5,7 @@ import type { Redis } from './redis';
 import type { Queues } from './queues/queues';
 import type { TurnLease } from './queues/turn-lease';
 import type { PendingTurns } from './queues/pending-turns';
+import type { InactivityDeadlines } from './queues/inactivity';
 import type { Broadcaster } from './realtime/broadcaster';
 import type { FlowRegistry } from './flow-engine/registry';
 import type { ChannelAdapter } from './domain/channel';
@@ -44,6 +45,8 @@ export interface Services {
   queues: Queues;
   lease: TurnLease;
   pending: PendingTurns;
+  /** When bot conversations close for inactivity (one sorted set, not a job per message). */
+  inactivity: InactivityDeadlines;
   broadcaster: Broadcaster;
   flows: FlowRegistry;
   channels: ChannelRegistry;

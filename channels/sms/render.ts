@@ -32,8 +32,18 @@ export function renderSms(content: OutboundContent): string {
   return toGsmFriendly(lines.join('\n'));
 }
 
+/** Bot replies repeat (menus, prompts): the segment count of a text is worked out once. */
+const billingCache = new Map<string, { encoding: string; segments: number }>();
+const BILLING_CACHE_SIZE = 2000;
+
 /** The encoding (GSM-7 or UCS-2) and segment count a carrier bills for `body`. */
 export function smsBilling(body: string): { encoding: string; segments: number } {
+  const cached = billingCache.get(body);
+  if (cached) return { ...cached };
+  // Splitting into graphemes is most of an SMS send's CPU: keep the answer for the next time.
   const segmented = new SegmentedMessage(body);
-  return { encoding: segmented.encodingName, segments: segmented.segmentsCount };
+  const billing = { encoding: segmented.encodingName, segments: segmented.segmentsCount };
+  if (billingCache.size >= BILLING_CACHE_SIZE) billingCache.delete(billingCache.keys().next().value!);
+  billingCache.set(body, billing);
+  return { ...billing };
 }

@@ -4,7 +4,7 @@
  * on a deterministic `_id`, so a retry or a race finds the same records.
  */
 import { ids } from '../ids';
-import { Contact, Conversation, Identity, insertOnce, type ConversationDoc } from '../models';
+import { Contact, Conversation, Identity, findByKey, insertOnce, type ConversationDoc } from '../models';
 
 export interface IdentityRef {
   inboxId: string;
@@ -21,7 +21,7 @@ export function phoneOf(channelUserId: string): string | undefined {
 
 export async function ensureIdentity(councilId: string, ref: IdentityRef): Promise<IdentityDoc> {
   const identityId = ids.identity(ref.inboxId, ref.channelUserId);
-  const existing = await Identity.findById(identityId).lean<IdentityDoc>();
+  const existing = await findByKey<IdentityDoc>(Identity, identityId);
   if (existing) return existing;
   // The same number texting, calling or on WhatsApp is one contact with one history. Other
   // channels start a contact of their own; they join a person only through a verified link.

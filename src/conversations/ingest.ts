@@ -6,8 +6,9 @@
  * enqueues it once Redis is back: an acknowledged message is never lost.
  */
 import type { InboundMessage } from '../domain/messages';
+import type { CarriedEvent } from '../queues/queues';
 import { ids, nextArrival } from '../ids';
-import { InboundEvent, Message, PendingInbound, insertOnce } from '../models';
+import { InboundEvent, Message, PendingInbound, findByKey, insertOnce, insertRecords } from '../models';
 import type { Services } from '../services';
 
 export interface IngestResult {
@@ -25,32 +26,36 @@ export async function ingestInbound(services: Services, message: InboundMessage)
   const eventId = ids.inboundEvent(message.channel, message.externalId);
   const arrival = nextArrival();
 
-  const stored = await insertOnce(
-    InboundEvent.create({
-      _id: eventId,
-      channel: message.channel,
-      inboxId,
-      identityId,
-      channelUserId: message.channelUserId,
-      externalId: message.externalId,
-      receivedAt: message.receivedAt,
-      arrival,
-      content: message.content,
-      raw: message.raw,
-      ...(message.context ? { context: message.context } : {}),
-    }),
-  );
+  const carried: CarriedEvent = {
+    channel: message.channel,
+    inboxId,
+    channelUserId: message.channelUserId,
+    externalId: message.externalId,
+    receivedAt: message.receivedAt.toISOString(),
+    arrival,
+    content: message.content,
+    ...(message.context ? { context: message.context } : {}),
+  };
+  // Stored through the group commit below: the document is built here in full, so mongoose's
+  // hydration and validation would buy nothing on the busiest write there is.
+  const now = new Date();
+  const stored = await storeEvent({ _id: eventId, ...carried, identityId, receivedAt: message.receivedAt, raw: message.raw, createdAt: now, updatedAt: now });
   if (!stored) {
     services.metrics.inbound.inc({ channel: message.channel, outcome: 'duplicate' });
     // A crash after the insert but before the pending mark leaves an unprocessed event
     // unmarked; the provider's redelivery repairs that. A processed one (its turn is stored
     // with the resident's message) is simply acknowledged.
-    const [existing, processed] = await Promise.all([InboundEvent.findById(eventId).lean(), Message.exists({ _id: ids.turnMessage(eventId, 0) })]);
-    if (!processed) await markPending(services, eventId, identityId, existing?.arrival ?? arrival);
+    // Still waiting for its turn (the usual case in a storm of redeliveries): nothing to repair.
+    if (await services.pending.has(identityId, eventId)) return { eventId, identityId, duplicate: true };
+    const processed = await findByKey(Message, ids.turnMessage(eventId, 0));
+    if (!processed) {
+      const existing = await findByKey<{ arrival?: number }>(InboundEvent, eventId);
+      await markPending(services, eventId, identityId, existing?.arrival ?? arrival);
+    }
     return { eventId, identityId, duplicate: true };
   }
   services.metrics.inbound.inc({ channel: message.channel, outcome: 'stored' });
-  await markPending(services, eventId, identityId, arrival);
+  await markPending(services, eventId, identityId, arrival, carried);
   if (message.content.kind === 'media' && message.content.urls.length > 0) {
     // Not awaited: a provider's request never waits on attachments.
     void services.queues.addMedia({ inboundEventId: eventId, channel: message.channel, urls: message.content.urls }).catch((error: Error) =>
@@ -60,14 +65,64 @@ export async function ingestInbound(services: Services, message: InboundMessage)
   return { eventId, identityId, duplicate: false };
 }
 
-async function markPending(services: Services, eventId: string, identityId: string, arrival: number): Promise<void> {
-  const enqueue = services.pending
-    .add(identityId, eventId, arrival)
-    .then(() => services.queues.addInbound({ inboundEventId: eventId, identityId }))
-    .then(() => true);
+async function markPending(services: Services, eventId: string, identityId: string, arrival: number, event?: CarriedEvent): Promise<void> {
+  // One round trip: both go down the same Redis connection in this order without waiting for
+  // the mark's answer, and Redis runs a connection's commands in order, so the job can never
+  // be taken before its mark exists.
+  const enqueue = Promise.all([
+    services.pending.add(identityId, eventId, arrival),
+    services.queues.addInbound({ inboundEventId: eventId, identityId, ...(event ? { event } : {}) }),
+  ]).then(() => true);
   enqueue.catch((error: Error) => services.logger.warn({ eventId, err: error.message }, 'inbound.enqueue_failed'));
   // Don't hold the provider's request while Redis is away: keep a durable mark for the sweeper.
   const queued = await Promise.race([enqueue.catch(() => false), new Promise<false>((r) => setTimeout(() => r(false), ENQUEUE_WAIT_MS).unref())]);
   if (queued) return;
   await insertOnce(PendingInbound.create({ _id: eventId, identityId, arrival }));
+}
+
+/**
+ * Group commit for inbound events. While one insert is on its way to the database, the events
+ * that arrive meanwhile wait and then go together in one unordered `insertMany`, each request
+ * answered with its own outcome (inserted, or already there by its `_id`). At low load every
+ * event is written alone at once; under a storm of webhooks the database sees a few large
+ * inserts instead of thousands of small ones (FerretDB's SQLite backend runs one writer at a time).
+ */
+interface PendingInsert { doc: { _id: string }; resolve(inserted: boolean): void; reject(error: unknown): void }
+const waiting: PendingInsert[] = [];
+let writing = false;
+const GROUP_MAX = 500;
+
+function storeEvent(doc: { _id: string } & Record<string, unknown>): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    waiting.push({ doc, resolve, reject });
+    if (!writing) void writeWaiting();
+  });
+}
+
+async function writeWaiting(): Promise<void> {
+  writing = true;
+  try {
+    while (waiting.length > 0) {
+      const group = waiting.splice(0, GROUP_MAX);
+      try {
+        await insertRecords(InboundEvent, group.map((p) => p.doc), false);
+        for (const p of group) p.resolve(true);
+      } catch (error) {
+        const failed = new Map<number, { code?: number }>();
+        for (const e of (error as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } }).writeErrors ? [(error as { writeErrors: unknown }).writeErrors].flat() as Array<{ index: number; code?: number }> : []) failed.set(e.index, e);
+        if (failed.size === 0) {
+          for (const p of group) p.reject(error); // nothing known per document: every request fails (the provider retries)
+          continue;
+        }
+        group.forEach((p, i) => {
+          const e = failed.get(i);
+          if (!e) p.resolve(true);
+          else if (e.code === 11000) p.resolve(false);
+          else p.reject(error);
+        });
+      }
+    }
+  } finally {
+    writing = false;
+  }
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery, type SendResult } from '../domain/channel';
 import type { Choice } from '../domain/messages';
-import { Conversation, Identity, Message, insertOnce, type ConversationDoc, type MessageDoc } from '../models';
+import { Conversation, Identity, Message, findByKey, insertOnce, insertRecords, setByKey, type ConversationDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
 import { OutboxLine } from '../queues/outbox-line';
 import type { OutboundJob } from '../queues/queues';
@@ -58,7 +58,7 @@ export async function buildReply(
 
 /** Stores messages (repeats are ignored) in one round trip. */
 export async function storeMessages(messages: MessageDoc[]): Promise<void> {
-  if (messages.length > 0) await insertOnce(Message.insertMany(messages, { ordered: false }));
+  if (messages.length > 0) await insertOnce(insertRecords(Message, messages, false));
 }
 
 /** Tells agents about stored messages and hands replies to their channel (now, or through the queue). */
@@ -162,14 +162,12 @@ export async function deliverInOrder(services: Services, job: OutboundJob, lastA
 
 /** The last attempt failed: `unknown` when the provider may have taken it, otherwise `failed`. Null when it was already final. */
 async function giveUp(services: Services, messageId: string, error: Error): Promise<SendResult | null> {
-  const message = await Message.findById(messageId).lean<MessageDoc>();
+  const message = await findByKey<MessageDoc>(Message, messageId);
   if (!message || (message.deliveryStatus !== 'pending' && message.deliveryStatus !== 'sending')) return null;
   const inDoubt = message.deliveryStatus === 'sending';
-  await Message.updateOne({ _id: messageId }, {
-    $set: inDoubt
-      ? { deliveryStatus: 'unknown', deliveryError: `unknown_after_interruption: ${error.message}` }
-      : { deliveryStatus: 'failed', deliveryError: `provider_unavailable: ${error.message}` },
-  });
+  await setByKey(Message, messageId, inDoubt
+    ? { deliveryStatus: 'unknown', deliveryError: `unknown_after_interruption: ${error.message}` }
+    : { deliveryStatus: 'failed', deliveryError: `provider_unavailable: ${error.message}` });
   services.metrics.outbound.inc({ channel: message.channel, outcome: inDoubt ? 'unknown' : 'failed' });
   services.logger.warn({ messageId, err: error.message, inDoubt }, 'outbound.gave_up');
   return {};
@@ -186,10 +184,10 @@ const FINAL = new Set(['sent', 'delivered', 'failed', 'unknown']);
  * next attempt asks the provider).
  */
 async function deliverMessage(services: Services, messageId: string, line: OutboxLine): Promise<SendResult> {
-  const message = await Message.findById(messageId).lean<MessageDoc>();
+  const message = await findByKey<MessageDoc>(Message, messageId);
   if (!message || FINAL.has(message.deliveryStatus) || message.deliveryStatus === 'received') return {};
   const adapter = services.channels.get(message.channel);
-  const conversation = await Conversation.findById(message.conversationId).lean<ConversationDoc>();
+  const conversation = await findByKey<ConversationDoc>(Conversation, message.conversationId);
   const delivery = { ...toDelivery(message), ...(conversation?.lastResidentAt ? { residentLastWroteAt: new Date(conversation.lastResidentAt) } : {}) };
 
   if (message.deliveryStatus === 'sending') {
@@ -200,21 +198,21 @@ async function deliverMessage(services: Services, messageId: string, line: Outbo
   // The bot re-checks ownership: a person who took over after the bot decided speaks instead.
   if (message.sender?.kind === 'bot') {
     if (conversation?.status === 'assigned' && conversation.assignedAt && conversation.assignedAt > message.createdAt) {
-      await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'superseded_by_agent' } });
+      await setByKey(Message, messageId, { deliveryStatus: 'failed', deliveryError: 'superseded_by_agent' });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'superseded' });
       return {};
     }
   }
 
   // An address that opted out (STOP) receives nothing until it opts in again.
-  const identity = await Identity.findById(message.identityId).lean();
+  const identity = await findByKey<{ optedOut?: boolean }>(Identity, message.identityId);
   if (identity?.optedOut) {
-    await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: 'opted_out' } });
+    await setByKey(Message, messageId, { deliveryStatus: 'failed', deliveryError: 'opted_out' });
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'opted_out' });
     return {};
   }
 
-  await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'sending', sendingAt: new Date() } });
+  await setByKey(Message, messageId, { deliveryStatus: 'sending', sendingAt: new Date() });
   try {
     const result = await adapter.send(delivery);
     await recordSent(messageId, result);
@@ -222,12 +220,12 @@ async function deliverMessage(services: Services, messageId: string, line: Outbo
     return result;
   } catch (error) {
     if (error instanceof PermanentDeliveryError) {
-      await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'failed', deliveryError: `${error.code}: ${error.message}` } });
+      await setByKey(Message, messageId, { deliveryStatus: 'failed', deliveryError: `${error.code}: ${error.message}` });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'failed' });
       return {};
     }
     if (error instanceof TransientDeliveryError) {
-      await Message.updateOne({ _id: messageId }, { $set: { deliveryStatus: 'pending', deliveryError: error.message } });
+      await setByKey(Message, messageId, { deliveryStatus: 'pending', deliveryError: error.message });
       services.metrics.outbound.inc({ channel: message.channel, outcome: 'retry' });
     }
     // Anything else (e.g. a timeout) may have been delivered: it stays `sending`, and the retry asks the provider.
@@ -242,7 +240,7 @@ async function deliverMessage(services: Services, messageId: string, line: Outbo
  */
 async function resolveInDoubt(services: Services, adapter: ChannelAdapter, message: MessageDoc, delivery: OutboundDelivery, line: OutboxLine): Promise<SendResult | null> {
   if (!adapter.findSent) {
-    await Message.updateOne({ _id: message._id }, { $set: { deliveryStatus: 'unknown', deliveryError: `unknown_after_interruption: ${message.channel} cannot be asked whether it took the message` } });
+    await setByKey(Message, message._id, { deliveryStatus: 'unknown', deliveryError: `unknown_after_interruption: ${message.channel} cannot be asked whether it took the message` });
     services.metrics.outbound.inc({ channel: message.channel, outcome: 'unknown' });
     return {};
   }
@@ -256,14 +254,9 @@ async function resolveInDoubt(services: Services, adapter: ChannelAdapter, messa
 }
 
 function recordSent(messageId: string, result: SendResult): Promise<unknown> {
-  return Message.updateOne(
-    { _id: messageId },
-    {
-      $set: {
-        deliveryStatus: 'sent',
-        ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
-        ...(result.billing ? { billing: result.billing } : {}),
-      },
-    },
-  );
+  return setByKey(Message, messageId, {
+    deliveryStatus: 'sent',
+    ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+    ...(result.billing ? { billing: result.billing } : {}),
+  });
 }

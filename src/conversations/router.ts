@@ -17,7 +17,7 @@ import { focusedAnswer, journeyStep } from '../flow-engine/form';
 import { campaignKnowledge } from '../campaigns/campaigns';
 import { withdrawAllConsent } from '../campaigns/consent';
 import { MAIN_FLOW_ID } from '../flow-engine/registry';
-import { contentText, type InboundContent } from '../domain/messages';
+import { contentText, inboundContentSchema, type InboundContent } from '../domain/messages';
 import { languageName } from '../ai/language';
 import { OUT_OF_SCOPE } from '../ai/nlu';
 import { RISK_LABELS } from '../ai/safeguarding';
@@ -26,9 +26,9 @@ import { crisisNotice, interpreterNotice } from './safeguarding-notice';
 import { flowServicesFor } from '../flow-engine/flow-services';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
-import { Campaign, Conversation, Identity, InboundEvent, Message, PendingInbound, insertOnce, type CampaignDoc, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
+import { Campaign, Conversation, Identity, InboundEvent, Message, PendingInbound, findByKey, insertOnce, insertRecords, setByKey, type CampaignDoc, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
-import type { InboundJob } from '../queues/queues';
+import type { CarriedEvent, InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import { escalate } from './handoff';
 import { offerToAvailableAgent } from './offers';
@@ -73,25 +73,31 @@ export class ConversationRouter {
   async handleInbound(job: InboundJob): Promise<void> {
     const stillPending = () => this.services.pending.has(job.identityId, job.inboundEventId);
     if (!(await stillPending())) return;
-    await this.drainIdentity(job.identityId, stillPending);
+    const carried = job.event ? { [job.inboundEventId]: job.event } : undefined;
+    await this.drainIdentity(job.identityId, stillPending, carried);
   }
 
   /** Takes the resident's lease and runs every pending turn of theirs, oldest first. */
-  async drainIdentity(identityId: string, stillNeeded?: () => Promise<boolean>): Promise<void> {
+  async drainIdentity(identityId: string, stillNeeded?: () => Promise<boolean>, carried?: Record<string, CarriedEvent>): Promise<void> {
     const drain = async () => {
       for (;;) {
         const batch = await this.services.pending.oldest(identityId, DRAIN_BATCH);
         if (batch.length === 0) return;
-        for (const eventId of batch) await this.processEvent(identityId, eventId);
+        for (const eventId of batch) await this.processEvent(identityId, eventId, carried?.[eventId]);
       }
     };
     if (stillNeeded) await this.services.lease.holdUnlessDone(identityId, drain, stillNeeded);
     else await this.services.lease.hold(identityId, drain);
   }
 
-  private async processEvent(identityId: string, eventId: string): Promise<void> {
+  private async processEvent(identityId: string, eventId: string, carried?: CarriedEvent): Promise<void> {
     const started = process.hrtime.bigint();
-    const event = await InboundEvent.findById(eventId).lean<InboundEventDoc>();
+    // Job data is JSON: the content is read back through its schema, so its dates are dates again
+    // (anything the schema does not know is kept; content it refuses is read from the database).
+    const parsed = carried ? inboundContentSchema.safeParse(carried.content) : undefined;
+    const event = carried && parsed?.success
+      ? ({ ...carried, _id: eventId, identityId, receivedAt: new Date(carried.receivedAt), content: { ...(carried.content as object), ...parsed.data } } as InboundEventDoc)
+      : await findByKey<InboundEventDoc>(InboundEvent, eventId);
     if (event) {
       const { resident, decision, replayed } = await this.decideOnce(event);
       // Counted once decided (before its replies go), so a reply seen means a turn counted.
@@ -100,8 +106,7 @@ export class ConversationRouter {
       this.services.metrics.turnSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     }
     // Only events stored while Redis was away have a durable pending record (see ingest.ts).
-    if (await this.services.pending.takeDurable(eventId)) await PendingInbound.deleteOne({ _id: eventId });
-    await this.services.pending.remove(identityId, eventId);
+    if (await this.services.pending.finish(identityId, eventId)) await PendingInbound.deleteOne({ _id: eventId });
   }
 
   /** Decides the turn and stores it with the resident's message; if one is stored already, that one wins. */
@@ -112,10 +117,10 @@ export class ConversationRouter {
     // One ordered insert: the resident's message (carrying the decision) first, then the replies.
     // If the resident's message is already there, the stored decision is replayed (and its
     // replies stored if a crash cut the first attempt short).
-    if (await insertOnce(Message.insertMany([{ ...resident, turn: decision }, ...decision.replies], { ordered: true }))) {
+    if (await insertOnce(insertRecords(Message, [{ ...resident, turn: decision }, ...decision.replies]))) {
       return { resident, decision, replayed: false };
     }
-    const stored = (await Message.findById(resident._id).lean<MessageDoc & { turn: TurnDecision }>())!;
+    const stored = (await findByKey<MessageDoc & { turn: TurnDecision }>(Message, resident._id))!;
     return { resident: stored, decision: stored.turn, replayed: true };
   }
 
@@ -128,7 +133,7 @@ export class ConversationRouter {
     const content: InboundContent =
       stored.kind === 'consent' && stored.action === 'opt_in' && !(identity as IdentityDoc & { optedOut?: boolean }).optedOut ? { kind: 'text', text: stored.text } : stored;
     const text = contentText(content);
-    const current = identity.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean<ConversationDoc>() : null;
+    const current = identity.currentConversationId ? await findByKey<ConversationDoc>(Conversation, identity.currentConversationId) : null;
     // The answer to the satisfaction question belongs to the conversation that asked it.
     const surveyScore = current && awaitsSurvey(current, new Date()) ? surveyAnswer(text) : undefined;
     const conversation = surveyScore ? current! : await ensureOpenConversation(council.id, identity, event._id, current);
@@ -446,7 +451,7 @@ export class ConversationRouter {
   private async apply(resident: MessageDoc, decision: TurnDecision, replayed: boolean): Promise<void> {
     const { services } = this;
     if (replayed) await storeMessages(decision.replies);
-    await Conversation.updateOne({ _id: resident.conversationId }, { $set: decision.conversation });
+    await setByKey(Conversation, resident.conversationId, decision.conversation);
     if (decision.identity) await Identity.updateOne({ _id: resident.identityId }, { $set: decision.identity });
     // STOP ends every topic's consent to campaigns too.
     if (decision.identity?.optedOut === true) {
@@ -467,10 +472,8 @@ export class ConversationRouter {
     // After the replies are on their way: a turn's journey never delays what the resident hears.
     await services.journal.record(decision.journey ?? []);
     if (decision.statusAfter === 'bot') {
-      await services.queues.addTimer(
-        { kind: 'inactivity', conversationId: resident.conversationId, identityId: resident.identityId, residentSeq: resident.seq },
-        services.config.INACTIVITY_CLOSE_MINUTES * 60_000,
-      );
+      const lastWrote = new Date(decision.conversation.lastResidentAt ?? Date.now()).getTime();
+      await services.inactivity.set(resident.conversationId, resident.identityId, lastWrote + services.config.INACTIVITY_CLOSE_MINUTES * 60_000);
     }
   }
 }

@@ -499,6 +499,28 @@ export async function insertOnce(insert: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/**
+ * The hot path's reads and writes by natural-key `_id`, through the driver under mongoose's
+ * collection: the filter is exactly `{ _id }` (the only filter FerretDB serves from an index), and
+ * no query is built or document hydrated where the engine reads a plain record it wrote itself.
+ */
+interface KeyedRecord { _id: string; [field: string]: unknown }
+const keyed = (model: { collection: mongoose.Collection }) => model.collection as unknown as mongoose.mongo.Collection<KeyedRecord>;
+
+export function findByKey<T>(model: { collection: mongoose.Collection }, id: string): Promise<T | null> {
+  return keyed(model).findOne({ _id: id }) as Promise<T | null>;
+}
+
+/** `$set` by `_id` through the driver, stamping `updatedAt` as mongoose's timestamps would. */
+export function setByKey(model: { collection: mongoose.Collection }, id: string, fields: Record<string, unknown>): Promise<unknown> {
+  return keyed(model).updateOne({ _id: id }, { $set: { ...fields, updatedAt: new Date() } }, { ignoreUndefined: true });
+}
+
+/** Inserts complete records (built in full by the engine) in one round trip, in order unless told. */
+export function insertRecords(model: { collection: mongoose.Collection }, records: Array<{ _id: string }>, ordered = true): Promise<unknown> {
+  return keyed(model).insertMany(records as KeyedRecord[], { ordered, ignoreUndefined: true });
+}
+
 /** Connects mongoose and builds the indexes (only the kinds FerretDB supports are declared). */
 export async function connectDatabase(uri: string, poolSize = 20): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);

@@ -38,7 +38,8 @@ export class PermitRepository {
   async book(request: PermitRequest, resident: ResidentRef, seed: string): Promise<{ ok: true; reference: string } | { ok: false; fullNights: string[] }> {
     const campground = this.campground(request.campgroundId);
     const reference = ids.reference('CP', seed);
-    if (await Permit.exists({ _id: reference, status: 'booked' })) return { ok: true, reference };
+    // Filtered on `_id` alone: FerretDB serves only that from an index; the status is checked here.
+    if ((await Permit.findById(reference, { status: 1 }).lean())?.status === 'booked') return { ok: true, reference };
     const held = new Set((await PermitNight.find({ permitId: reference }).lean()).map((n) => n.date));
     for (const date of stayDates(request.arrive, request.nights)) {
       if (held.has(date)) continue;

@@ -29,6 +29,17 @@ export class PendingTurns {
     await this.redis.zrem(this.key(identityId), eventId);
   }
 
+  /**
+   * The turn is done: takes the event off the resident's set, in one round trip with the
+   * durable-mark check. Returns whether a durable PendingInbound record must also be deleted.
+   */
+  async finish(identityId: string, eventId: string): Promise<boolean> {
+    const results = await this.redis.pipeline().srem(`${this.prefix}:durable-pending`, eventId).zrem(this.key(identityId), eventId).exec();
+    if (!results) throw new Error('pending.finish: no reply');
+    for (const [error] of results) if (error) throw error;
+    return results[0]![1] === 1;
+  }
+
   /** Notes that `eventId` also has a durable PendingInbound record (put back by the sweeper). */
   async markDurable(eventId: string): Promise<void> {
     await this.redis.sadd(`${this.prefix}:durable-pending`, eventId);

@@ -8,7 +8,22 @@ import type { Redis } from '../redis';
 import type { JourneyJob } from '../journey/journal';
 import { QUEUES, safeJobId } from './names';
 
-export interface InboundJob { inboundEventId: string; identityId: string }
+/**
+ * The stored event travels in the job (without the provider's raw payload), so the turn needs no
+ * read of it; the database record stays the durable copy (jobs put back by the sweeper have none).
+ */
+export interface CarriedEvent {
+  channel: string;
+  inboxId: string;
+  channelUserId: string;
+  externalId: string;
+  /** ISO time (job data is JSON). */
+  receivedAt: string;
+  arrival: number;
+  content: unknown;
+  context?: unknown;
+}
+export interface InboundJob { inboundEventId: string; identityId: string; event?: CarriedEvent }
 /** `identityId` names the resident's outbox line (older jobs without it look it up). */
 export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
@@ -85,9 +100,14 @@ export class Queues {
     return this.media.add('download', job, { ...keepLittle, jobId: safeJobId('media', job.inboundEventId), attempts: 5, backoff: { type: 'exponential', delay: 2000 } });
   }
 
+  /**
+   * Turn and send jobs are removed once done: the database and the pending set are the guards
+   * against a second turn or a second send, so a kept job only costs Redis work per message.
+   */
   addInbound(job: InboundJob): Promise<unknown> {
     return this.inbound.add('turn', job, {
       ...keepLittle,
+      removeOnComplete: true,
       jobId: safeJobId('in', job.inboundEventId),
       attempts: 20,
       backoff: { type: 'exponential', delay: 200 },
@@ -97,6 +117,7 @@ export class Queues {
   addOutbound(job: OutboundJob): Promise<unknown> {
     return this.outbound.add('send', job, {
       ...keepLittle,
+      removeOnComplete: true,
       jobId: safeJobId('out', job.messageId),
       attempts: 8,
       backoff: { type: 'exponential', delay: 1000 },

@@ -62,6 +62,16 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     worker.on('error', (error: Error) => logger.debug({ queue: worker.name, err: error.message }, 'worker.error'));
   }
 
+  // Inactivity deadlines: every second (or faster for very short periods, as in tests).
+  const inactivityMs = config.INACTIVITY_CLOSE_MINUTES * 60_000;
+  let closing = false;
+  const closer = setInterval(() => {
+    if (closing) return;
+    closing = true;
+    closeInactive(services).catch((error: Error) => logger.warn({ err: error.message }, 'inactivity.failed')).finally(() => (closing = false));
+  }, Math.max(100, Math.min(1000, Math.floor(inactivityMs / 4))));
+  closer.unref();
+
   const sweeper = setInterval(() => {
     sweepPending(services).catch((error: Error) => logger.debug({ err: error.message }, 'sweep.failed'));
   }, config.SWEEP_INTERVAL_MS);
@@ -70,6 +80,7 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
   return {
     async close() {
       clearInterval(sweeper);
+      clearInterval(closer);
       await Promise.all(workers.map((w) => w.close()));
     },
   };
@@ -119,14 +130,34 @@ async function sendInOrder(services: Services, job: Job<OutboundJob>, token?: st
   throw new DelayedError();
 }
 
+/** Closes the bot conversations whose inactivity deadline has passed (see inactivity.ts). */
+export async function closeInactive(services: Services): Promise<number> {
+  const due = await services.inactivity.takeDue(Date.now());
+  const periodMs = services.config.INACTIVITY_CLOSE_MINUTES * 60_000;
+  let closed = 0;
+  await Promise.all(
+    due.map(async (d) => {
+      if (await closeIfQuiet(services, d.conversationId, d.identityId, (c) => Date.now() >= new Date(c.lastResidentAt ?? 0).getTime() + periodMs - 50)) closed++;
+      await d.done();
+    }),
+  );
+  return closed;
+}
+
 /** Timers do nothing when the conversation has moved on since they were set. */
 async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
+  // Jobs left by an older version (before the deadline set): the same close, by sequence.
   const { conversationId, identityId, residentSeq } = job.data;
-  await services.lease.hold(identityId, async () => {
+  await closeIfQuiet(services, conversationId, identityId, (c) => c.lastResidentSeq === residentSeq);
+}
+
+async function closeIfQuiet(services: Services, conversationId: string, identityId: string, quiet: (c: ConversationDoc) => boolean): Promise<boolean> {
+  return services.lease.hold(identityId, async () => {
     const conversation = await Conversation.findById(conversationId).lean<ConversationDoc>();
-    if (!conversation || conversation.status !== 'bot' || conversation.lastResidentSeq !== residentSeq) return;
+    if (!conversation || conversation.status !== 'bot' || !quiet(conversation)) return false;
     const closed = { status: nextStatus('bot', 'resolve'), resolvedAt: new Date(), flow: null };
     await Conversation.updateOne({ _id: conversationId }, { $set: closed });
+    // The resident and agents are told first; the journey record is bookkeeping.
     services.broadcaster.publish(
       { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
       identityId,
@@ -136,10 +167,11 @@ async function runTimer(services: Services, job: Job<TimerJob>): Promise<void> {
     const base = { councilId: conversation.councilId, contactId: conversation.contactId, conversationId, channel: conversation.channel, at: closed.resolvedAt };
     await services.journal.record([
       // The resident went quiet in the middle of a flow: where they stopped is the funnel's drop-off.
-      ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${residentSeq}`, 'flow.abandoned'), type: 'flow.abandoned' as const, n: 0, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
+      ...(flow && flow.id !== MAIN_FLOW_ID ? [{ ...base, id: journeyId(`${conversationId}-${conversation.lastResidentSeq ?? 0}`, 'flow.abandoned'), type: 'flow.abandoned' as const, n: 0, flow: flow.id, step: journeyStep(flow), data: { why: 'left' as const } }] : []),
       { ...base, id: journeyId(conversationId, 'conversation.resolved'), type: 'conversation.resolved', n: 1, data: { outcome: 'inactive', by: 'inactivity' } },
     ]);
     services.logger.info({ conversationId }, 'conversation.closed_inactive');
+    return true;
   });
 }
 

@@ -15,11 +15,31 @@ export interface RealtimePublisher {
   disconnect(namespace: Namespace, rooms: string[]): void;
 }
 
-export function serverPublisher(io: Server): RealtimePublisher {
+/** How often a web node asks Redis how many web nodes there are (the adapter's `serverCount`). */
+const PEER_CHECK_MS = 1000;
+
+/**
+ * Emits through the node's own server. While this is the only web node (the adapter's
+ * `serverCount()` is 1, checked every second), an emit stays local: no Redis publish that
+ * nobody would read. Worker processes publish through the emitter, which is unaffected.
+ */
+export function serverPublisher(io: Server): RealtimePublisher & { close(): void } {
+  let alone = false;
+  const check = async () => {
+    const adapter = io.of('/webchat').adapter as { serverCount?: () => Promise<number> };
+    alone = adapter.serverCount ? (await adapter.serverCount()) <= 1 : true;
+  };
+  const failSafe = () => (alone = false);
+  void check().catch(failSafe);
+  const timer = setInterval(() => void check().catch(failSafe), PEER_CHECK_MS);
+  timer.unref();
   return {
     emit(namespace, rooms, event, payload) {
-      if (rooms.length > 0) io.of(`/${namespace}`).to(rooms).emit(event, payload);
+      if (rooms.length === 0) return;
+      const nsp = io.of(`/${namespace}`);
+      (alone ? nsp.local : nsp).to(rooms).emit(event, payload);
     },
+    close: () => clearInterval(timer),
     disconnect(namespace, rooms) {
       if (rooms.length > 0) io.of(`/${namespace}`).in(rooms).disconnectSockets(true);
     },
