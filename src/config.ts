@@ -157,6 +157,8 @@ const schema = z.object({
     .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
     .transform((v) => v.split(',').map((n) => Number(n.trim())))
     .pipe(z.array(z.number().int().min(10)).min(1)),
+  /** Webhook attempts in flight at once per worker process (they wait on the network, not the CPU). */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   /** How long an endpoint has to answer one webhook attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /**
@@ -175,6 +177,10 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  /** Campaign texts sent per second at most (the number's SMS throughput; Twilio long codes: about 1). */
+  CAMPAIGN_SMS_PER_SECOND: z.coerce.number().min(0.1).max(500).default(1),
+  /** When campaigns send nothing, in the council's timezone (`HH:MM-HH:MM`, may wrap midnight). */
+  CAMPAIGN_QUIET_HOURS: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be HH:MM-HH:MM').default('20:00-09:00'),
   /** The currency of CONTACT_COSTS (the defaults are SOCITM's figures in pounds). */
   COST_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('GBP'),
 });

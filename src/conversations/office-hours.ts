@@ -19,7 +19,7 @@ export function parseOfficeHours(spec: string): Hours {
   return { days, open: Number(match[3]) * 60 + Number(match[4]), close: Number(match[5]) * 60 + Number(match[6]) };
 }
 
-function localParts(now: Date, timeZone: string): { day: number; minutes: number } {
+export function localParts(now: Date, timeZone: string): { day: number; minutes: number } {
   const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return { day: DAYS.indexOf(get('weekday') as (typeof DAYS)[number]), minutes: (Number(get('hour')) % 24) * 60 + Number(get('minute')) };

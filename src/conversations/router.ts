@@ -13,7 +13,9 @@ import { nextStatus, type ConversationStatus, type FlowState } from '../domain/c
 import type { DomainEvent } from '../domain/events';
 import { handoffKind, type HandledBy, type JourneyData, type JourneyEvent, type JourneyEventType } from '../domain/journey';
 import { journeyId } from '../journey/journal';
-import { journeyStep } from '../flow-engine/form';
+import { focusedAnswer, journeyStep } from '../flow-engine/form';
+import { campaignKnowledge } from '../campaigns/campaigns';
+import { withdrawAllConsent } from '../campaigns/consent';
 import { MAIN_FLOW_ID } from '../flow-engine/registry';
 import { contentText, inboundContentSchema, type InboundContent } from '../domain/messages';
 import { languageName } from '../ai/language';
@@ -24,7 +26,7 @@ import { crisisNotice, interpreterNotice } from './safeguarding-notice';
 import { flowServicesFor } from '../flow-engine/flow-services';
 import { runFlowStep } from '../flow-engine/runner';
 import { ids } from '../ids';
-import { Conversation, Identity, InboundEvent, Message, PendingInbound, findByKey, insertOnce, insertRecords, setByKey, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
+import { Campaign, Conversation, Identity, InboundEvent, Message, PendingInbound, findByKey, insertOnce, insertRecords, setByKey, type CampaignDoc, type ConversationDoc, type InboundEventDoc, type MessageDoc } from '../models';
 import { nextSeq } from './message-seq';
 import type { CarriedEvent, InboundJob } from '../queues/queues';
 import type { Services } from '../services';
@@ -275,6 +277,24 @@ export class ConversationRouter {
       return result;
     }
 
+    if (conversation.campaignId && text.trim() && (content.kind === 'text' || content.kind === 'speech')) {
+      // A reply to a campaign's text: answered from the campaign's own document, or a person.
+      const campaign = await Campaign.findById(conversation.campaignId).lean<CampaignDoc>();
+      if (campaign) {
+        const best = campaignKnowledge(campaign).search(text)[0];
+        const at = { flow: 'campaign', step: campaign.topic };
+        handled({ kind: 'flow', ...at });
+        if (best) {
+          journey('turn.understood', at);
+          await reply(`${focusedAnswer(text, best.text, 300 - best.sourceUrl.length - 7)} More: ${best.sourceUrl}`, undefined, { id: at.flow, step: at.step });
+        } else {
+          journey('turn.missed', at);
+          await escalateFor(`Question about the campaign "${campaign.name}"`);
+        }
+        return result;
+      }
+    }
+
     if (reading && reading.language !== 'en' && reading.intent === OUT_OF_SCOPE && !this.services.understanding.llm) {
       // A message we cannot read and no model to read it: never a menu in English only.
       decision.conversation.language = reading.language;
@@ -433,6 +453,11 @@ export class ConversationRouter {
     if (replayed) await storeMessages(decision.replies);
     await setByKey(Conversation, resident.conversationId, decision.conversation);
     if (decision.identity) await Identity.updateOne({ _id: resident.identityId }, { $set: decision.identity });
+    // STOP ends every topic's consent to campaigns too.
+    if (decision.identity?.optedOut === true) {
+      const identity = await Identity.findById(resident.identityId, { contactId: 1 }).lean();
+      if (identity) await withdrawAllConsent(identity.contactId);
+    }
     // A verified link moves every conversation of this identity to the person's contact.
     if (decision.identity?.contactId) await Conversation.updateMany({ identityId: resident.identityId }, { $set: { contactId: decision.identity.contactId } });
     await announceMessages(services, [resident, ...decision.replies], decision.queue);

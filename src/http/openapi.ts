@@ -9,7 +9,7 @@ const bearer = [{ bearerAuth: [] }];
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const ok = (description: string) => ({ 200: { description }, 401: { description: 'Missing or expired sign-in' } });
 
-export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; webhook: z.ZodType; analyticsQuery: z.ZodObject; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
+export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; webhook: z.ZodType; analyticsQuery: z.ZodObject; consent: z.ZodType; campaign: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
   const get = (summary: string, extra: Record<string, unknown> = {}) => ({ get: { summary, security: bearer, responses: ok(summary), ...extra } });
   const idParam = (name: string) => ({ parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }] });
   const pathParams = (...names: string[]) => names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
@@ -69,6 +69,11 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       '/webhooks/{id}': { delete: { summary: 'Stop sending to an endpoint (admins)', security: bearer, ...idParam('id'), responses: { 204: { description: 'Stopped' }, 404: { description: 'No such webhook' } } } },
       '/webhooks/{id}/deliveries': get('Deliveries to the endpoint, newest first, each with every attempt (admins)', idParam('id')),
       '/webhooks/{id}/deliveries/{deliveryId}/replay': { post: { summary: 'Send a delivery again, with the same webhook-id (admins)', security: bearer, parameters: pathParams('id', 'deliveryId'), responses: { 202: { description: 'Queued' }, 404: { description: 'No such delivery' } } } },
+      '/consents': { post: { summary: 'Record a resident\'s consent to messages on a topic, or its withdrawal, with when and how (supervisors)', security: bearer, requestBody: json(schemas.consent), responses: { 201: { description: '{ id, contactId }' }, 403: { description: 'Supervisors and admins only' } } } },
+      '/contacts/{id}/consents': get('The person\'s consent per topic: given or withdrawn, when and how (supervisors)', idParam('id')),
+      '/campaigns': { post: { summary: 'Create an SMS campaign to residents who opted in to a topic, answered from its own document (admins)', security: bearer, requestBody: json(schemas.campaign), responses: { 201: { description: '{ id, status, quietHours }' } } } },
+      '/campaigns/{id}': get('A campaign and its sends: queued, sent, skipped (supervisors)', idParam('id')),
+      '/campaigns/{id}/send': { post: { summary: 'Send the campaign: paced at CAMPAIGN_SMS_PER_SECOND, held in quiet hours, never to opted-out numbers (admins)', security: bearer, ...idParam('id'), responses: { 202: { description: 'Sending' }, 409: { description: 'Sent already' } } } },
       '/cases/{reference}/status': { post: { summary: 'Change a report\'s status; the resident is told (a note: supervisors and admins only)', security: bearer, ...idParam('reference'), requestBody: json(schemas.caseStatus), responses: ok('The case') } },
     },
   };

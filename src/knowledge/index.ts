@@ -38,6 +38,16 @@ const MIN_COVERAGE = 0.6;
 /** Synonyms help a passage rank, but count less than the resident's own words. */
 const EXPANSION_WEIGHT = 0.3;
 
+/** A page given whole: Markdown `body` with `##` sections. */
+export interface KnowledgePageSource {
+  id: string;
+  title: string;
+  source: string;
+  reviewed: string;
+  body: string;
+  questions?: string[];
+}
+
 export class KnowledgeBase {
   private readonly index = new MiniSearch<IndexedPassage>({
     fields: ['title', 'heading', 'text', 'questions'],
@@ -51,14 +61,19 @@ export class KnowledgeBase {
   /** Titles and headings: the subjects the pages are about. */
   readonly topics: string[] = [];
 
-  constructor(folder: string) {
+  /** `source`: a folder of Markdown pages with front matter, or pages given whole (a campaign's document). */
+  constructor(source: string | KnowledgePageSource[]) {
     const passages: IndexedPassage[] = [];
-    for (const file of readdirSync(folder).filter((f) => f.endsWith('.md')).sort()) {
-      const parsed = matter(readFileSync(path.join(folder, file), 'utf8'));
-      const meta = frontMatter.parse(parsed.data);
-      const pageId = file.replace(/\.md$/, '');
+    const pages: Array<{ pageId: string; meta: z.infer<typeof frontMatter>; content: string }> =
+      typeof source === 'string'
+        ? readdirSync(source).filter((f) => f.endsWith('.md')).sort().map((file) => {
+            const parsed = matter(readFileSync(path.join(source, file), 'utf8'));
+            return { pageId: file.replace(/\.md$/, ''), meta: frontMatter.parse(parsed.data), content: parsed.content };
+          })
+        : source.map((p) => ({ pageId: p.id, meta: frontMatter.parse({ title: p.title, source: p.source, reviewed: p.reviewed, questions: p.questions ?? [] }), content: p.body }));
+    for (const { pageId, meta, content } of pages) {
       this.pages.push({ id: pageId, title: meta.title, questions: meta.questions });
-      const sections = parsed.content.split(/^## /m).map((s) => s.trim()).filter(Boolean);
+      const sections = content.split(/^## /m).map((s) => s.trim()).filter(Boolean);
       sections.forEach((section, i) => {
         const [heading = '', ...rest] = section.split('\n');
         passages.push({ id: `${pageId}#${i}`, pageId, title: meta.title, heading: heading.trim(), text: rest.join(' ').replace(/\s+/g, ' ').trim(), questions: meta.questions.join(' '), sourceUrl: meta.source, reviewed: meta.reviewed });

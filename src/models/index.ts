@@ -101,6 +101,8 @@ const conversationSchema = new Schema(
     callbackRequested: Boolean,
     /** Queue order: 0 safeguarding, 1 a caller on the line, 2 everyone else; oldest first within each. */
     priority: { type: Number, default: 2 },
+    /** Opened by a campaign's message: the resident's replies are answered from its document. */
+    campaignId: String,
     /** The after-resolution satisfaction question and its answer (1–5). */
     survey: { askedAt: Date, score: Number, answeredAt: Date },
   },
@@ -394,6 +396,62 @@ const webhookAttemptSchema = new Schema(
 );
 
 /**
+ * A resident's consent to be messaged about one topic: `_id = <contactId>-<topic>`. Kept with
+ * when and how it was given (or withdrawn); STOP withdraws every topic.
+ */
+const consentSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    councilId: { type: String, required: true },
+    contactId: { type: String, required: true, index: true },
+    phone: { type: String, required: true },
+    topic: { type: String, required: true, index: true },
+    given: { type: Boolean, required: true },
+    givenAt: Date,
+    /** How: web_form, paper, phone, in_person, sms, api. */
+    how: String,
+    /** Where: the form or event it came from, the agent who recorded it. */
+    source: String,
+    withdrawnAt: Date,
+    withdrawnHow: String,
+  },
+  opts,
+);
+
+/** A proactive SMS campaign to residents who opted in to its topic, answered from its own document. */
+const campaignSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    councilId: { type: String, required: true },
+    topic: { type: String, required: true },
+    name: { type: String, required: true },
+    message: { type: String, required: true },
+    /** Markdown with `##` sections: replies are answered from it (src/knowledge). */
+    document: { title: String, source: String, body: String },
+    quietHours: { type: String, required: true },
+    status: { type: String, required: true, enum: ['draft', 'sending', 'sent'] },
+    startedAt: Date,
+    createdBy: String,
+  },
+  opts,
+);
+
+/** One campaign message to one number: `_id = <campaignId>-<phone>`, inserted once (never sent twice). */
+const campaignSendSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    campaignId: { type: String, required: true, index: true },
+    phone: { type: String, required: true },
+    contactId: String,
+    status: { type: String, required: true, enum: ['queued', 'sent', 'skipped'] },
+    reason: String,
+    sentAt: Date,
+    messageId: String,
+  },
+  opts,
+);
+
+/**
  * One timed offer of a queued conversation to one agent: `_id = offer-<conversation>-<handoff>-<n>`.
  * Its outcome (accepted, declined, timed_out, withdrawn) is recorded once, so declines and
  * timeouts can be counted and the next agent chosen.
@@ -449,6 +507,10 @@ export const WebhookDelivery = model('WebhookDelivery', webhookDeliverySchema, '
 export const WebhookAttempt = model('WebhookAttempt', webhookAttemptSchema, 'webhook_attempts');
 export type WebhookEndpointDoc = InferSchemaType<typeof webhookEndpointSchema> & { _id: string };
 export type WebhookDeliveryDoc = InferSchemaType<typeof webhookDeliverySchema> & { _id: string };
+export const Consent = model('Consent', consentSchema, 'consents');
+export const Campaign = model('Campaign', campaignSchema, 'campaigns');
+export const CampaignSend = model('CampaignSend', campaignSendSchema, 'campaign_sends');
+export type CampaignDoc = InferSchemaType<typeof campaignSchema> & { _id: string };
 export const AgentSlot = model('AgentSlot', agentSlotSchema, 'agent_slots');
 export const AgentSession = model('AgentSession', agentSessionSchema, 'agent_sessions');
 

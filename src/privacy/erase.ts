@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { AgentSlot, Case, Claim, Contact, Conversation, Identity, InboundEvent, Media, Message, PendingInbound, Permit, JourneyEventRecord } from '../models';
+import { AgentSlot, CampaignSend, Case, Claim, Consent, Contact, Conversation, Identity, InboundEvent, Media, Message, PendingInbound, Permit, JourneyEventRecord, WebhookDelivery } from '../models';
 import type { Services } from '../services';
 import { findPerson, type PersonRecords } from './person';
 import { publicStreet } from './public-record';
@@ -39,6 +39,8 @@ export async function erasePerson(services: Services, contactId: string): Promis
   const casesAnonymised = await anonymiseCases(person.caseIds);
   await Case.updateMany({ followers: { $in: person.identityIds } }, { $pull: { followers: { $in: person.identityIds } } });
   await Permit.updateMany({ _id: { $in: person.permitIds } }, { $set: { contactId: ERASED, identityId: ERASED } });
+  // Consent records name the person's number; campaign texts and webhook payloads name them too.
+  await Promise.all([Consent.deleteMany({ contactId }), CampaignSend.deleteMany({ contactId }), WebhookDelivery.deleteMany({ 'payload.data.contactId': contactId })]);
   // Journey events stay as counts for analytics, with nobody in them: no contact, no free-text reason.
   await JourneyEventRecord.updateMany(
     { $or: [{ contactId }, { conversationId: { $in: person.conversationIds } }] },

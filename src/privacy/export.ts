@@ -2,7 +2,7 @@
  * `GET /api/v1/contacts/{id}/export` (CONTRACT.md §12): everything held about a person as one
  * JSON document, media included (base64), and who has read or changed their records.
  */
-import { Case, Contact, Conversation, Identity, InboundEvent, Message, Permit } from '../models';
+import { CampaignSend, Case, Consent, Contact, Conversation, Identity, InboundEvent, JourneyEventRecord, Message, Permit } from '../models';
 import { auditTrail } from './audit';
 import { findPerson, mediaOf } from './person';
 
@@ -20,6 +20,11 @@ export async function exportPerson(contactId: string): Promise<Record<string, un
     Permit.find({ contactId }).lean(),
     auditTrail(contactId),
   ]);
+  const [journey, consents, campaignTexts] = await Promise.all([
+    JourneyEventRecord.find({ $or: [{ contactId }, { conversationId: { $in: person.conversationIds } }] }).sort({ at: 1, n: 1 }).lean(),
+    Consent.find({ contactId }).lean(),
+    CampaignSend.find({ contactId }).lean(),
+  ]);
   return {
     exportedAt: new Date().toISOString(),
     contact,
@@ -33,6 +38,9 @@ export async function exportPerson(contactId: string): Promise<Record<string, un
     media: media.map((m) => ({ id: m._id, contentType: m.contentType ?? null, size: m.size ?? null, position: m.position ?? null, data: m.data ? Buffer.from(m.data.buffer).toString('base64') : null })),
     cases,
     permits,
+    journeyEvents: journey.map(({ _id, ...e }) => ({ id: _id, ...e })),
+    consents,
+    campaignTexts,
     audit,
   };
 }

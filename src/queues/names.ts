@@ -6,6 +6,8 @@ export const QUEUES = {
   media: 'media-downloads',
   journey: 'journey-events',
   webhooks: 'webhook-deliveries',
+  campaignPlans: 'campaign-plans',
+  campaignSends: 'campaign-sends',
 } as const;
 
 /** BullMQ job ids may not contain `:` and may not be integers; provider ids can hold anything. */

@@ -29,6 +29,8 @@ export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
 /** One delivery of an event to one endpoint; `replay` names a replay asked for by an admin. */
 export interface WebhookJob { deliveryId: string; replay?: number }
+export interface CampaignPlanJob { campaignId: string }
+export interface CampaignSendJob { campaignId: string; phone: string }
 /** `inactivity` closes an idle bot conversation; `offer` ends a timed offer nobody answered (`residentSeq` is then the offer's number). */
 export interface TimerJob { kind: 'inactivity' | 'offer'; conversationId: string; identityId: string; residentSeq: number; offerId?: string }
 
@@ -44,6 +46,8 @@ export class Queues {
   readonly media: Queue<MediaJob>;
   readonly journey: Queue<JourneyJob>;
   readonly webhooks: Queue<WebhookJob>;
+  readonly campaignPlans: Queue<CampaignPlanJob>;
+  readonly campaignSends: Queue<CampaignSendJob>;
 
   /** `webhookRetryDelaysMs`: the wait before each retry of a failing webhook delivery. */
   constructor(connection: Redis, readonly prefix: string, private readonly webhookRetryDelaysMs: number[] = [5000]) {
@@ -53,6 +57,18 @@ export class Queues {
     this.media = new Queue(QUEUES.media, { connection, prefix });
     this.journey = new Queue(QUEUES.journey, { connection, prefix });
     this.webhooks = new Queue(QUEUES.webhooks, { connection, prefix });
+    this.campaignPlans = new Queue(QUEUES.campaignPlans, { connection, prefix });
+    this.campaignSends = new Queue(QUEUES.campaignSends, { connection, prefix });
+  }
+
+  /** Lists a campaign's recipients (once per campaign). */
+  addCampaignPlan(job: CampaignPlanJob): Promise<unknown> {
+    return this.campaignPlans.add('plan', job, { ...keepLittle, jobId: safeJobId('plan', job.campaignId), attempts: 5, backoff: { type: 'exponential', delay: 1000 } });
+  }
+
+  /** One campaign message per number; the worker's rate limit paces them. */
+  async addCampaignSends(jobs: CampaignSendJob[]): Promise<void> {
+    await this.campaignSends.addBulk(jobs.map((data) => ({ name: 'send', data, opts: { ...keepLittle, jobId: safeJobId('cs', `${data.campaignId}-${data.phone}`), attempts: 8, backoff: { type: 'exponential', delay: 2000 } } })));
   }
 
   /** Journey events, stored by a worker off the turn's path (one job per event, id = event id). */
@@ -120,6 +136,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close(), this.journey.close(), this.webhooks.close()]);
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close(), this.journey.close(), this.webhooks.close(), this.campaignPlans.close(), this.campaignSends.close()]);
   }
 }

@@ -13,7 +13,8 @@ import { Conversation, Media, Message, PendingInbound, insertOnce, type Conversa
 import type { Services } from '../services';
 import { readPosition, stripExif } from '../media/photo-location';
 import { QUEUES, safeJobId } from './names';
-import type { InboundJob, MediaJob, OutboundJob, TimerJob, WebhookJob } from './queues';
+import type { CampaignPlanJob, CampaignSendJob, InboundJob, MediaJob, OutboundJob, TimerJob, WebhookJob } from './queues';
+import { planCampaign, sendCampaignMessage } from '../campaigns/campaigns';
 import { storeJourneyEvent, type JourneyJob } from '../journey/journal';
 import { attemptDelivery } from '../webhooks/deliver';
 import { journeyId } from '../journey/journal';
@@ -47,8 +48,12 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     new Worker<WebhookJob>(
       QUEUES.webhooks,
       (job) => attemptDelivery(services, job.data.deliveryId, `${job.data.replay ?? 0}-${job.attemptsMade}`, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
-      { ...common, concurrency: 4, settings: { backoffStrategy: (attemptsMade: number) => services.queues.webhookBackoff(attemptsMade) } },
+      // Waiting on endpoints costs no CPU: enough attempts at once that a dead endpoint's hanging ones never starve the others.
+      { ...common, concurrency: config.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: (attemptsMade: number) => services.queues.webhookBackoff(attemptsMade) } },
     ),
+    new Worker<CampaignPlanJob>(QUEUES.campaignPlans, (job) => planCampaign(services, job.data.campaignId).then(() => undefined), { ...common, concurrency: 1 }),
+    // The number's SMS throughput, across every worker process (BullMQ's limiter lives in Redis).
+    new Worker<CampaignSendJob>(QUEUES.campaignSends, (job, token) => sendCampaignMessage(services, job, token), { ...common, concurrency: 4, limiter: campaignLimiter(config.CAMPAIGN_SMS_PER_SECOND) }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, error: Error) =>
@@ -80,6 +85,11 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
       await Promise.all(workers.map((w) => w.close()));
     },
   };
+}
+
+/** `perSecond` as BullMQ's limiter: whole messages per second, or one every so many ms below 1/s. */
+function campaignLimiter(perSecond: number): { max: number; duration: number } {
+  return perSecond >= 1 ? { max: Math.floor(perSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / perSecond) };
 }
 
 /**

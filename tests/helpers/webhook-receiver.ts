@@ -16,9 +16,16 @@ export interface ReceivedWebhook {
 
 export async function startWebhookReceiver(options: { failFirst?: number; hang?: boolean } = {}) {
   const received: ReceivedWebhook[] = [];
+  /** Requests a dead endpoint is holding unanswered right now. */
+  const holding = { count: 0 };
   const app = express();
   app.post('/hooks', express.text({ type: '*/*' }), (req, res) => {
-    if (options.hang) return; // never answers: a dead endpoint
+    if (options.hang) {
+      // Never answers: a dead endpoint. The engine gives up on each after WEBHOOK_TIMEOUT_MS.
+      holding.count++;
+      res.on('close', () => holding.count--);
+      return;
+    }
     const id = req.get('webhook-id') ?? '';
     const earlier = received.filter((r) => r.id === id).length;
     const status = earlier < (options.failFirst ?? 0) ? 500 : 200;
@@ -26,5 +33,5 @@ export async function startWebhookReceiver(options: { failFirst?: number; hang?:
     res.status(status).send(status === 200 ? 'ok' : 'try again');
   });
   const server = await serve(app);
-  return { url: `${server.url}/hooks`, received, stop: server.stop };
+  return { url: `${server.url}/hooks`, received, holding, stop: server.stop };
 }

@@ -28,6 +28,9 @@ import { listCanned } from '../../conversations/canned';
 import { personView } from '../../conversations/workspace-view';
 import { analyticsQuery, analyticsRoutes } from './analytics';
 import { webhookRoutes } from './webhooks';
+import { campaignRoutes } from './campaigns';
+import { campaignSchema } from '../../campaigns/campaigns';
+import { consentSchema } from '../../campaigns/consent';
 import type { Authed } from './guards';
 import { webhookEndpointSchema } from '../../webhooks/endpoints';
 
@@ -55,7 +58,7 @@ export function apiRoutes(services: Services): Router {
   const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -98,6 +101,7 @@ export function apiRoutes(services: Services): Router {
   const guards = { requireAgent, requireSupervisor, requireAdmin };
   router.use(analyticsRoutes(services, guards));
   router.use(webhookRoutes(services, guards));
+  router.use(campaignRoutes(services, guards));
 
   router.post('/auth/logout', requireAgent, async (req: Authed, res) => {
     await logout((req.get('authorization') ?? '').slice(7));
