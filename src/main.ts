@@ -46,13 +46,23 @@ async function runEngine(config: Config): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-async function supervise(plan: { web: number; workers: number }): Promise<void> {
+/**
+ * A forked worker's own operations port. Under node:cluster, children listening on one port share
+ * it, so a worker on the web's PORT would answer half the web's requests with its 404s: each
+ * worker takes the next port up instead (PORT + n, or METRICS_PORT + n).
+ */
+function workerPorts(config: Pick<Config, 'PORT' | 'METRICS_PORT'>, n: number): Record<string, string> {
+  if (config.METRICS_PORT !== undefined) return { METRICS_PORT: String(config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + n) };
+  return { PORT: String(config.PORT === 0 ? 0 : config.PORT + n) };
+}
+
+async function supervise(config: Config, plan: { web: number; workers: number }): Promise<void> {
   console.log(`Switchboard: ${plan.web} web and ${plan.workers} worker process${plan.workers === 1 ? '' : 'es'} (PROCESSES=1 runs one)`);
   let stopping = false;
   const children = new Set<Worker>();
-  const fork = (role: 'web' | 'worker'): Promise<void> =>
+  const fork = (role: 'web' | 'worker', n = 0): Promise<void> =>
     new Promise((resolve) => {
-      const child = cluster.fork({ ROLE: role, PROCESSES: '1' });
+      const child = cluster.fork({ ROLE: role, PROCESSES: '1', ...(role === 'worker' ? workerPorts(config, n) : {}) });
       children.add(child);
       child.on('message', (m: { switchboard?: string }) => m?.switchboard === 'ready' && resolve());
       child.on('exit', (code, signal) => {
@@ -63,12 +73,12 @@ async function supervise(plan: { web: number; workers: number }): Promise<void> 
           return;
         }
         console.error(`Switchboard ${role} process ${child.process.pid} exited (${signal ?? code}); starting another`);
-        setTimeout(() => void fork(role), 1000);
+        setTimeout(() => void fork(role, n), 1000);
       });
     });
   // The web process seeds the database first; the workers start once it is ready.
   for (let i = 0; i < plan.web; i++) await fork('web');
-  await Promise.all(Array.from({ length: plan.workers }, () => fork('worker')));
+  await Promise.all(Array.from({ length: plan.workers }, (_, i) => fork('worker', i + 1)));
   const shutdown = () => {
     if (stopping) return;
     stopping = true;
@@ -83,7 +93,7 @@ async function supervise(plan: { web: number; workers: number }): Promise<void> 
 async function main(): Promise<void> {
   const config = loadConfig();
   const plan = cluster.isPrimary ? processPlan(config) : { web: 0, workers: 0 };
-  if (plan.web + plan.workers > 0) await supervise(plan);
+  if (plan.web + plan.workers > 0) await supervise(config, plan);
   else await runEngine(config);
 }
 
