@@ -47,6 +47,10 @@ test('web and worker run as separate processes and a chat goes through both', as
     expect(kids.map(roleOf).sort()).toEqual(['web', 'worker']);
 
     const url = `http://127.0.0.1:${port}`;
+    // Every request to the public port reaches the web process (a worker never shares it).
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await fetch(`${url}/agent`)).status);
+    expect(statuses).toEqual(Array(10).fill(200));
     const resident = new WebchatResident(url);
     await resident.start();
     await resident.say('hello');
