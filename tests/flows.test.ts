@@ -5,36 +5,15 @@
  */
 import { Case, Conversation, Permit, PermitNight } from '../src/models';
 import { stayDates } from '../src/permits/repository';
-import { sleep, useTestEngine, waitUntil, WebchatResident, type ChatMessage } from './helpers/engine';
+import { sleep, useTestEngine, type WebchatResident } from './helpers/engine';
+import { futureDate, talkingResident } from './helpers/transcript';
 
 const engine = useTestEngine();
 const residents: WebchatResident[] = [];
 afterAll(() => residents.forEach((r) => r.close()));
 
 /** A resident whose every message waits for the bot's answer to it. */
-async function resident(): Promise<{ say: (text: string) => Promise<string>; chat: WebchatResident }> {
-  const chat = new WebchatResident(engine().url!);
-  residents.push(chat);
-  await chat.start();
-  return {
-    chat,
-    async say(text: string) {
-      const before = chat.received.length;
-      const ack = await chat.say(text);
-      if (!ack.ok) throw new Error(ack.error.message);
-      const reply = await waitUntil(() => chat.received.slice(before).find((m: ChatMessage) => m.sender.kind !== 'contact'), 15_000, `a reply to "${text}"`);
-      return reply.text;
-    },
-  };
-}
-
-/** A date about three weeks ahead, in the council's calendar, outside every season closure. */
-function futureDate(daysAhead: number): { iso: string; spoken: string } {
-  const date = new Date(Date.now() + daysAhead * 86_400_000);
-  const iso = new Intl.DateTimeFormat('en-CA', { timeZone: 'Australia/Sydney' }).format(date);
-  const spoken = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Australia/Sydney' }).format(date);
-  return { iso, spoken };
-}
+const resident = () => talkingResident(engine().url!, residents);
 
 test('camping-permit: booking with a correction, a question on the way, and a confirmation', async () => {
   const r = await resident();
