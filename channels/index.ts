@@ -5,7 +5,7 @@
 import type { Express } from 'express';
 import type { Server } from 'socket.io';
 import type { ConversationRouter } from '../src/conversations/router';
-import type { ChannelAdapter } from '../src/domain/channel';
+import type { ChannelAdapter, ChannelCredentials } from '../src/domain/channel';
 import type { RealtimePublisher } from '../src/realtime/publisher';
 import type { ChannelRegistry, Services } from '../src/services';
 import type { Config } from '../src/config';
@@ -25,12 +25,13 @@ export interface ChannelModule {
   mountSockets?(io: Server, services: Services, router: ConversationRouter): void;
 }
 
-export function createChannelModules(deps: { publisher: RealtimePublisher; config: Config }): ChannelModule[] {
+/** `credentials`: each council's provider accounts, found by the council address a reply is from. */
+export function createChannelModules(deps: { publisher: RealtimePublisher; config: Config; credentials: ChannelCredentials }): ChannelModule[] {
   return [
     { adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace, mountHttp: mountWebchatHttp },
-    { adapter: createSmsAdapter(deps.config), mountHttp: mountSmsWebhooks },
-    { adapter: createVoiceAdapter(deps.config), mountHttp: mountVoiceWebhooks },
-    { adapter: createSocialAdapter(deps.config), mountHttp: mountSocialWebhooks },
+    { adapter: createSmsAdapter(deps.config, deps.credentials), mountHttp: mountSmsWebhooks },
+    { adapter: createVoiceAdapter(deps.config, deps.credentials), mountHttp: mountVoiceWebhooks },
+    { adapter: createSocialAdapter(deps.config, deps.credentials), mountHttp: mountSocialWebhooks },
   ];
 }
 

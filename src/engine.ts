@@ -34,10 +34,8 @@ import { Broadcaster } from './realtime/broadcaster';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
 import { createLanguageModel } from './ai/llm';
-import { buildUnderstanding } from './ai/understanding';
-import { CaseRepository, referencePrefix } from './cases/repository';
-import { KnowledgeBase } from './knowledge';
-import { PermitRepository } from './permits/repository';
+import { CouncilDirectory } from './councils/directory';
+import { loadCouncilSettings } from './councils/settings';
 import { emitterPublisher, serverPublisher, socketChannelKey } from './realtime/publisher';
 import { seedDefaults } from './seed';
 import type { Services } from './services';
@@ -63,7 +61,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   const logger = options.logger ?? createLogger(config.LOG_LEVEL, { role: config.ROLE });
   await connectDatabase(config.MONGODB_URI, config.MONGODB_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, logger, 'main');
-  const { council, adminCreated } = await seedDefaults(config);
+  const settings = loadCouncilSettings(config);
+  const { adminCreated } = await seedDefaults(config, settings);
   if (adminCreated) logger.info({ email: config.SEED_ADMIN_EMAIL }, 'seed.admin_created');
 
   const runsWeb = config.ROLE !== 'worker';
@@ -84,32 +83,29 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   const webPublisher = io ? serverPublisher(io) : undefined;
   const publisher = webPublisher ?? emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
-  const channelModules = createChannelModules({ publisher, config });
   const flows = defaultFlowRegistry();
-  const knowledge = new KnowledgeBase(knowledgeFolder);
   const llm = config.OPENAI_API_KEY || config.OPENAI_BASE_URL
     ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: parsePhoneNumberFromString(config.TWILIO_PHONE_NUMBER)?.country }, logger)
     : undefined;
-  const understanding = await buildUnderstanding(flows, knowledge, council.timezone, llm);
+  const councils = await CouncilDirectory.load(settings, { demo: { knowledgeFolder, campgrounds: CAMPGROUNDS }, flows, logger, ...(llm ? { llm } : {}) });
+  await councils.listen(redis, config.QUEUE_PREFIX);
+  const channelModules = createChannelModules({ publisher, config, credentials: councils });
   const queues = new Queues(redis, config.QUEUE_PREFIX, config.WEBHOOK_RETRY_DELAYS_MS);
   const services: Services = {
     config,
     logger,
     redis,
     queues,
-    journal: new Journal(queues, council.id),
+    journal: new Journal(queues),
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
     pending: new PendingTurns(redis, config.QUEUE_PREFIX),
     inactivity: new InactivityDeadlines(redis, config.QUEUE_PREFIX),
     broadcaster: new Broadcaster(publisher),
     flows,
-    understanding,
-    knowledge,
-    permits: new PermitRepository(CAMPGROUNDS),
-    cases: new CaseRepository(referencePrefix(council.name)),
     channels: channelRegistry(channelModules),
     metrics: createMetrics(),
-    council,
+    councils,
+    ...(llm ? { llm } : {}),
   };
   const router = new ConversationRouter(services);
   // Round trips by collection and operation on /metrics (the benchmark reads them per message).
@@ -166,6 +162,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
         clearTimeout(timer);
       }
       await services.queues.close();
+      await councils.close();
       await Promise.all([redis, pubClient, subClient].map((c) => c?.quit().catch(() => undefined)));
       await mongoose.disconnect();
       logger.info('engine.stopped');

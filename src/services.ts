@@ -12,11 +12,9 @@ import type { ChannelAdapter } from './domain/channel';
 import type { ChannelId } from './domain/messages';
 import type { Metrics } from './metrics';
 
-import type { Understanding } from './ai/understanding';
 import type { RiskKind } from './ai/safeguarding';
-import type { KnowledgeBase } from './knowledge';
-import type { PermitRepository } from './permits/repository';
-import type { CaseRepository } from './cases/repository';
+import type { LanguageModel } from './ai/llm';
+import type { CouncilDirectory } from './councils/directory';
 import type { Journal } from './journey/journal';
 
 export interface CouncilInfo {
@@ -51,11 +49,10 @@ export interface Services {
   flows: FlowRegistry;
   channels: ChannelRegistry;
   metrics: Metrics;
-  council: CouncilInfo;
-  understanding: Understanding;
-  knowledge: KnowledgeBase;
-  permits: PermitRepository;
-  cases: CaseRepository;
+  /** The councils served and each one's content (understanding, knowledge, cases, permits). */
+  councils: CouncilDirectory;
+  /** The configured model, if any (each council's understanding uses the same one). */
+  llm?: LanguageModel;
   /** Journey events, recorded off the hot path (src/journey/journal.ts). */
   journal: Journal;
 }

@@ -67,7 +67,7 @@ test('camping-permit: the council\'s rules are enforced and the resident can can
 });
 
 test('fifty concurrent bookings for the last five places: exactly five permits', async () => {
-  const { permits } = engine().services;
+  const { permits } = engine().services.councils.default;
   const arrive = futureDate(40).iso;
   // Lookout Hill has 5 places a night: take none, so the last five are all there are.
   const results = await Promise.all(
@@ -82,7 +82,7 @@ test('fifty concurrent bookings for the last five places: exactly five permits',
 });
 
 test('camping-permit: a full campground offers the others', async () => {
-  const { permits } = engine().services;
+  const { permits } = engine().services.councils.default;
   const arrive = futureDate(50);
   for (let i = 0; i < 5; i++) await permits.book({ campgroundId: 'lookout-hill', arrive: arrive.iso, nights: 1, partySize: 2 }, { contactId: `f-${i}`, identityId: `f-${i}`, conversationId: `f-${i}`, channel: 'webchat', address: `f-${i}` }, `fill-${arrive.iso}-${i}`);
   const r = await resident();

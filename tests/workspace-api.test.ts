@@ -52,7 +52,7 @@ test('search finds by phone, name, reference and text, only within what the agen
   await smsFrom(from, 'talk to a person about the kerbside collection calendar');
   const conversation = await queued(from);
   expect((await call('gen', `/contacts/${conversation.contactId}`, { method: 'PATCH', body: { name: 'Morgan Quill' } })).status).toBe(200);
-  const report = await engine.services.cases.create({ category: 'missed-bin', description: 'Bin not emptied', location: { text: '4 Elm Street' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `api-${conversation._id}`);
+  const report = await engine.services.councils.default.cases.create({ category: 'missed-bin', description: 'Bin not emptied', location: { text: '4 Elm Street' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `api-${conversation._id}`);
 
   for (const q of ['0412 800 001', 'Morgan', report.reference.toLowerCase(), 'kerbside collection']) {
     const found = await call('gen', `/search?q=${encodeURIComponent(q)}`);
@@ -75,9 +75,9 @@ test('an agent cancels a resident\'s permit: places freed, the resident told by 
   const from = '+61412800002';
   await smsFrom(from, 'talk to a person about my camping booking');
   const conversation = await queued(from);
-  const campground = engine.services.permits.list()[0]!;
+  const campground = engine.services.councils.default.permits.list()[0]!;
   const arrive = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
-  const booked = await engine.services.permits.book({ campgroundId: campground.id, arrive, nights: 2, partySize: 2 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `api-permit-${conversation._id}`);
+  const booked = await engine.services.councils.default.permits.book({ campgroundId: campground.id, arrive, nights: 2, partySize: 2 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `api-permit-${conversation._id}`);
   if (!booked.ok) throw new Error('not booked');
   const reference = booked.reference;
   expect((await call('roads', `/permits/${reference}/cancel`, { method: 'POST', body: {} })).status).toBe(404);
@@ -94,7 +94,7 @@ test('an agent cancels a resident\'s permit: places freed, the resident told by 
 });
 
 test('admins create, rename and deactivate agents; others may not; the contract\'s POST /agents shape', async () => {
-  const created = await call('admin', '/agents', { method: 'POST', body: { email: 'New.Agent@council.example', name: 'Nia from Rates', password: 'nia-password-1', role: 'agent', councils: [engine.services.council.id], queues: ['general'] } });
+  const created = await call('admin', '/agents', { method: 'POST', body: { email: 'New.Agent@council.example', name: 'Nia from Rates', password: 'nia-password-1', role: 'agent', councils: [engine.services.councils.default.council.id], queues: ['general'] } });
   expect(created.status).toBe(201);
   expect(created.body).toMatchObject({ id: expect.any(String), email: 'new.agent@council.example', name: 'Nia from Rates', active: true });
   expect((await call('admin', '/agents', { method: 'POST', body: { email: 'new.agent@council.example', name: 'Again', password: 'nia-password-1', role: 'agent' } })).status).toBe(409);

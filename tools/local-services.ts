@@ -149,12 +149,17 @@ export async function startFerretdb(options: { dir?: string; port?: number } = {
   return { url: `mongodb://127.0.0.1:${port}/switchboard`, port, process: child, stop: () => stopChild(child) };
 }
 
-/** Debian's Chromium for browser tests (never a downloaded browser); installed with apt-get when missing. */
+/**
+ * Debian's Chromium for browser tests (never a downloaded browser); installed with apt-get when
+ * missing. The test command installs it before Jest starts; the lock (and apt's own lock wait)
+ * keeps two callers at once from failing on dpkg's lock, as two browser test files once did.
+ */
 export function ensureChromium(): string {
   const path = '/usr/bin/chromium';
   if (existsSync(path)) return path;
   console.error('[services] chromium is missing: installing it from Debian (apt-get, about a minute)…');
-  const install = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
+  const script = `test -x ${path} || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 chromium; }`;
+  const install = spawnSync('flock', ['/tmp/switchboard-chromium-install.lock', 'sh', '-c', script], { stdio: 'inherit' });
   if (install.status !== 0 || !existsSync(path)) throw new Error('Could not install chromium for the browser tests');
   return path;
 }

@@ -3,12 +3,13 @@
  * MONGODB_URI set. When they are already set, it starts nothing (real servers); otherwise it
  * starts a local Redis and FerretDB under `.data/`, runs the command, and stops both cleanly.
  * `--ephemeral` (tests, benchmark) uses a fresh data folder for this run and removes it after,
- * so a run killed half-way can never leave state that breaks the next one.
+ * so a run killed half-way can never leave state that breaks the next one. `--browser` (tests)
+ * installs Debian's Chromium first when it is missing, before any test needs it.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot, startFerretdb, startRedis, type RunningService } from './local-services';
+import { ensureChromium, projectRoot, startFerretdb, startRedis, type RunningService } from './local-services';
 
 async function main(): Promise<void> {
   const separator = process.argv.indexOf('--');
@@ -18,7 +19,16 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const ephemeral = process.argv.slice(2, separator >= 0 ? separator : undefined).includes('--ephemeral');
+  const flags = process.argv.slice(2, separator >= 0 ? separator : undefined);
+  const ephemeral = flags.includes('--ephemeral');
+  if (flags.includes('--browser')) {
+    try {
+      ensureChromium();
+    } catch (error) {
+      console.error(`[services] ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
   const dataDir = path.join(projectRoot, '.data', ephemeral ? `run-${process.pid}` : '');
   const removeData = () => {
     if (ephemeral) rmSync(dataDir, { recursive: true, force: true });

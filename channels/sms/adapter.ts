@@ -15,7 +15,8 @@
  */
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
-import { createTwilioClient, isPermanentTwilioError, TWILIO_TIMEOUT_MS } from '../twilio/client';
+import { isPermanentTwilioError, twilioClients, TWILIO_TIMEOUT_MS } from '../twilio/client';
+import type { ChannelCredentials } from '../../src/domain/channel';
 import { fetchTwilioMedia } from './media';
 import { renderSms, smsBilling } from './render';
 
@@ -29,17 +30,17 @@ function senderFor(delivery: OutboundDelivery): string {
   return delivery.to.startsWith('whatsapp:') && !delivery.from.startsWith('whatsapp:') ? `whatsapp:${delivery.from}` : delivery.from;
 }
 
-export function createSmsAdapter(config: Config): ChannelAdapter {
-  const client = createTwilioClient(config);
+export function createSmsAdapter(config: Config, credentials: ChannelCredentials): ChannelAdapter {
+  const clientFor = twilioClients(config, credentials);
   return {
     id: 'sms',
     capabilities: { delivery: 'push', choices: 'numbered-text', maxTextLength: 1600 },
-    fetchMedia: (url) => fetchTwilioMedia(config, url),
+    fetchMedia: (url) => fetchTwilioMedia(config, credentials, url),
     async send(delivery) {
       const from = senderFor(delivery);
       const body = renderSms(delivery.content);
       try {
-        const message = await client.messages.create({
+        const message = await clientFor(delivery.from).messages.create({
           to: delivery.to,
           from,
           body,
@@ -63,7 +64,7 @@ export function createSmsAdapter(config: Config): ChannelAdapter {
       const settled = since.getTime() + TWILIO_TIMEOUT_MS + CLOCK_MARGIN_MS - Date.now();
       if (settled > 0) await new Promise((r) => setTimeout(r, settled));
       const body = renderSms(delivery.content);
-      const recent = await client.messages.list({ to: delivery.to, from: senderFor(delivery), pageSize: 50, limit: LOOKUP_LIMIT });
+      const recent = await clientFor(delivery.from).messages.list({ to: delivery.to, from: senderFor(delivery), pageSize: 50, limit: LOOKUP_LIMIT });
       const earliest = since.getTime() - CLOCK_MARGIN_MS;
       const match = recent
         .filter((m) => m.direction === 'outbound-api' && m.body === body && m.dateCreated.getTime() >= earliest && !notThese.includes(m.sid))

@@ -6,6 +6,7 @@
  * localhost; each file is capped at 5 MB (Twilio's limit for a whole message).
  */
 import type { Config } from '../../src/config';
+import type { ChannelCredentials } from '../../src/domain/channel';
 
 export const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 const MAX_REDIRECTS = 2;
@@ -54,11 +55,14 @@ async function readCapped(response: Response): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-export async function fetchTwilioMedia(config: Config, url: string): Promise<MediaFetch> {
-  if (!isOwnTwilioMedia(url, config.TWILIO_ACCOUNT_SID)) return { ok: false, reason: 'not_twilio_media', detail: 'not a media URL of this Twilio account' };
+export async function fetchTwilioMedia(config: Config, credentials: ChannelCredentials, url: string): Promise<MediaFetch> {
+  // Only media of one of the councils' own Twilio accounts, fetched with that account's credentials.
+  const accounts = [{ accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN }, ...credentials.twilioAccounts()];
+  const account = accounts.find((a) => isOwnTwilioMedia(url, a.accountSid));
+  if (!account) return { ok: false, reason: 'not_twilio_media', detail: 'not a media URL of this Twilio account' };
   // The same base-URL rewrite as the REST client, so tests reach the local double.
   let target = new URL(url.replace(/^https:\/\/api\.twilio\.com/, config.TWILIO_API_URL.replace(/\/$/, '')));
-  let headers: Record<string, string> = { authorization: `Basic ${Buffer.from(`${config.TWILIO_ACCOUNT_SID}:${config.TWILIO_AUTH_TOKEN}`).toString('base64')}` };
+  let headers: Record<string, string> = { authorization: `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}` };
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const response = await fetch(target, { headers, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
     if (response.status >= 300 && response.status < 400) {

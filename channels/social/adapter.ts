@@ -11,6 +11,7 @@
  */
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
+import type { ChannelCredentials } from '../../src/domain/channel';
 import type { OutboundContent } from '../../src/domain/messages';
 
 export const GRAPH_VERSION = 'v21.0';
@@ -60,18 +61,21 @@ export function renderMessage(to: string, content: OutboundContent): Record<stri
   };
 }
 
-export function createSocialAdapter(config: Config): ChannelAdapter {
-  const endpoint = `${config.META_GRAPH_URL.replace(/\/$/, '')}/${GRAPH_VERSION}/${config.META_PAGE_ID}/messages`;
+export function createSocialAdapter(config: Config, credentials: ChannelCredentials): ChannelAdapter {
+  // Each reply goes out as the council's own Page, with that Page's token.
+  const pageOf = (from: string) => credentials.metaFor(from) ?? { pageId: config.META_PAGE_ID, pageAccessToken: config.META_PAGE_ACCESS_TOKEN };
+  const endpointOf = (pageId: string) => `${config.META_GRAPH_URL.replace(/\/$/, '')}/${GRAPH_VERSION}/${pageId}/messages`;
   return {
     id: 'social',
     capabilities: { delivery: 'push', choices: 'native', maxTextLength: 2000 },
     async send(delivery) {
       const body = { recipient: recipientOf(delivery.to), ...messagingType(delivery, Date.now()), message: renderMessage(delivery.to, delivery.content) };
+      const page = pageOf(delivery.from);
       let response: Response;
       try {
-        response = await fetch(endpoint, {
+        response = await fetch(endpointOf(page.pageId), {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${config.META_PAGE_ACCESS_TOKEN}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${page.pageAccessToken}` },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(10_000),
         });

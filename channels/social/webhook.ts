@@ -20,17 +20,21 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 export function mountSocialWebhooks(app: Express, services: Services): void {
-  const { config, logger } = services;
-  const pageIds = new Set([config.META_PAGE_ID, ...(config.META_INSTAGRAM_ID ? [config.META_INSTAGRAM_ID] : [])]);
+  const { logger } = services;
+  const credentials = services.councils;
 
-  const verifySignature: RequestHandler = (req, _res, next) => {
-    const header = req.get('x-hub-signature-256') ?? '';
+  // Each council's Page may belong to its own Meta app: the body is signed with one app's
+  // secret, and only the entries of pages of that app are taken from it.
+  const verifySignature: RequestHandler = (req, res, next) => {
+    const header = (req.get('x-hub-signature-256') ?? '').toLowerCase();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const expected = `sha256=${createHmac('sha256', config.META_APP_SECRET).update(body).digest('hex')}`;
-    if (!/^sha256=[0-9a-fA-F]{64}$/.test(header) || !sameSecret(header.toLowerCase(), expected)) {
+    const secrets = [...new Set(credentials.metaPages().map((p) => p.appSecret))];
+    const signedWith = /^sha256=[0-9a-f]{64}$/.test(header) ? secrets.find((secret) => sameSecret(header, `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`)) : undefined;
+    if (!signedWith) {
       services.metrics.inbound.inc({ channel: 'social', outcome: 'forged' });
       return next(new AuthError('The request is not signed by Meta.', 'invalid_signature', 403));
     }
+    res.locals.metaAppSecret = signedWith;
     next();
   };
 
@@ -40,7 +44,7 @@ export function mountSocialWebhooks(app: Express, services: Services): void {
     const mode = req.query['hub.mode'];
     const token = req.query['hub.verify_token'];
     const challenge = req.query['hub.challenge'];
-    if (mode !== 'subscribe' || typeof token !== 'string' || typeof challenge !== 'string' || !sameSecret(token, config.META_VERIFY_TOKEN)) {
+    if (mode !== 'subscribe' || typeof token !== 'string' || typeof challenge !== 'string' || !credentials.metaPages().some((p) => sameSecret(token, p.verifyToken))) {
       throw new AuthError('The verify token does not match.', 'invalid_verify_token', 403);
     }
     // Echoed byte for byte, as plain text.
@@ -56,12 +60,13 @@ export function mountSocialWebhooks(app: Express, services: Services): void {
     }
     const body = parseInput(webhookSchema, json);
     for (const entry of body.entry) {
-      if (!pageIds.has(entry.id)) {
+      const page = credentials.metaFor(entry.id);
+      if (!page || page.appSecret !== res.locals.metaAppSecret) {
         logger.warn({ entryId: entry.id }, 'meta.unknown_page');
         continue;
       }
-      for (const message of normaliseEntry(body.object, entry, config.META_PAGE_ID)) {
-        await ingestInbound(services, { ...message, inboxAddress: config.META_PAGE_ID });
+      for (const message of normaliseEntry(body.object, entry, page.pageId)) {
+        await ingestInbound(services, { ...message, inboxAddress: page.pageId });
       }
     }
     res.status(200).type('text/plain').send('EVENT_RECEIVED');

@@ -1,10 +1,11 @@
 /**
  * The real `twilio` SDK, pointed at TWILIO_API_URL through its documented custom `httpClient`
  * hook, so tests talk to a local double speaking Twilio's wire format. Shared by the SMS and
- * voice channels (one account, one number).
+ * voice channels: one client per Twilio account, chosen by the council number a reply is from.
  */
 import twilio from 'twilio';
 import type { Config } from '../../src/config';
+import type { ChannelCredentials, TwilioAccount } from '../../src/domain/channel';
 
 type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: TData };
 
@@ -24,10 +25,22 @@ class BaseUrlRequestClient extends twilio.RequestClient {
 
 export type TwilioClient = ReturnType<typeof twilio>;
 
-export function createTwilioClient(config: Config): TwilioClient {
-  return twilio(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, {
+export function createTwilioClient(config: Config, account: TwilioAccount = { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN }): TwilioClient {
+  return twilio(account.accountSid, account.authToken, {
     httpClient: new BaseUrlRequestClient(config.TWILIO_API_URL.replace(/\/$/, '')),
   });
+}
+
+/** The client of the account that owns `councilNumber` (the environment's account for a number no council lists). */
+export function twilioClients(config: Config, credentials: ChannelCredentials): (councilNumber: string) => TwilioClient {
+  const clients = new Map<string, TwilioClient>();
+  return (councilNumber) => {
+    const account = credentials.twilioFor(councilNumber) ?? { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN };
+    const key = `${account.accountSid}:${account.authToken}`;
+    let client = clients.get(key);
+    if (!client) clients.set(key, (client = createTwilioClient(config, account)));
+    return client;
+  };
 }
 
 /** Twilio's REST errors carry an HTTP status: any 4xx but 429 is one a retry will not fix. */

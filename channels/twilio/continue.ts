@@ -44,9 +44,10 @@ export async function queueCallback(services: Services, c: Continuation): Promis
 /** From a chat: the number typed is checked, then a call-back or an SMS conversation is queued. */
 export async function continueOnPhone(
   services: Services,
-  request: { mode: 'call' | 'text'; number: string; seed: string; from: string; keepPlace?: { since: Date; priority: number } },
+  request: { councilNumber: string | undefined; mode: 'call' | 'text'; number: string; seed: string; from: string; keepPlace?: { since: Date; priority: number } },
 ): Promise<{ seed: string; masked: string }> {
-  const council = services.config.TWILIO_PHONE_NUMBER;
+  const council = request.councilNumber;
+  if (!council) throw new ValidationError(request.mode === 'call' ? 'Call-backs are not available here. Please talk to a person in this chat.' : 'Texts are not available here. Please talk to a person in this chat.', 'not_available');
   const phone = normaliseAddress(request.number, countryOf(council));
   if (!phone || phone.startsWith('whatsapp:')) throw new ValidationError('Please type a phone number, for example 0412 345 678.', 'invalid_phone_number');
   const continuation = {

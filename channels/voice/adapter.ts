@@ -7,11 +7,12 @@
 import twilio from 'twilio';
 import { PermanentDeliveryError, type AgentConnection, type ChannelAdapter } from '../../src/domain/channel';
 import type { Config } from '../../src/config';
-import { createTwilioClient } from '../twilio/client';
+import { twilioClients } from '../twilio/client';
+import type { ChannelCredentials } from '../../src/domain/channel';
 import { voiceOf } from './twiml';
 
-export function createVoiceAdapter(config: Config): ChannelAdapter {
-  const client = createTwilioClient(config);
+export function createVoiceAdapter(config: Config, credentials: ChannelCredentials): ChannelAdapter {
+  const clientFor = twilioClients(config, credentials);
   const { sayAs } = voiceOf(config);
   return {
     id: 'voice',
@@ -31,12 +32,12 @@ export function createVoiceAdapter(config: Config): ChannelAdapter {
         if (agent.phone) dial.number(agent.phone);
         else dial.client(agent.clientIdentity!);
         // Redirecting the queued call takes it out of Twilio's queue and bridges it.
-        await client.calls(request.liveCallSid).update({ twiml: twiml.toString() });
+        await clientFor(request.councilAddress).calls(request.liveCallSid).update({ twiml: twiml.toString() });
         return;
       }
       twiml.say(sayAs, 'Calling the resident back now.');
       twiml.dial({ callerId: request.councilAddress }).number(request.residentAddress);
-      await client.calls.create({
+      await clientFor(request.councilAddress).calls.create({
         to: agent.phone ?? `client:${agent.clientIdentity}`,
         from: request.councilAddress,
         twiml: twiml.toString(),

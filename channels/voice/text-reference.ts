@@ -20,6 +20,7 @@ export interface CallerRef {
   callSid: string;
   /** The council's number that was called, E.164. */
   council: string;
+  councilId: string;
   /** The caller's E.164 number. */
   caller: string;
 }
@@ -30,7 +31,7 @@ export async function callerReference(services: Services, call: CallerRef, spoke
   if (!reference) return undefined;
   const identity = await Identity.findById(ids.identity(ids.inbox('voice', call.council), call.caller)).lean<IdentityDoc>();
   if (!identity?.currentConversationId) return undefined;
-  const found = await services.cases.findForResident(reference, {
+  const found = await services.councils.tenant(call.councilId).cases.findForResident(reference, {
     contactId: identity.contactId,
     identityId: identity._id,
     conversationId: identity.currentConversationId,
@@ -50,7 +51,7 @@ export type TextResult = 'sent' | 'opted_out' | 'no_sms';
 
 /** Texts the reference to the caller and records their consent. Safe to repeat: one text, one note. */
 export async function textReference(services: Services, call: CallerRef, record: CaseRecord): Promise<TextResult> {
-  const { council } = services;
+  const council = services.councils.council(call.councilId);
   const inboxId = ids.inbox('sms', call.council);
   if (!(await findInbox(inboxId))) return 'no_sms';
   const smsIdentity = (await ensureIdentity(council.id, { inboxId, channel: 'sms', channelUserId: call.caller })) as IdentityDoc & { optedOut?: boolean };

@@ -62,10 +62,13 @@ interface Call {
   caller: string;
   callerKnown: boolean;
   council: string;
+  /** Whose number was called: that council's name, hours and content answer. */
+  councilId: string;
 }
 
 export function mountVoiceWebhooks(app: Express, services: Services): void {
-  const { config, council } = services;
+  const { config } = services;
+  const councilOf = (call: Call) => services.councils.council(call.councilId);
   const defaultCountry = countryOf(config.TWILIO_PHONE_NUMBER);
   const url = (step: string, query: Record<string, string | number> = {}) => {
     const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
@@ -79,9 +82,10 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     const params = parseInput(callSchema, body);
     const councilNumber = normaliseAddress(params.To, defaultCountry);
     if (!councilNumber) throw new ValidationError('To must be a phone number.');
-    if (!(await findInbox(ids.inbox('voice', councilNumber)))) throw new NotFoundError(`The number ${councilNumber}`);
+    const inbox = await findInbox(ids.inbox('voice', councilNumber));
+    if (!inbox) throw new NotFoundError(`The number ${councilNumber}`);
     const caller = normaliseAddress(params.From, defaultCountry);
-    return { params, callSid: params.CallSid, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber };
+    return { params, callSid: params.CallSid, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber, councilId: inbox.councilId };
   }
 
   /** One call step → one inbound event; a retried request (same step) is the same event. */
@@ -111,6 +115,7 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   /** Speaks a turn's outcome: the next prompt, the queue, the out-of-hours options, or goodbye. */
   async function answerTurn(res: Response, call: Call, eventId: string, n: number, before = ''): Promise<void> {
     const turn = await awaitTurn(eventId, TURN_WAIT_MS);
+    const council = councilOf(call);
     const twiml = newResponse();
     if (!turn) {
       say(twiml, [before, 'One moment, please.'].join('\n'));
@@ -264,9 +269,9 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
 
   // Silence after "anything else?": the caller is done.
   router.post(`${BASE}/goodbye`, async (req, res) => {
-    await readCall(req.body);
+    const call = await readCall(req.body);
     const twiml = newResponse();
-    say(twiml, `Thanks for calling ${council.name}. Goodbye.`);
+    say(twiml, `Thanks for calling ${councilOf(call).name}. Goodbye.`);
     twiml.hangup();
     send(res, twiml);
   });

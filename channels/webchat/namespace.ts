@@ -28,7 +28,7 @@ const sessionStartSchema = z.object({
   sessionToken: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'is not a session token').optional(),
   sinceSeq: z.number().int().min(0).optional(),
   locale: z.string().max(20).optional(),
-  /** Which council's widget (CONTRACT.md §9); one default council for now. */
+  /** Which council's widget (CONTRACT.md §9); absent: the default council's first widget key. */
   widgetKey: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
 });
 
@@ -58,8 +58,7 @@ function toContent(message: z.infer<typeof messageSendSchema>): InboundContent {
 }
 
 export function mountWebchatNamespace(io: Server, services: Services, router: ConversationRouter): void {
-  const { council, logger } = services;
-  const inboxId = ids.inbox('webchat', WEBCHAT_INBOX_ADDRESS);
+  const { logger } = services;
   const limits = new WebchatLimits(services.redis, services.config);
   io.of('/webchat').use((socket, next) => {
     const address = limits.addressOf(socket.request);
@@ -78,12 +77,18 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       return next;
     };
     const session = () => {
-      const data = socket.data as { identityId?: string; channelUserId?: string };
-      if (!data.identityId || !data.channelUserId) throw new AppError('no_session', 'Start a session first (session.start).', 400, true);
-      return { identityId: data.identityId, channelUserId: data.channelUserId };
+      const data = socket.data as { identityId?: string; channelUserId?: string; widgetKey?: string; councilId?: string };
+      if (!data.identityId || !data.channelUserId || !data.widgetKey || !data.councilId) throw new AppError('no_session', 'Start a session first (session.start).', 400, true);
+      return { identityId: data.identityId, channelUserId: data.channelUserId, widgetKey: data.widgetKey, councilId: data.councilId };
     };
 
-    onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq }) => {
+    onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq, widgetKey: askedKey }) => {
+      // The widget key names the council (its inbox is `webchat-<key>`); an unknown key is refused.
+      const widgetKey = askedKey ?? services.councils.default.council.webchat.widgetKeys[0] ?? WEBCHAT_INBOX_ADDRESS;
+      const tenant = services.councils.forWidgetKey(widgetKey);
+      if (!tenant) throw new ValidationError('This chat is not set up for any council. Check the widget key on the page.', 'unknown_widget');
+      const { council } = tenant;
+      const inboxId = ids.inbox('webchat', widgetKey);
       let token = sessionToken;
       let identity: IdentityDoc | null = token ? await Identity.findById(ids.identity(inboxId, sessionHash(token))).lean<IdentityDoc>() : null;
       if (!identity) {
@@ -95,6 +100,8 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       const conversation: ConversationDoc = await ensureOpenConversation(council.id, identity, `webchat-start-${channelUserId}-${Date.now()}`);
       socket.data.identityId = identity._id;
       socket.data.channelUserId = channelUserId;
+      socket.data.widgetKey = widgetKey;
+      socket.data.councilId = council.id;
       await socket.join(rooms.resident(identity._id));
       const missed = sinceSeq !== undefined || sessionToken
         ? await Message.find({ identityId: identity._id, seq: { $gt: sinceSeq ?? 0 }, internal: { $ne: true } }).sort({ seq: 1 }).limit(500).lean<MessageDoc[]>()
@@ -108,7 +115,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
     });
 
     onCommand(socket, logger, 'message.send', messageSendSchema, async (message) => {
-      const { identityId, channelUserId } = session();
+      const { identityId, channelUserId, widgetKey } = session();
       if ((message.text?.length ?? 0) > MAX_TEXT_LENGTH) {
         throw new ValidationError(`Messages can be up to ${MAX_TEXT_LENGTH} characters. Please send a shorter message.`, 'message_too_long');
       }
@@ -119,7 +126,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       const result = await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-${message.clientMessageId}`,
-        inboxAddress: WEBCHAT_INBOX_ADDRESS,
+        inboxAddress: widgetKey,
         channelUserId,
         receivedAt: new Date(),
         content: toContent(message),
@@ -144,14 +151,14 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
      * hold gets, for the number the resident typed; the chat is told what happens next.
      */
     onCommand(socket, logger, 'continue.phone', continueSchema, async ({ mode, number }) => {
-      const { identityId, channelUserId } = session();
+      const { identityId, channelUserId, widgetKey, councilId } = session();
       await limits.phoneRequest(identityId);
       const identity = await Identity.findById(identityId).lean<IdentityDoc>();
       const conversationId = identity?.currentConversationId ?? '';
       const conversation = conversationId ? await Conversation.findById(conversationId).lean<ConversationDoc>() : null;
       // Waiting for a person already: the phone keeps that place, and the chat leaves the queue.
       const keepPlace = conversation?.status === 'queued' && conversation.queuedAt ? { since: conversation.queuedAt, priority: conversation.priority ?? 2 } : undefined;
-      const result = await continueOnPhone(services, { mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}`, ...(keepPlace ? { keepPlace } : {}) });
+      const result = await continueOnPhone(services, { councilNumber: services.councils.smsNumber(councilId), mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}`, ...(keepPlace ? { keepPlace } : {}) });
       if (mode === 'call' && conversation) {
         await sendReply(services, conversation, { kind: 'system' }, { text: `Thanks. A person will call you on ${result.masked} as soon as they can.${keepPlace ? ' You keep your place in the queue.' : ''}` });
       }
@@ -160,7 +167,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         await inOrder(() => ingestInbound(services, {
           channel: 'webchat',
           externalId: `${channelUserId}-${mode}-${result.seed}`,
-          inboxAddress: WEBCHAT_INBOX_ADDRESS,
+          inboxAddress: widgetKey,
           channelUserId,
           receivedAt: new Date(),
           content: { kind: 'call', event: mode === 'text' ? 'text_instead' : 'call_instead' },
@@ -173,12 +180,12 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
 
     /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */
     onCommand(socket, logger, 'handoff.request', z.object({}).passthrough(), async () => {
-      const { identityId, channelUserId } = session();
+      const { identityId, channelUserId, widgetKey } = session();
       await limits.handoff(identityId);
       await inOrder(() => ingestInbound(services, {
         channel: 'webchat',
         externalId: `${channelUserId}-handoff-${randomBytes(8).toString('hex')}`,
-        inboxAddress: WEBCHAT_INBOX_ADDRESS,
+        inboxAddress: widgetKey,
         channelUserId,
         receivedAt: new Date(),
         content: { kind: 'handoff' },

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { DEFAULT_COUNCIL_ID } from '../councils/settings';
 import { AuthError } from '../errors';
 import { shortHash } from '../ids';
 import { Agent, AgentSession, insertOnce, type AgentDoc } from '../models';
@@ -21,6 +22,8 @@ export interface CreateAgentInput {
   password: string;
   role: 'agent' | 'supervisor' | 'admin';
   queues?: string[];
+  /** The councils served (default: the default council, as on an engine without TENANTS_FILE). */
+  councils?: string[];
 }
 
 export async function createAgent(input: CreateAgentInput): Promise<AgentDoc> {
@@ -32,15 +35,16 @@ export async function createAgent(input: CreateAgentInput): Promise<AgentDoc> {
     passwordHash: await hashPassword(input.password),
     role: input.role,
     queues: input.queues ?? ['general'],
+    councils: input.councils ?? [DEFAULT_COUNCIL_ID],
   };
   await Agent.create(doc);
   return (await Agent.findById(doc._id).lean<AgentDoc>())!;
 }
 
 /** Creates the seeded admin when no agent exists yet (a deterministic id makes concurrent boots safe). */
-export async function seedAdmin(email: string, password: string): Promise<boolean> {
+export async function seedAdmin(email: string, password: string, councils: string[]): Promise<boolean> {
   if ((await Agent.estimatedDocumentCount()) > 0) return false;
-  return insertOnce(createAgent({ email, name: 'Administrator', password, role: 'admin' }));
+  return insertOnce(createAgent({ email, name: 'Administrator', password, role: 'admin', councils }));
 }
 
 // A fixed hash to verify against when the email is unknown, so timing doesn't reveal accounts.

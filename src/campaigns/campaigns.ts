@@ -36,21 +36,21 @@ export function campaignText(councilName: string, message: string): string {
   return `${councilName}: ${message.replace(/\s+$/, '')} Reply STOP to opt out.`;
 }
 
-export async function createCampaign(services: Services, input: z.infer<typeof campaignSchema>, createdBy: string): Promise<CampaignDoc> {
-  const doc = { _id: `camp_${randomBytes(8).toString('hex')}`, councilId: services.council.id, ...input, quietHours: input.quietHours ?? services.config.CAMPAIGN_QUIET_HOURS, status: 'draft', createdBy };
+export async function createCampaign(services: Services, councilId: string, input: z.infer<typeof campaignSchema>, createdBy: string): Promise<CampaignDoc> {
+  const doc = { _id: `camp_${randomBytes(8).toString('hex')}`, councilId, ...input, quietHours: input.quietHours ?? services.config.CAMPAIGN_QUIET_HOURS, status: 'draft', createdBy };
   await Campaign.create(doc);
   return (await Campaign.findById(doc._id).lean<CampaignDoc>())!;
 }
 
-export async function startCampaign(services: Services, campaignId: string): Promise<void> {
+export async function startCampaign(services: Services, councilIds: string[], campaignId: string): Promise<void> {
   const campaign = await Campaign.findById(campaignId).lean<CampaignDoc>();
-  if (!campaign || campaign.councilId !== services.council.id) throw new NotFoundError('That campaign');
+  if (!campaign || !councilIds.includes(campaign.councilId)) throw new NotFoundError('That campaign');
   if (campaign.status !== 'draft') throw new ConflictError('already_started', 'This campaign has been sent already.');
   await Campaign.updateOne({ _id: campaignId }, { $set: { status: 'sending', startedAt: new Date() } });
   await services.queues.addCampaignPlan({ campaignId });
 }
 
-const smsIdentityId = (services: Services, phone: string) => ids.identity(ids.inbox('sms', services.config.TWILIO_PHONE_NUMBER), phone);
+const smsIdentityId = (councilNumber: string, phone: string) => ids.identity(ids.inbox('sms', councilNumber), phone);
 
 /** The `campaign-plans` job: one send job per consenting number, in batches. */
 export async function planCampaign(services: Services, campaignId: string): Promise<number> {
@@ -90,28 +90,31 @@ export async function sendCampaignMessage(services: Services, job: Job<CampaignS
   const sendId = `${campaignId}-${phone}`;
   const [campaign, send] = await Promise.all([Campaign.findById(campaignId).lean<CampaignDoc>(), CampaignSend.findById(sendId).lean()]);
   if (!campaign || !send || send.status !== 'queued') return;
-  const wait = quietFor(new Date(), campaign.quietHours, services.council.timezone);
+  const council = services.councils.council(campaign.councilId);
+  const councilNumber = council.twilio.phoneNumbers[0];
+  if (!councilNumber) return void (await CampaignSend.updateOne({ _id: sendId }, { $set: { status: 'skipped', reason: 'no_council_number' } }));
+  const wait = quietFor(new Date(), campaign.quietHours, council.timezone);
   if (wait > 0) {
     // Quiet hours: the job waits, without using an attempt, until they end.
     await job.moveToDelayed(Date.now() + wait, token);
     throw new DelayedError();
   }
   const skip = (reason: string) => CampaignSend.updateOne({ _id: sendId }, { $set: { status: 'skipped', reason } });
-  const identity = await Identity.findById(smsIdentityId(services, phone)).lean();
+  const identity = await Identity.findById(smsIdentityId(councilNumber, phone)).lean();
   if (identity?.optedOut) return void (await skip('opted_out'));
   const consent = await Consent.findOne({ _id: `${send.contactId}-${campaign.topic}` }).lean();
   if (!consent?.given) return void (await skip('no_consent'));
 
-  const resident = await ensureIdentity(services.council.id, { inboxId: ids.inbox('sms', services.config.TWILIO_PHONE_NUMBER), channel: 'sms', channelUserId: phone });
-  const conversation = await ensureOpenConversation(services.council.id, resident, `campaign-${sendId}`);
+  const resident = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', councilNumber), channel: 'sms', channelUserId: phone });
+  const conversation = await ensureOpenConversation(council.id, resident, `campaign-${sendId}`);
   await Conversation.updateOne({ _id: conversation._id }, { $set: { campaignId } });
-  const message = await sendReply(services, { ...conversation, campaignId }, { kind: 'system', name: services.council.name }, { text: campaignText(services.council.name, campaign.message) });
+  const message = await sendReply(services, { ...conversation, campaignId }, { kind: 'system', name: council.name }, { text: campaignText(council.name, campaign.message) });
   await CampaignSend.updateOne({ _id: sendId }, { $set: { status: 'sent', sentAt: new Date(), messageId: message._id } });
 }
 
-export async function campaignProgress(councilId: string, campaignId: string) {
+export async function campaignProgress(councilIds: string[], campaignId: string) {
   const campaign = await Campaign.findById(campaignId).lean<CampaignDoc>();
-  if (!campaign || campaign.councilId !== councilId) throw new NotFoundError('That campaign');
+  if (!campaign || !councilIds.includes(campaign.councilId)) throw new NotFoundError('That campaign');
   const [queued = 0, sent = 0, skipped = 0] = await Promise.all(['queued', 'sent', 'skipped'].map((status) => CampaignSend.countDocuments({ campaignId, status })));
   const done = campaign.status === 'sending' && queued === 0 && sent + skipped > 0;
   return { id: campaign._id, name: campaign.name, topic: campaign.topic, status: done ? 'sent' : campaign.status, quietHours: campaign.quietHours, message: campaign.message, counts: { queued, sent, skipped } };

@@ -2,6 +2,7 @@
  * Consent to proactive messages, per topic, with when and how it was given. Only residents who
  * opted in to a campaign's topic are sent it; STOP (the carrier keyword) withdraws every topic.
  */
+import { ValidationError } from '../errors';
 import { z } from 'zod';
 import { ensureIdentity } from '../conversations/identity';
 import { ids } from '../ids';
@@ -20,9 +21,11 @@ export const consentSchema = z
   .strict();
 
 /** Records consent (or its withdrawal) for the person behind `phone` on the council's SMS number. */
-export async function recordConsent(services: Services, input: z.infer<typeof consentSchema>): Promise<{ id: string; contactId: string }> {
-  const { council, config } = services;
-  const identity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', config.TWILIO_PHONE_NUMBER), channel: 'sms', channelUserId: input.phone });
+export async function recordConsent(services: Services, councilId: string, input: z.infer<typeof consentSchema>): Promise<{ id: string; contactId: string }> {
+  const council = services.councils.council(councilId);
+  const councilNumber = council.twilio.phoneNumbers[0];
+  if (!councilNumber) throw new ValidationError(`${council.name} has no SMS number to message residents from.`);
+  const identity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', councilNumber), channel: 'sms', channelUserId: input.phone });
   const id = `${identity.contactId}-${input.topic}`;
   const at = input.at ? new Date(input.at) : new Date();
   const change = input.given

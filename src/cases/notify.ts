@@ -21,10 +21,11 @@ export async function changeCaseStatus(services: Services, reference: string, st
   const entry = { status, at: new Date(), ...(note ? { note } : {}), ...(by ? { by } : {}) };
   await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
   const seed = `${reference}-${status}-${entry.at.getTime()}`;
-  const fields = { contactId: found.contactId, channel: found.channel, at: entry.at, data: { reference, status, category: found.category } };
+  const council = services.councils.council(found.councilId);
+  const fields = { councilId: council.id, contactId: found.contactId, channel: found.channel, at: entry.at, data: { reference, status, category: found.category } };
   await services.journal.note('case.status_changed', seed, fields);
   if (!OPEN_STATUSES.includes(status)) await services.journal.note('case.closed', seed, fields);
-  const text = `${services.council.name}: your report ${reference} is now ${statusWords(status)}.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}`;
+  const text = `${council.name}: your report ${reference} is now ${statusWords(status)}.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}`;
   for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {
     const identity = await Identity.findById(identityId).lean<IdentityDoc>();
     if (!identity) continue;
@@ -33,7 +34,7 @@ export async function changeCaseStatus(services: Services, reference: string, st
       services.logger.info({ reference, identityId }, 'case.notice_needs_sms_consent');
       continue;
     }
-    const conversation = await ensureOpenConversation(services.council.id, identity, `case-${reference}-${status}-${identityId}`);
+    const conversation = await ensureOpenConversation(council.id, identity, `case-${reference}-${status}-${identityId}`);
     await sendReply(services, conversation, { kind: 'system' }, { text });
   }
   return caseRecord((await Case.findById(reference).lean<CaseDoc>())!);

@@ -9,12 +9,13 @@ import { OPEN_STATUSES } from '../domain/cases';
 import { ids } from '../ids';
 import { Case, Permit, insertOnce, type CaseDoc } from '../models';
 
-type PermitDoc = { _id: string; campgroundId: string; arrive: string; nights: number; status: string; contactId: string; createdAt: Date; updatedAt: Date };
+type PermitDoc = { _id: string; councilId: string; campgroundId: string; arrive: string; nights: number; status: string; contactId: string; createdAt: Date; updatedAt: Date };
 
 /** A permit shown as a case: booked (and cancelled) with dates. */
 function permitRecord(p: PermitDoc): CaseRecord {
   return {
     reference: p._id,
+    councilId: p.councilId,
     kind: 'permit',
     category: `camping permit (${p.campgroundId.replace('-', ' ')})`,
     status: p.status,
@@ -25,15 +26,12 @@ function permitRecord(p: PermitDoc): CaseRecord {
 }
 
 
-/** "Riverbend Council" → "RC". */
-export function referencePrefix(councilName: string): string {
-  const letters = councilName.split(/\s+/).filter(Boolean).map((w) => w[0]!.toUpperCase());
-  return (letters.join('') + 'XX').slice(0, 2);
-}
+export { referencePrefix } from '../councils/settings';
 
 export function caseRecord(c: CaseDoc): CaseRecord {
   return {
     reference: c._id,
+    councilId: c.councilId,
     kind: c.kind as CaseRecord['kind'],
     category: c.category,
     status: c.status,
@@ -53,7 +51,8 @@ function distance(a: { lat: number; lng: number }, b: { lat: number; lng: number
 }
 
 export class CaseRepository {
-  constructor(private readonly prefix: string) {}
+  /** One council's cases: references start with its `prefix`; another council's are not found. */
+  constructor(private readonly councilId: string, private readonly prefix: string) {}
 
   async create(report: NewReport, resident: ResidentRef, seed: string): Promise<CaseRecord> {
     const reference = ids.reference(this.prefix, seed);
@@ -61,6 +60,7 @@ export class CaseRepository {
     await insertOnce(
       Case.create({
         _id: reference,
+        councilId: this.councilId,
         kind: 'report',
         category: report.category,
         description: report.description,
@@ -80,7 +80,7 @@ export class CaseRepository {
   }
 
   async nearby(category: string, location: ReportLocation): Promise<CaseRecord | undefined> {
-    const open = await Case.find({ kind: 'report', category, status: { $in: OPEN_STATUSES } }).limit(500).lean<CaseDoc[]>();
+    const open = await Case.find({ councilId: this.councilId, kind: 'report', category, status: { $in: OPEN_STATUSES } }).limit(500).lean<CaseDoc[]>();
     const street = location.text ? streetKey(location.text) : undefined;
     const match = open.find((c) => {
       if (street && c.location?.street === street) return true;
@@ -99,10 +99,10 @@ export class CaseRepository {
   private async load(reference: string): Promise<{ record: CaseRecord; contactId: string; followers: string[] } | undefined> {
     if (reference.startsWith('CP-')) {
       const permit = await Permit.findById(reference).lean<PermitDoc>();
-      return permit ? { record: permitRecord(permit), contactId: permit.contactId, followers: [] } : undefined;
+      return permit && permit.councilId === this.councilId ? { record: permitRecord(permit), contactId: permit.contactId, followers: [] } : undefined;
     }
     const found = await Case.findById(reference).lean<CaseDoc>();
-    return found ? { record: caseRecord(found), contactId: found.contactId, followers: found.followers ?? [] } : undefined;
+    return found && found.councilId === this.councilId ? { record: caseRecord(found), contactId: found.contactId, followers: found.followers ?? [] } : undefined;
   }
 
   async find(reference: string): Promise<CaseRecord | undefined> {

@@ -19,7 +19,13 @@ import type { Services } from '../services';
 import { sendReply } from './outbox';
 import { conversationUpdate, conversationView } from './view';
 
-export type AgentPrincipal = Pick<AgentDoc, '_id' | 'name' | 'role' | 'queues'>;
+export type AgentPrincipal = Pick<AgentDoc, '_id' | 'name' | 'role' | 'queues'> & { councils?: string[] | null };
+
+/** The councils an agent serves; a record from before councils were data served the default one. */
+export const councilsOf = (agent: { councils?: string[] | null }): string[] => (agent.councils?.length ? agent.councils : ['default']);
+
+/** Whether the agent serves this council: nothing of any other council is theirs to see, by any route. */
+export const servesCouncil = (agent: AgentPrincipal, councilId: string | null | undefined): boolean => Boolean(councilId && councilsOf(agent).includes(councilId));
 
 export { RESOLVE_OUTCOMES as resolveOutcomes, type ResolveOutcome } from '../domain/workspace';
 import type { ResolveOutcome } from '../domain/workspace';
@@ -42,8 +48,9 @@ export async function releaseSlots(conversationId: string): Promise<void> {
   await AgentSlot.deleteMany({ conversationId });
 }
 
-/** Agents see conversations in their queues (or assigned to them); supervisors and admins see all. */
+/** Agents see conversations of their councils in their queues (or assigned to them); supervisors and admins all of their councils'. */
 export function canSee(agent: AgentPrincipal, conversation: ConversationDoc): boolean {
+  if (!servesCouncil(agent, conversation.councilId)) return false;
   if (agent.role === 'admin' || agent.role === 'supervisor') return true;
   if (conversation.assigneeId === agent._id) return true;
   return Boolean(conversation.queue && agent.queues?.includes(conversation.queue));
@@ -57,8 +64,8 @@ export async function loadVisible(agent: AgentPrincipal, conversationId: string)
 }
 
 /** The journey fields every agent action's event carries. */
-function journeyOf(c: ConversationDoc): { contactId: string; conversationId: string; channel: string } {
-  return { contactId: c.contactId, conversationId: c._id, channel: c.channel };
+function journeyOf(c: ConversationDoc): { councilId: string; contactId: string; conversationId: string; channel: string } {
+  return { councilId: c.councilId, contactId: c.contactId, conversationId: c._id, channel: c.channel };
 }
 
 export class AgentActions {
@@ -83,7 +90,7 @@ export class AgentActions {
       },
       5000,
     );
-    const event = { conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) };
+    const event = { conversationId, councilId: updated.councilId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) };
     this.services.broadcaster.publish({ type: 'conversation.updated', ...event }, updated.identityId, { toResident: true });
     return updated;
   }
@@ -116,11 +123,11 @@ export class AgentActions {
     const waitMs = updated.queuedAt ? Math.max(0, new Date(updated.assignedAt!).getTime() - new Date(updated.queuedAt).getTime()) : undefined;
     await this.services.journal.note('conversation.claimed', claimId, { ...journeyOf(updated), at: new Date(updated.assignedAt!), data: { agentId: agent._id, ...(waitMs !== undefined ? { waitMs } : {}) } });
     this.services.broadcaster.publish(
-      { type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) },
+      { type: 'conversation.claimed', conversationId, councilId: updated.councilId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) },
       updated.identityId,
       { toResident: false },
     );
-    await sendReply(this.services, updated, { kind: 'system' }, { text: `${agent.name} from ${this.services.council.name} has joined the conversation.` });
+    await sendReply(this.services, updated, { kind: 'system' }, { text: `${agent.name} from ${this.services.councils.council(updated.councilId).name} has joined the conversation.` });
     await this.connectCall(agent, updated);
     return conversationView(updated);
   }
@@ -231,9 +238,9 @@ export class AgentActions {
         handoffId: shortHash(`${conversationId}-reassign-${Date.now()}-${Math.random()}`, 12),
       }));
       await AgentSlot.deleteMany({ conversationId, agentId: { $ne: target._id } });
-      this.services.broadcaster.publish({ type: 'conversation.claimed', conversationId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
+      this.services.broadcaster.publish({ type: 'conversation.claimed', conversationId, councilId: updated.councilId, ...(updated.queue ? { queue: updated.queue } : {}), payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
       this.services.broadcaster.toAgents([rooms.agent(target._id)], 'conversation.assigned', conversationUpdate(updated));
-      await sendReply(this.services, updated, { kind: 'system' }, { text: `${target.name} from ${this.services.council.name} has joined the conversation.` });
+      await sendReply(this.services, updated, { kind: 'system' }, { text: `${target.name} from ${this.services.councils.council(updated.councilId).name} has joined the conversation.` });
       return conversationView(updated);
     } catch (error) {
       await AgentSlot.deleteMany({ agentId: target._id, conversationId });
@@ -255,7 +262,9 @@ export class AgentActions {
   }
 
   async transfer(agent: AgentPrincipal, conversationId: string, queue: string): Promise<ConversationView> {
-    if (!this.services.council.queues.includes(queue)) throw new NotFoundError(`The queue "${queue}"`);
+    // The queue must be one of the conversation's own council (a shared service's councils each have theirs).
+    const current = await loadVisible(agent, conversationId);
+    if (!this.services.councils.council(current.councilId).queues.includes(queue)) throw new NotFoundError(`The queue "${queue}"`);
     const updated = await this.transition(
       agent,
       conversationId,
@@ -265,7 +274,7 @@ export class AgentActions {
     );
     await releaseSlots(conversationId);
     await this.services.journal.note('conversation.queued', `${conversationId}-${updated.handoffId}`, { ...journeyOf(updated), data: { queue, reason: `Transferred to ${queue}`, reasonKind: 'other', priority: updated.priority ?? 2 } });
-    this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
+    this.services.broadcaster.publish({ type: 'conversation.queued', conversationId, councilId: updated.councilId, queue, payload: conversationUpdate(updated) }, updated.identityId, { toResident: false });
     void offerToAvailableAgent(this.services, { conversationId, queue, channel: updated.channel, ...(updated.lastResidentText ? { preview: updated.lastResidentText } : {}) }).catch((error: Error) => this.services.logger.warn({ err: error.message }, 'offer.failed'));
     return conversationView(updated);
   }

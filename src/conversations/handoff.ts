@@ -87,8 +87,8 @@ export async function escalate(
     },
     notice: spoken ? spokenHandoffNotice(council, now) : handoffNotice(council, position, now),
     events: [
-      { type: 'conversation.queued', conversationId: conversation._id, queue, payload },
-      { type: 'conversation.updated', conversationId: conversation._id, queue, payload },
+      { type: 'conversation.queued', conversationId: conversation._id, councilId: conversation.councilId, queue, payload },
+      { type: 'conversation.updated', conversationId: conversation._id, councilId: conversation.councilId, queue, payload },
     ],
   };
 }

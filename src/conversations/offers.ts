@@ -38,7 +38,7 @@ export async function offerToAvailableAgent(services: Services, offer: { convers
   if (!conversation || conversation.status !== 'queued' || !conversation.handoffId) return undefined;
   const handoffId = conversation.handoffId;
   const passed = new Set(await services.redis.smembers(passedKey(services, offer.conversationId, handoffId)));
-  const chosen = (await agentStates(services))
+  const chosen = (await agentStates(services, [conversation.councilId]))
     .filter((a) => a.presence === 'available' && a.load < a.capacity && !passed.has(a.id))
     .filter((a) => a.role !== 'agent' || a.queues.includes(offer.queue))
     .sort((a, b) => a.load - b.load || a.name.localeCompare(b.name))[0];
@@ -54,7 +54,7 @@ export async function offerToAvailableAgent(services: Services, offer: { convers
   await services.queues.addTimer({ kind: 'offer', conversationId: offer.conversationId, identityId: conversation.identityId, residentSeq: passed.size, offerId }, timeoutMs);
   const payload: OfferPayload = { ...offer, offerId, expiresAt: expiresAt.toISOString(), timeoutSeconds: services.config.OFFER_TIMEOUT_SECONDS };
   services.broadcaster.toAgents([rooms.agent(chosen.id)], 'conversation.offered', payload);
-  await services.journal.note('conversation.offered', `${offer.conversationId}-${handoffId}-${chosen.id}`, { contactId: conversation.contactId, conversationId: offer.conversationId, channel: offer.channel, data: { agentId: chosen.id, queue: offer.queue } });
+  await services.journal.note('conversation.offered', `${offer.conversationId}-${handoffId}-${chosen.id}`, { councilId: conversation.councilId, contactId: conversation.contactId, conversationId: offer.conversationId, channel: offer.channel, data: { agentId: chosen.id, queue: offer.queue } });
   return chosen.id;
 }
 

@@ -41,6 +41,7 @@ export async function buildReply(
   const realtime = services.channels.get(conversation.channel).capabilities.delivery !== 'push';
   return {
     _id: options.id ?? `m-${randomUUID()}`,
+    councilId: conversation.councilId,
     conversationId: conversation._id,
     identityId: conversation.identityId,
     seq,

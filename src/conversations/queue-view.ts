@@ -5,7 +5,7 @@
  */
 import { Agent, AgentSlot, Conversation, type ConversationDoc } from '../models';
 import type { Services } from '../services';
-import { canSee, type AgentPrincipal } from './agent-actions';
+import { canSee, councilsOf, type AgentPrincipal } from './agent-actions';
 
 export interface QueueItem {
   id: string;
@@ -43,7 +43,7 @@ export function byQueueOrder(a: ConversationDoc, b: ConversationDoc): number {
 
 export async function agentQueue(agent: AgentPrincipal): Promise<{ waiting: QueueItem[]; mine: QueueItem[] }> {
   const [queued, mine] = await Promise.all([
-    Conversation.find({ status: 'queued' }).limit(500).lean<ConversationDoc[]>(),
+    Conversation.find({ status: 'queued', councilId: { $in: councilsOf(agent) } }).limit(500).lean<ConversationDoc[]>(),
     Conversation.find({ status: 'assigned', assigneeId: agent._id }).limit(100).lean<ConversationDoc[]>(),
   ]);
   const now = Date.now();
@@ -69,30 +69,35 @@ export interface AgentState {
   name: string;
   role: string;
   queues: string[];
+  councils: string[];
   presence: Presence;
   /** Conversations held now (capacity slots taken). */
   load: number;
   capacity: number;
 }
 
-/** Every agent with presence and load: for the supervisor's view and for offering conversations. */
-export async function agentStates(services: Services): Promise<AgentState[]> {
+/** Agents with presence and load (those serving any of `councils`): for the supervisor's view and for offering conversations. */
+export async function agentStates(services: Services, councils: string[]): Promise<AgentState[]> {
   const [agents, slots, presence] = await Promise.all([Agent.find({ active: { $ne: false } }).limit(500).lean(), AgentSlot.find({}, { agentId: 1 }).limit(10_000).lean(), presenceOf(services)]);
   const load = new Map<string, number>();
   for (const slot of slots) load.set(slot.agentId, (load.get(slot.agentId) ?? 0) + 1);
-  return agents.map((a) => ({ id: a._id, name: a.name, role: a.role, queues: a.queues ?? [], presence: presence[a._id] ?? 'offline', load: load.get(a._id) ?? 0, capacity: a.capacity ?? 3 }));
+  return agents
+    .map((a) => ({ a, councils: councilsOf(a) }))
+    .filter(({ councils: theirs }) => theirs.some((c) => councils.includes(c)))
+    .map(({ a, councils: theirs }) => ({ id: a._id, name: a.name, role: a.role, queues: a.queues ?? [], councils: theirs, presence: presence[a._id] ?? 'offline', load: load.get(a._id) ?? 0, capacity: a.capacity ?? 3 }));
 }
 
 /** The supervisor's view: waiting per queue, the longest wait, agents by presence and load, handled today. */
-export async function supervisorOverview(services: Services) {
+export async function supervisorOverview(services: Services, viewer: AgentPrincipal) {
   const since = new Date(Date.now() - 24 * 3_600_000);
+  const councils = councilsOf(viewer).filter((id) => services.councils.has(id));
   const [queued, agents, handled] = await Promise.all([
-    Conversation.find({ status: 'queued' }).limit(2000).lean<ConversationDoc[]>(),
-    agentStates(services),
-    Conversation.countDocuments({ status: 'resolved', resolvedAt: { $gte: since } }),
+    Conversation.find({ status: 'queued', councilId: { $in: councils } }).limit(2000).lean<ConversationDoc[]>(),
+    agentStates(services, councils),
+    Conversation.countDocuments({ status: 'resolved', councilId: { $in: councils }, resolvedAt: { $gte: since } }),
   ]);
   const now = Date.now();
-  const queues = services.council.queues.map((name) => {
+  const queues = queueNamesOf(services, councils).map((name) => {
     const waiting = queued.filter((c) => c.queue === name);
     const oldest = waiting.reduce<number | undefined>((min, c) => (c.queuedAt && (min === undefined || new Date(c.queuedAt).getTime() < min) ? new Date(c.queuedAt).getTime() : min), undefined);
     return { queue: name, waiting: waiting.length, longestWaitSeconds: oldest === undefined ? 0 : Math.round((now - oldest) / 1000) };
@@ -102,4 +107,9 @@ export async function supervisorOverview(services: Services) {
     agents: agents.map(({ id, name, role, presence, load, capacity }) => ({ id, name, role, presence, load, capacity })),
     handledLast24Hours: handled,
   };
+}
+
+/** The queues of these councils, each name once (councils of a shared service often share queue names). */
+export function queueNamesOf(services: Services, councils: string[]): string[] {
+  return [...new Set(councils.flatMap((id) => services.councils.council(id).queues))];
 }

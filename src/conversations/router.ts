@@ -30,6 +30,7 @@ import { Campaign, Conversation, Identity, InboundEvent, Message, PendingInbound
 import { nextSeq } from './message-seq';
 import type { CarriedEvent, InboundJob } from '../queues/queues';
 import type { Services } from '../services';
+import type { Tenant } from '../councils/directory';
 import { escalate } from './handoff';
 import { offerToAvailableAgent } from './offers';
 import { ensureIdentity, ensureOpenConversation, phoneOf, type IdentityDoc } from './identity';
@@ -126,7 +127,9 @@ export class ConversationRouter {
 
   /** Decides what to say and do. Its only writes create the resident's identity and conversation on first contact. */
   private async decide(event: InboundEventDoc): Promise<{ resident: MessageDoc; decision: TurnDecision }> {
-    const { council } = this.services;
+    // The council is the inbox's: its name, hours, content and understanding answer this turn.
+    const tenant = this.services.councils.tenant((await findInbox(event.inboxId))?.councilId ?? this.services.councils.default.council.id);
+    const { council } = tenant;
     const identity = await ensureIdentity(council.id, { inboxId: event.inboxId, channel: event.channel, channelUserId: event.channelUserId });
     const stored = event.content as InboundContent;
     // "YES" is a carrier opt-in word, but from a subscribed resident it is just an answer.
@@ -141,6 +144,7 @@ export class ConversationRouter {
 
     const resident = {
       _id: ids.turnMessage(event._id, 0),
+      councilId: conversation.councilId,
       conversationId: conversation._id,
       identityId: identity._id,
       seq: await nextSeq(this.services.redis, this.services.config.QUEUE_PREFIX, identity._id),
@@ -178,7 +182,7 @@ export class ConversationRouter {
     let replyLanguage: string | undefined;
     const reply = async (say: string, choices?: Array<{ value: string; label: string }>, flow?: { id: string; step: string }) => {
       const id = ids.turnMessage(event._id, decision.replies.length + 1);
-      const translated = replyLanguage ? (await this.services.understanding.llm?.translate([say], replyLanguage))?.[0] : undefined;
+      const translated = replyLanguage ? (await tenant.understanding.llm?.translate([say], replyLanguage))?.[0] : undefined;
       const built = await buildReply(this.services, conversation, { kind: 'bot' }, { text: translated ?? say, ...(choices ? { choices } : {}) }, { id, residentAddress: identity.channelUserId });
       decision.replies.push(flow ? ({ ...built, flow } as MessageDoc) : built);
     };
@@ -212,9 +216,9 @@ export class ConversationRouter {
 
     const spoken = this.services.channels.get(conversation.channel).capabilities.choices === 'spoken';
     // One reading per turn of what the message is about (the model's too, where it may be asked).
-    const reading = text.trim() && (content.kind === 'text' || content.kind === 'speech') ? await this.services.understanding.understand(text, { allowLlm: !spoken && status === 'bot' }) : undefined;
+    const reading = text.trim() && (content.kind === 'text' || content.kind === 'speech') ? await tenant.understanding.understand(text, { allowLlm: !spoken && status === 'bot' }) : undefined;
     const askedForPerson = content.kind === 'handoff' || reading?.intent === PERSON;
-    if (reading && reading.language !== 'en' && this.services.understanding.llm && !spoken) {
+    if (reading && reading.language !== 'en' && tenant.understanding.llm && !spoken) {
       replyLanguage = reading.language;
       decision.conversation.language = reading.language;
     }
@@ -257,7 +261,7 @@ export class ConversationRouter {
     }
 
     if (status === 'bot' && !phoneOf(identity.channelUserId)) {
-      if (await this.phoneLink(event, identity as IdentityDoc & { pendingLink?: PendingLink | null }, conversation, text, decision, reply)) {
+      if (await this.phoneLink(tenant, event, identity as IdentityDoc & { pendingLink?: PendingLink | null }, conversation, text, decision, reply)) {
         handled({ kind: 'engine', what: 'phone_link' });
         return result;
       }
@@ -295,7 +299,7 @@ export class ConversationRouter {
       }
     }
 
-    if (reading && reading.language !== 'en' && reading.intent === OUT_OF_SCOPE && !this.services.understanding.llm) {
+    if (reading && reading.language !== 'en' && reading.intent === OUT_OF_SCOPE && !tenant.understanding.llm) {
       // A message we cannot read and no model to read it: never a menu in English only.
       decision.conversation.language = reading.language;
       handled({ kind: 'engine', what: 'interpreter' });
@@ -305,7 +309,7 @@ export class ConversationRouter {
     }
 
     const effects: Array<{ type: JourneyEventType; data: JourneyData }> = [];
-    const flowServices = flowServicesFor(this.services, {
+    const flowServices = flowServicesFor(tenant, {
       onEffect: (type, data) => effects.push({ type, data }),
       seed: event._id,
       now,
@@ -347,6 +351,7 @@ export class ConversationRouter {
    * chat joins that number's contact). Returns true when the message was part of linking.
    */
   private async phoneLink(
+    tenant: Tenant,
     event: InboundEventDoc,
     identity: IdentityDoc & { pendingLink?: PendingLink | null },
     conversation: ConversationDoc,
@@ -354,14 +359,19 @@ export class ConversationRouter {
     decision: TurnDecision,
     reply: (say: string) => Promise<void>,
   ): Promise<boolean> {
-    const { config, council } = this.services;
+    const { config } = this.services;
+    const { council } = tenant;
+    // The chat is linked to the resident's number as this council's SMS inbox knows it; a council without a number links nothing.
+    const councilNumber = council.twilio.phoneNumbers[0];
+    if (!councilNumber) return false;
+    const smsInbox = ids.inbox('sms', councilNumber);
     const pending = identity.pendingLink;
     if (pending && isLinkCode(text)) {
       if (new Date(pending.expiresAt) < new Date() || pending.tries >= LINK_MAX_TRIES) {
         decision.identity = { pendingLink: null };
         await reply('That code has expired. Type your mobile number again and we will text you a new one.');
       } else if (codeHash(config.APP_SECRET, identity._id, text) === pending.codeHash) {
-        const phoneIdentity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', config.TWILIO_PHONE_NUMBER), channel: 'sms', channelUserId: pending.phone });
+        const phoneIdentity = await ensureIdentity(council.id, { inboxId: smsInbox, channel: 'sms', channelUserId: pending.phone });
         decision.identity = { pendingLink: null, contactId: phoneIdentity.contactId };
         decision.conversation.contactId = phoneIdentity.contactId;
         await reply('Thanks. This chat is now linked to your phone number, so our team sees your messages, texts and calls together.');
@@ -371,10 +381,10 @@ export class ConversationRouter {
       }
       return true;
     }
-    const phone = phoneNumberGiven(text, config.TWILIO_PHONE_NUMBER);
-    if (!phone || !(await findInbox(ids.inbox('sms', config.TWILIO_PHONE_NUMBER)))) return false;
+    const phone = phoneNumberGiven(text, councilNumber);
+    if (!phone || !(await findInbox(smsInbox))) return false;
     const code = linkCode(config.APP_SECRET, event._id);
-    const phoneIdentity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', config.TWILIO_PHONE_NUMBER), channel: 'sms', channelUserId: phone });
+    const phoneIdentity = await ensureIdentity(council.id, { inboxId: smsInbox, channel: 'sms', channelUserId: phone });
     const textConversation = await ensureOpenConversation(council.id, phoneIdentity, `${event._id}-link`);
     decision.replies.push(
       await buildReply(this.services, textConversation, { kind: 'system' }, { text: `${council.name}: your code is ${code}. Type it in the chat to link it to this number. Didn't ask for it? Ignore this text.` }, { id: ids.turnMessage(event._id, decision.replies.length + 1), residentAddress: phone }),
@@ -404,7 +414,7 @@ export class ConversationRouter {
       decision.conversation.resolvedAt = new Date();
       decision.statusAfter = 'resolved';
       const payload = { conversationId: conversation._id, status: 'resolved' as const, channel: conversation.channel, outcome, ...(conversation.queue ? { queue: conversation.queue } : {}) };
-      decision.events.push({ type: 'conversation.updated', conversationId: conversation._id, ...(conversation.queue ? { queue: conversation.queue } : {}), payload });
+      decision.events.push({ type: 'conversation.updated', conversationId: conversation._id, councilId: conversation.councilId, ...(conversation.queue ? { queue: conversation.queue } : {}), payload });
       const at = new Date();
       const base = { at, councilId: conversation.councilId, contactId: conversation.contactId, conversationId: conversation._id, channel: conversation.channel };
       const flow = conversation.flow as FlowState | null | undefined;
@@ -429,6 +439,7 @@ export class ConversationRouter {
         decision.events.push({
           type: 'conversation.updated',
           conversationId: conversation._id,
+          councilId: conversation.councilId,
           ...(conversation.queue ? { queue: conversation.queue } : {}),
           payload: { conversationId: conversation._id, status, channel: conversation.channel, callbackRequested: true, ...(conversation.queue ? { queue: conversation.queue } : {}) },
         });

@@ -9,6 +9,7 @@ export function conversationView(c: ConversationDoc): ConversationView {
   const flow = (c.flow ?? c.capturedFlow) as { id: string; step: string; slots: Record<string, unknown> } | undefined | null;
   return {
     id: c._id,
+    councilId: c.councilId,
     status: c.status as ConversationView['status'],
     channel: c.channel as ChannelId,
     contactId: c.contactId,

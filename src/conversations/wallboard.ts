@@ -8,7 +8,8 @@
 import type { WallboardView } from '../domain/workspace';
 import { Conversation, type ConversationDoc } from '../models';
 import type { Services } from '../services';
-import { agentStates } from './queue-view';
+import { councilsOf, type AgentPrincipal } from './agent-actions';
+import { agentStates, queueNamesOf } from './queue-view';
 
 const HISTORY_HOURS = 4;
 const STEP_MS = 15 * 60_000;
@@ -22,15 +23,17 @@ export function startOfDay(timeZone: string, now = new Date()): Date {
 
 const time = (d: Date | null | undefined) => (d ? new Date(d).getTime() : undefined);
 
-export async function wallboard(services: Services): Promise<WallboardView> {
+/** The wallboard of the councils the viewer serves (their day starts in the first one's time zone). */
+export async function wallboard(services: Services, viewer: AgentPrincipal): Promise<WallboardView> {
   const now = Date.now();
-  const dayStart = startOfDay(services.council.timezone, new Date(now));
+  const councils = councilsOf(viewer).filter((id) => services.councils.has(id));
+  const dayStart = startOfDay(services.councils.council(councils[0] ?? services.councils.default.council.id).timezone, new Date(now));
   const since = new Date(Math.min(dayStart.getTime(), now - HISTORY_HOURS * 3_600_000) - 24 * 3_600_000);
   const [recent, states] = await Promise.all([
-    Conversation.find({ $or: [{ createdAt: { $gte: since } }, { status: 'queued' }] }, { status: 1, queue: 1, queuedAt: 1, assignedAt: 1, resolvedAt: 1, updatedAt: 1, createdAt: 1, assigneeId: 1, survey: 1 }).limit(20_000).lean<ConversationDoc[]>(),
-    agentStates(services),
+    Conversation.find({ councilId: { $in: councils }, $or: [{ createdAt: { $gte: since } }, { status: 'queued' }] }, { status: 1, queue: 1, queuedAt: 1, assignedAt: 1, resolvedAt: 1, updatedAt: 1, createdAt: 1, assigneeId: 1, survey: 1 }).limit(20_000).lean<ConversationDoc[]>(),
+    agentStates(services, councils),
   ]);
-  const queueNames = services.council.queues;
+  const queueNames = queueNamesOf(services, councils);
 
   /** When the wait that began at queuedAt ended (claimed, resolved, or still waiting). */
   const waitEnd = (c: ConversationDoc): number => {

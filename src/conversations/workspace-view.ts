@@ -44,7 +44,7 @@ export function addressLabel(identity: IdentityLean): string {
 const words = (value: string) => value.replace(/[-_]/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
 /** The request in progress, readable: only the details the resident gave, named in words. */
-export function capturedDetails(services: Services, flow: { id: string; slots?: Record<string, unknown> } | null | undefined): CapturedDetail[] {
+export function capturedDetails(services: Services, councilId: string, flow: { id: string; slots?: Record<string, unknown> } | null | undefined): CapturedDetail[] {
   if (!flow) return [];
   const details: CapturedDetail[] = [{ label: 'Request', value: FLOW_LABELS[flow.id] ?? words(flow.id) }];
   for (const [key, raw] of Object.entries(flow.slots ?? {})) {
@@ -55,7 +55,7 @@ export function capturedDetails(services: Services, flow: { id: string; slots?: 
       const place = raw as { text?: string; lat?: number; lng?: number };
       value = typeof raw === 'string' ? raw : (place.text ?? (typeof place.lat === 'number' && typeof place.lng === 'number' ? `Shared location ${place.lat.toFixed(5)}, ${place.lng.toFixed(5)}` : undefined));
     } else if (key === 'campground') {
-      value = services.permits.list().find((c) => c.id === raw)?.name ?? words(String(raw));
+      value = services.councils.tenant(councilId).permits.list().find((c) => c.id === raw)?.name ?? words(String(raw));
     } else if (key === 'category') {
       value = words(String(raw));
     } else if (key === 'arrive') {
@@ -78,7 +78,7 @@ function needOf(services: Services, c: ConversationDoc): string {
   const parts: string[] = [];
   if (c.priority === 0 && c.handoffReason) parts.push(c.handoffReason);
   if (flow && flow.id !== 'welcome') {
-    const details = capturedDetails(services, flow);
+    const details = capturedDetails(services, c.councilId, flow);
     parts.push(details.slice(0, 3).map((d) => d.value).join(' · '));
   }
   if (parts.length === 0 && c.handoffReason) parts.push(c.handoffReason);
@@ -144,7 +144,7 @@ export async function listConversations(services: Services, agent: AgentPrincipa
 
 export { PRIORITY_LABELS };
 
-export type PermitLean = { _id: string; campgroundId: string; arrive: string; nights: number; partySize: number; status: string; createdAt: Date; updatedAt: Date; history?: Array<{ status: string; at: Date; by?: string; note?: string }> };
+export type PermitLean = { _id: string; councilId: string; campgroundId: string; arrive: string; nights: number; partySize: number; status: string; createdAt: Date; updatedAt: Date; history?: Array<{ status: string; at: Date; by?: string; note?: string }> };
 
 export function caseSummary(c: CaseDoc): CaseSummary {
   return {
@@ -160,7 +160,7 @@ export function caseSummary(c: CaseDoc): CaseSummary {
 }
 
 export function permitSummary(services: Services, p: PermitLean): CaseSummary {
-  const campground = services.permits.list().find((c) => c.id === p.campgroundId)?.name ?? words(p.campgroundId);
+  const campground = services.councils.tenant(p.councilId).permits.list().find((c) => c.id === p.campgroundId)?.name ?? words(p.campgroundId);
   return {
     reference: p._id,
     kind: 'permit',
@@ -189,6 +189,7 @@ export async function personView(services: Services, agent: AgentPrincipal, cont
   ]);
   return {
     id: contact._id,
+    councilId: contact.councilId,
     name: contact.name ?? null,
     identities: identities.map((i) => ({ channel: i.channel as ChannelId, address: i.channelUserId, label: addressLabel(i), optedOut: Boolean(i.optedOut), inboxId: i.inboxId })),
     languages: [...new Set(conversations.map((c) => c.language).filter((l): l is string => Boolean(l)))],

@@ -90,3 +90,29 @@ export interface ChannelAdapter {
   /** Downloads an attachment the resident sent, refusing anything outside the provider's own media. */
   fetchMedia?(url: string): Promise<MediaFetch>;
 }
+
+/** One Twilio account (a shared service often has one account with a number per council). */
+export interface TwilioAccount {
+  accountSid: string;
+  authToken: string;
+}
+
+/** One council's Facebook Page (and its linked Instagram account). */
+export interface MetaPage {
+  pageId: string;
+  instagramId?: string;
+  appSecret: string;
+  pageAccessToken: string;
+  verifyToken: string;
+}
+
+/**
+ * Provider credentials by the council address they serve, so one engine speaks for several
+ * councils: a reply from a number uses that number's account, a reply from a page its token.
+ */
+export interface ChannelCredentials {
+  twilioFor(number: string): TwilioAccount | undefined;
+  twilioAccounts(): TwilioAccount[];
+  metaFor(pageOrInstagramId: string): MetaPage | undefined;
+  metaPages(): MetaPage[];
+}

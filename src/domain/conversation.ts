@@ -53,6 +53,8 @@ export interface FlowState {
 /** What the engine shows of a conversation (REST, sockets, adapters). */
 export interface ConversationView {
   id: string;
+  /** Whose conversation (CONTRACT.md §9). */
+  councilId: string;
   status: ConversationStatus;
   channel: ChannelId;
   contactId: string;

@@ -43,4 +43,4 @@ export interface ConversationUpdatedPayload {
 
 export type DomainEvent =
   | { type: 'message.created'; conversationId: string; queue?: string; payload: MessageCreatedPayload }
-  | { type: 'conversation.queued' | 'conversation.claimed' | 'conversation.updated'; conversationId: string; queue?: string; payload: ConversationUpdatedPayload };
+  | { type: 'conversation.queued' | 'conversation.claimed' | 'conversation.updated'; conversationId: string; queue?: string; /** Whose queue: queue rooms are per council. */ councilId: string; payload: ConversationUpdatedPayload };

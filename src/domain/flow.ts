@@ -56,6 +56,8 @@ export interface KnowledgePassage {
 
 export interface CaseRecord {
   reference: string;
+  /** Whose case (REST views show it; flows never need it). */
+  councilId?: string;
   kind: 'report' | 'permit';
   category: string;
   status: string;

@@ -101,6 +101,7 @@ export interface CaseSummary {
 
 export interface PersonView {
   id: string;
+  councilId: string;
   name: string | null;
   identities: Array<{ channel: ChannelId; address: string; label: string; optedOut: boolean; inboxId: string }>;
   languages: string[];
@@ -135,6 +136,8 @@ export interface AgentAdminView {
   email: string;
   name: string;
   role: AgentRole;
+  /** The councils this agent serves. */
+  councils: string[];
   queues: string[];
   capacity: number;
   active: boolean;

@@ -1,23 +1,24 @@
 /**
- * The services one turn's flow step may use, bound to that turn's resident and inbound event
+ * The services one turn's flow step may use, bound to that turn's council (its content and
+ * repositories), its resident and its inbound event
  * (the seed that makes bookings and reports happen once however often a turn is retried).
  * On the phone the LLM is skipped: a caller's turn must answer well inside Twilio's 15 s.
  */
 import type { FlowServices, IntentGuess, KnowledgePassage, ResidentRef } from '../domain/flow';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Media, Message } from '../models';
-import type { Services } from '../services';
+import type { Tenant } from '../councils/directory';
 import type { JourneyData, JourneyEventType } from '../domain/journey';
 
 const PHOTO_WAIT_MS = 4000;
 
 export function flowServicesFor(
-  services: Services,
+  tenant: Tenant,
   turn: { seed: string; now: Date; resident: ResidentRef; live: boolean; reading?: { text: string; reading: IntentGuess }; onEffect?: (type: JourneyEventType, data: JourneyData) => void },
 ): FlowServices {
   // What the flow did, for the resident's journey (the router records it with the turn).
   const effect = turn.onEffect ?? (() => undefined);
-  const { understanding, knowledge, permits, cases } = services;
+  const { understanding, knowledge, permits, cases } = tenant;
   const allowLlm = !turn.live;
   return {
     seed: turn.seed,

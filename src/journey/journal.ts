@@ -20,10 +20,7 @@ export function journeyId(seed: string, label: string): string {
 }
 
 export class Journal {
-  constructor(
-    private readonly queues: Queues,
-    private readonly councilId: string,
-  ) {}
+  constructor(private readonly queues: Queues) {}
 
   /** Queues events for storing; an empty list costs nothing. */
   async record(events: JourneyEvent[]): Promise<void> {
@@ -32,9 +29,9 @@ export class Journal {
   }
 
   /** Builds and records one event outside a turn (agent actions, case changes). */
-  note(type: JourneyEventType, seed: string, fields: { contactId: string; conversationId?: string; channel?: string; flow?: string; step?: string; data?: JourneyData; at?: Date }): Promise<void> {
+  note(type: JourneyEventType, seed: string, fields: { councilId: string; contactId: string; conversationId?: string; channel?: string; flow?: string; step?: string; data?: JourneyData; at?: Date }): Promise<void> {
     const { at = new Date(), ...rest } = fields;
-    return this.record([{ id: journeyId(seed, type), type, at, councilId: this.councilId, ...rest }]);
+    return this.record([{ id: journeyId(seed, type), type, at, ...rest }]);
   }
 }
 

@@ -61,16 +61,23 @@ export class KnowledgeBase {
   /** Titles and headings: the subjects the pages are about. */
   readonly topics: string[] = [];
 
-  /** `source`: a folder of Markdown pages with front matter, or pages given whole (a campaign's document). */
-  constructor(source: string | KnowledgePageSource[]) {
+  /**
+   * `source`: a folder of Markdown pages with front matter, or pages given whole (a campaign's
+   * document). `added`: pages staff stored (a council's own), replacing a folder page of the same id.
+   */
+  constructor(source: string | KnowledgePageSource[], added: KnowledgePageSource[] = []) {
     const passages: IndexedPassage[] = [];
-    const pages: Array<{ pageId: string; meta: z.infer<typeof frontMatter>; content: string }> =
-      typeof source === 'string'
+    const given = (p: KnowledgePageSource) => ({ pageId: p.id, meta: frontMatter.parse({ title: p.title, source: p.source, reviewed: p.reviewed, questions: p.questions ?? [] }), content: p.body });
+    const replaced = new Set(added.map((p) => p.id));
+    const pages: Array<{ pageId: string; meta: z.infer<typeof frontMatter>; content: string }> = [
+      ...(typeof source === 'string'
         ? readdirSync(source).filter((f) => f.endsWith('.md')).sort().map((file) => {
             const parsed = matter(readFileSync(path.join(source, file), 'utf8'));
             return { pageId: file.replace(/\.md$/, ''), meta: frontMatter.parse(parsed.data), content: parsed.content };
           })
-        : source.map((p) => ({ pageId: p.id, meta: frontMatter.parse({ title: p.title, source: p.source, reviewed: p.reviewed, questions: p.questions ?? [] }), content: p.body }));
+        : source.map(given)),
+    ].filter((p) => !replaced.has(p.pageId));
+    pages.push(...added.map(given));
     for (const { pageId, meta, content } of pages) {
       this.pages.push({ id: pageId, title: meta.title, questions: meta.questions });
       const sections = content.split(/^## /m).map((s) => s.trim()).filter(Boolean);

@@ -15,11 +15,27 @@ const councilSchema = new Schema(
     timezone: { type: String, required: true },
     officeHours: { type: String, required: true },
     queues: { type: [String], default: ['general'] },
-    /** Most conversations this agent holds at once. */
-    capacity: { type: Number, default: 3, min: 1, max: 50 },
-    /** Where accepted phone calls are put through: an E.164 number or a Twilio Client identity. */
-    phone: String,
-    clientIdentity: String,
+    /** What staff changed without a deploy (src/councils/directory.ts `councilPatchSchema`); wins over TENANTS_FILE. */
+    overrides: { type: Schema.Types.Mixed },
+  },
+  opts,
+);
+
+/**
+ * A knowledge page staff added to one council through the admin API: `_id = <councilId>-<slug>`.
+ * It joins (or replaces, by slug) the council's pages from its content folder.
+ */
+const knowledgePageSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    councilId: { type: String, required: true, index: true },
+    slug: { type: String, required: true },
+    title: { type: String, required: true },
+    source: { type: String, required: true },
+    reviewed: { type: String, required: true },
+    body: { type: String, required: true },
+    questions: { type: [String], default: [] },
+    updatedBy: String,
   },
   opts,
 );
@@ -112,6 +128,7 @@ const conversationSchema = new Schema(
 const messageSchema = new Schema(
   {
     _id: { type: String, required: true },
+    councilId: String,
     conversationId: { type: String, required: true, index: true },
     identityId: { type: String, required: true },
     /** Increases per identity across its conversations: webchat resumes with `sinceSeq`. */
@@ -224,6 +241,8 @@ const agentSchema = new Schema(
     name: { type: String, required: true },
     passwordHash: { type: String, required: true },
     role: { type: String, required: true, enum: ['agent', 'supervisor', 'admin'] },
+    /** The councils this agent serves (a shared service centre serves several); they see nothing of any other. */
+    councils: { type: [String], default: undefined },
     queues: { type: [String], default: ['general'] },
     /** Most conversations this agent holds at once. */
     capacity: { type: Number, default: 3, min: 1, max: 50 },
@@ -271,6 +290,7 @@ const agentSlotSchema = new Schema(
 const permitSchema = new Schema(
   {
     _id: { type: String, required: true },
+    councilId: { type: String, required: true, default: 'default' },
     campgroundId: { type: String, required: true },
     arrive: { type: String, required: true },
     nights: { type: Number, required: true },
@@ -305,6 +325,7 @@ permitNightSchema.index({ campgroundId: 1, date: 1 });
 const caseSchema = new Schema(
   {
     _id: { type: String, required: true },
+    councilId: { type: String, required: true, default: 'default' },
     kind: { type: String, required: true, enum: ['report', 'permit'] },
     category: { type: String, required: true },
     description: { type: String, default: '' },
@@ -474,6 +495,7 @@ const offerSchema = new Schema(
 const cannedResponseSchema = new Schema(
   {
     _id: { type: String, required: true },
+    councilId: { type: String, required: true, default: 'default', index: true },
     title: { type: String, required: true },
     text: { type: String, required: true },
   },
@@ -486,6 +508,7 @@ function model<T extends Schema>(name: string, schema: T, collection: string): M
 
 export const Council = model('Council', councilSchema, 'councils');
 export const Inbox = model('Inbox', inboxSchema, 'inboxes');
+export const KnowledgePage = model('KnowledgePage', knowledgePageSchema, 'knowledge_pages');
 export const Contact = model('Contact', contactSchema, 'contacts');
 export const Identity = model('Identity', identitySchema, 'identities');
 export const Conversation = model('Conversation', conversationSchema, 'conversations');

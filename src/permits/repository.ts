@@ -4,6 +4,7 @@
  * FerretDB. A booking's reference derives from the turn that made it, so a retried turn finds
  * its own booking instead of making a second one.
  */
+import { DEFAULT_COUNCIL_ID } from '../councils/settings';
 import { ids } from '../ids';
 import { Permit, PermitNight, insertOnce } from '../models';
 import type { Campground, PermitRequest, ResidentRef } from '../domain/flow';
@@ -16,7 +17,13 @@ export function stayDates(arrive: string, nights: number): string[] {
 }
 
 export class PermitRepository {
-  constructor(private readonly campgrounds: Campground[]) {}
+  /** `councilId`: whose campgrounds these are (two councils may both have a "river-flats"). */
+  constructor(private readonly councilId: string, private readonly campgrounds: Campground[]) {}
+
+  /** The campground's key in stored nights: the default council's stay as they always were. */
+  private nightKey(campgroundId: string): string {
+    return this.councilId === DEFAULT_COUNCIL_ID ? campgroundId : `${this.councilId}.${campgroundId}`;
+  }
 
   list(): Campground[] {
     return this.campgrounds;
@@ -31,7 +38,8 @@ export class PermitRepository {
   async fullNights(campgroundId: string, arrive: string, nights: number): Promise<string[]> {
     const { capacity } = this.campground(campgroundId);
     const dates = stayDates(arrive, nights);
-    const taken = await Promise.all(dates.map((date) => PermitNight.countDocuments({ campgroundId, date })));
+    const key = this.nightKey(campgroundId);
+    const taken = await Promise.all(dates.map((date) => PermitNight.countDocuments({ campgroundId: key, date })));
     return dates.filter((_, i) => taken[i]! >= capacity);
   }
 
@@ -40,12 +48,13 @@ export class PermitRepository {
     const reference = ids.reference('CP', seed);
     // Filtered on `_id` alone: FerretDB serves only that from an index; the status is checked here.
     if ((await Permit.findById(reference, { status: 1 }).lean())?.status === 'booked') return { ok: true, reference };
+    const key = this.nightKey(campground.id);
     const held = new Set((await PermitNight.find({ permitId: reference }).lean()).map((n) => n.date));
     for (const date of stayDates(request.arrive, request.nights)) {
       if (held.has(date)) continue;
       let placed = false;
       for (let place = 0; place < campground.capacity && !placed; place++) {
-        placed = await insertOnce(PermitNight.create({ _id: `${campground.id}-${date}-${place}`, campgroundId: campground.id, date, permitId: reference }));
+        placed = await insertOnce(PermitNight.create({ _id: `${key}-${date}-${place}`, campgroundId: key, date, permitId: reference }));
       }
       if (!placed) {
         // That night is full: give back the places this booking took, so others can have them.
@@ -56,6 +65,7 @@ export class PermitRepository {
     await insertOnce(
       Permit.create({
         _id: reference,
+        councilId: this.councilId,
         campgroundId: campground.id,
         arrive: request.arrive,
         nights: request.nights,
@@ -71,7 +81,7 @@ export class PermitRepository {
 
   async cancel(reference: string, resident: ResidentRef): Promise<'cancelled' | 'not_found' | 'not_yours' | 'already_cancelled'> {
     const permit = await Permit.findById(reference).lean();
-    if (!permit) return 'not_found';
+    if (!permit || permit.councilId !== this.councilId) return 'not_found';
     if (permit.contactId !== resident.contactId) return 'not_yours';
     if (permit.status === 'cancelled') return 'already_cancelled';
     await Permit.updateOne({ _id: reference }, { $set: { status: 'cancelled' } });

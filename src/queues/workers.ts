@@ -164,7 +164,7 @@ async function closeIfQuiet(services: Services, conversationId: string, identity
     await Conversation.updateOne({ _id: conversationId }, { $set: closed });
     // The resident and agents are told first; the journey record is bookkeeping.
     services.broadcaster.publish(
-      { type: 'conversation.updated', conversationId, payload: conversationUpdate({ ...conversation, ...closed }) },
+      { type: 'conversation.updated', conversationId, councilId: conversation.councilId, payload: conversationUpdate({ ...conversation, ...closed }) },
       identityId,
       { toResident: true },
     );

@@ -6,7 +6,7 @@
 import type { Server } from 'socket.io';
 import { z } from 'zod';
 import { authenticate } from '../agents/auth';
-import { AgentActions, canSee, loadVisible, resolveOutcomes, type AgentPrincipal } from '../conversations/agent-actions';
+import { AgentActions, canSee, councilsOf, loadVisible, resolveOutcomes, type AgentPrincipal } from '../conversations/agent-actions';
 import { agentQueue, presenceOf, setPresence, type Presence } from '../conversations/queue-view';
 import { conversationView, messagePayload } from '../conversations/view';
 import { addressLabel, capturedDetails, listConversations, markRead, whoLabel } from '../conversations/workspace-view';
@@ -49,11 +49,14 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
   namespace.on('connection', (socket) => {
     const agent = socket.data.agent as AgentPrincipal;
     const supervising = agent.role !== 'agent';
-    const queues = supervising ? services.council.queues : (agent.queues ?? []);
-    void socket.join([rooms.agent(agent._id), rooms.session(socket.data.sessionId as string), ...queues.map(rooms.queue), ...(supervising ? [rooms.supervisors] : [])]);
+    // Queue rooms are per council: an agent hears only of the councils they serve.
+    const councils = councilsOf(agent).filter((id) => services.councils.has(id));
+    const queueRooms = councils.flatMap((id) => (supervising ? services.councils.council(id).queues : (agent.queues ?? [])).map((q) => rooms.queue(id, q)));
+    const supervisorRooms = councils.map(rooms.supervisors);
+    void socket.join([rooms.agent(agent._id), rooms.session(socket.data.sessionId as string), ...queueRooms, ...(supervising ? supervisorRooms : [])]);
     const { logger } = services;
     const announcePresence = (presence: Presence) =>
-      services.broadcaster.toAgents([rooms.supervisors, rooms.agent(agent._id)], 'agent.presence', { agentId: agent._id, name: agent.name, presence });
+      services.broadcaster.toAgents([...supervisorRooms, rooms.agent(agent._id)], 'agent.presence', { agentId: agent._id, name: agent.name, presence });
     // Connecting makes an offline agent available; "away" is kept across reconnections.
     void presenceOf(services).then(async (all) => {
       if (!all[agent._id] || all[agent._id] === 'offline') {
@@ -158,8 +161,8 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       // else what the resident said last.
       const residentSaid = messages.filter((m) => m.sender?.kind === 'contact' && m.text).map((m) => m.text!);
       let summary = conversation.handoverSummary ?? undefined;
-      if (!summary && services.understanding.llm && conversation.status !== 'bot' && residentSaid.length > 0) {
-        summary = await services.understanding.llm.summarise(messages.filter((m) => !m.internal).slice(-20).map((m) => `${m.sender?.kind === 'contact' ? 'Resident' : 'Council'}: ${m.text ?? ''}`));
+      if (!summary && services.llm && conversation.status !== 'bot' && residentSaid.length > 0) {
+        summary = await services.llm.summarise(messages.filter((m) => !m.internal).slice(-20).map((m) => `${m.sender?.kind === 'contact' ? 'Resident' : 'Council'}: ${m.text ?? ''}`));
         if (summary) await Conversation.updateOne({ _id: id }, { $set: { handoverSummary: summary } });
       }
       await audit(agent, 'conversation.read', conversation.contactId, id);
@@ -168,7 +171,7 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       return {
         conversation: conversationView(conversation),
         who: whoLabel(contact?.name, identity ?? undefined, conversation.channel),
-        captured: capturedDetails(services, flow),
+        captured: capturedDetails(services, conversation.councilId, flow),
         summary: summary ?? residentSaid.slice(-3).join(' / '),
         // The console labels a model's summary as generated, never as the resident's words.
         summarySource: summary ? 'generated' : 'resident',

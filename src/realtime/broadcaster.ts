@@ -11,7 +11,7 @@ export class Broadcaster {
   /** `identityId` routes resident-visible events to the resident's room. */
   publish(event: DomainEvent, identityId: string, options: { toResident: boolean }): void {
     const agentRooms = [rooms.conversation(event.conversationId)];
-    if (event.queue) agentRooms.push(rooms.queue(event.queue));
+    if (event.queue && 'councilId' in event) agentRooms.push(rooms.queue(event.councilId, event.queue));
     this.publisher.emit('agents', agentRooms, event.type, event.payload);
     if (options.toResident && event.type !== 'conversation.queued' && event.type !== 'conversation.claimed') {
       this.publisher.emit('webchat', [rooms.resident(identityId)], event.type, event.payload);

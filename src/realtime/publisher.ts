@@ -64,9 +64,10 @@ export function emitterPublisher(redis: Redis, prefix: string): RealtimePublishe
 /** Room names, in one place. */
 export const rooms = {
   conversation: (id: string) => `conversation-${id}`,
-  queue: (name: string) => `queue-${name}`,
+  /** A council's queue: two councils' "general" queues are different rooms. */
+  queue: (councilId: string, name: string) => `queue-${councilId}-${name}`,
   agent: (id: string) => `agent-${id}`,
   resident: (identityId: string) => `resident-${identityId}`,
   session: (sessionId: string) => `session-${sessionId}`,
-  supervisors: 'supervisors',
+  supervisors: (councilId: string) => `supervisors-${councilId}`,
 };

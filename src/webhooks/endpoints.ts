@@ -23,25 +23,25 @@ export async function registerEndpoint(councilId: string, input: z.infer<typeof 
   return { id, secret, url: input.url, events };
 }
 
-export async function listEndpoints(councilId: string) {
-  const endpoints = await WebhookEndpoint.find({ councilId }).sort({ createdAt: 1 }).lean();
+export async function listEndpoints(councilIds: string[]) {
+  const endpoints = await WebhookEndpoint.find({ councilId: { $in: councilIds } }).sort({ createdAt: 1 }).lean();
   return endpoints.map((e) => ({ id: e._id, url: e.url, events: e.events, active: e.active, ...(e.description ? { description: e.description } : {}), createdAt: e.createdAt }));
 }
 
-async function endpointOf(councilId: string, id: string) {
+async function endpointOf(councilIds: string[], id: string) {
   const endpoint = await WebhookEndpoint.findById(id).lean();
-  if (!endpoint || endpoint.councilId !== councilId) throw new NotFoundError('That webhook');
+  if (!endpoint || !councilIds.includes(endpoint.councilId)) throw new NotFoundError('That webhook');
   return endpoint;
 }
 
-export async function removeEndpoint(councilId: string, id: string): Promise<void> {
-  await endpointOf(councilId, id);
+export async function removeEndpoint(councilIds: string[], id: string): Promise<void> {
+  await endpointOf(councilIds, id);
   await WebhookEndpoint.updateOne({ _id: id }, { $set: { active: false } });
 }
 
 /** The latest deliveries of an endpoint with every attempt (newest delivery first). */
-export async function deliveriesOf(councilId: string, id: string, limit = 100) {
-  await endpointOf(councilId, id);
+export async function deliveriesOf(councilIds: string[], id: string, limit = 100) {
+  await endpointOf(councilIds, id);
   const deliveries = await WebhookDelivery.find({ endpointId: id }).sort({ createdAt: -1 }).limit(limit).lean<WebhookDeliveryDoc[]>();
   const attempts = deliveries.length ? await WebhookAttempt.find({ deliveryId: { $in: deliveries.map((d) => d._id) } }).sort({ at: 1 }).lean() : [];
   return deliveries.map((d) => ({
@@ -60,8 +60,8 @@ export async function deliveriesOf(councilId: string, id: string, limit = 100) {
 }
 
 /** Sends a delivery again (same `webhook-id`, so a receiver that has it already can drop it). */
-export async function replayDelivery(services: Services, councilId: string, id: string, deliveryId: string): Promise<void> {
-  await endpointOf(councilId, id);
+export async function replayDelivery(services: Services, councilIds: string[], id: string, deliveryId: string): Promise<void> {
+  await endpointOf(councilIds, id);
   const delivery = await WebhookDelivery.findById(deliveryId).lean();
   if (!delivery || delivery.endpointId !== id) throw new NotFoundError('That delivery');
   await WebhookDelivery.updateOne({ _id: deliveryId }, { $set: { status: 'pending' } });

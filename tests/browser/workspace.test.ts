@@ -230,7 +230,7 @@ test('a timed offer declined by one agent reaches the next; the next lets it tim
 test('search by phone number and by reference finds the conversation; an agent changes the report\'s status and the resident gets the SMS', async () => {
   const from = '+61412700004';
   const conversation = await queuedSms(from, 'agent please, about my pothole report');
-  const report = await engine.services.cases.create({ category: 'pothole', description: 'Deep pothole outside the school', location: { text: '12 Bay Road, Riverbend' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `ws-${conversation._id}`);
+  const report = await engine.services.councils.default.cases.create({ category: 'pothole', description: 'Deep pothole outside the school', location: { text: '12 Bay Road, Riverbend' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `ws-${conversation._id}`);
   const page = await newPage();
   await signIn(page, 'alex@council.example', 'alex-password-1');
   // By the number as a resident would say it (national format).

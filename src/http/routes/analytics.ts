@@ -11,7 +11,7 @@ import { NotFoundError, ValidationError } from '../../errors';
 import { audit } from '../../privacy/audit';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
-import type { Authed, Guards } from './guards';
+import { actingCouncil, type Authed, type Guards } from './guards';
 
 /** `2026-12-01` (a whole day, UTC) or a full ISO date-time. */
 const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -66,11 +66,12 @@ export function analyticsRoutes(services: Services, guards: Guards): Router {
 
   const summaryFor = async (req: Authed): Promise<AnalyticsSummary & { timezone: string; fromDate: string; toDate: string }> => {
     const query = parseInput(analyticsQuery, req.query);
-    if (query.councilId && query.councilId !== services.council.id) throw new NotFoundError(`The council "${query.councilId}"`);
-    const { fromDate, toDate, ...range } = analyticsRange(query, services.council.timezone);
+    // One council's figures: the one asked for (if the supervisor serves it), else their first.
+    const council = services.councils.council(actingCouncil(services, req.agent!, query.councilId));
+    const { fromDate, toDate, ...range } = analyticsRange(query, council.timezone);
     if (range.to <= range.from) throw new ValidationError('`to` must be after `from`.');
-    const summary = await analyticsSummary({ ...range, councilId: services.council.id, timezone: services.council.timezone, ...(query.channel ? { channel: query.channel } : {}), ...(query.flow ? { flow: query.flow } : {}) }, costs);
-    return { ...summary, timezone: services.council.timezone, fromDate, toDate };
+    const summary = await analyticsSummary({ ...range, councilId: council.id, timezone: council.timezone, ...(query.channel ? { channel: query.channel } : {}), ...(query.flow ? { flow: query.flow } : {}) }, costs);
+    return { ...summary, councilId: council.id, timezone: council.timezone, fromDate, toDate };
   };
 
   router.get('/analytics/summary', requireAgent, requireSupervisor, async (req: Authed, res) => {

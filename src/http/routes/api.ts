@@ -5,7 +5,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { authenticate, login, logout } from '../../agents/auth';
-import { canSee, loadVisible, type AgentPrincipal } from '../../conversations/agent-actions';
+import { canSee, councilsOf, loadVisible, servesCouncil, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
 import { AuthError, ConflictError, NotFoundError } from '../../errors';
 import { SignInLimits } from '../../agents/sign-in-limits';
@@ -13,14 +13,14 @@ import { SecondFactor } from '../../agents/second-factor';
 import { clientAddressResolver } from '../client-address';
 import { changeCaseStatus } from '../../cases/notify';
 import { CASE_STATUSES } from '../../domain/cases';
-import { agentQueue, supervisorOverview } from '../../conversations/queue-view';
+import { agentQueue, queueNamesOf, supervisorOverview } from '../../conversations/queue-view';
 import { Agent, Contact, Conversation, Identity, InboundEvent, Media, Message, type AgentDoc, type ConversationDoc, type MessageDoc } from '../../models';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
 import { openApiDocument } from '../openapi';
-import { assertMayTextResidents, loadVisibleCase } from '../../agents/access';
-import { audit, auditTrail } from '../../privacy/audit';
+import { assertMayTextResidents, loadContactOfTheirCouncil, loadVisibleCase } from '../../agents/access';
+import { AuditEntry, audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
 import { agentCreateSchema, agentPatchSchema, cannedSchema, contactPatchSchema, permitCancelSchema, workspaceRoutes } from './workspace';
@@ -31,7 +31,7 @@ import { webhookRoutes } from './webhooks';
 import { campaignRoutes } from './campaigns';
 import { campaignSchema } from '../../campaigns/campaigns';
 import { consentSchema } from '../../campaigns/consent';
-import type { Authed } from './guards';
+import { actingCouncil, type Authed } from './guards';
 import { webhookEndpointSchema } from '../../webhooks/endpoints';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200), code: z.string().trim().max(12).optional() });
@@ -55,7 +55,7 @@ const agentProfileSchema = z.object({
 export function apiRoutes(services: Services): Router {
   const router = Router();
   const signInLimits = new SignInLimits(services.redis, services.config);
-  const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.council.name });
+  const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.councils.default.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
   const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
@@ -138,17 +138,18 @@ export function apiRoutes(services: Services): Router {
     res.json(await agentQueue(req.agent!));
   });
 
-  router.get('/canned-responses', requireAgent, async (_req, res) => {
-    res.json({ cannedResponses: await listCanned(services) });
+  router.get('/canned-responses', requireAgent, async (req: Authed, res) => {
+    res.json({ cannedResponses: await listCanned(services, actingCouncil(services, req.agent!, req.query.councilId)) });
   });
 
-  router.get('/queues', requireAgent, (_req, res) => {
-    res.json({ queues: services.council.queues });
+  router.get('/queues', requireAgent, (req: Authed, res) => {
+    const councils = councilsOf(req.agent!).filter((id) => services.councils.has(id));
+    res.json({ queues: queueNamesOf(services, councils), byCouncil: Object.fromEntries(councils.map((id) => [id, services.councils.council(id).queues])) });
   });
 
   router.get('/cases/:reference', requireAgent, async (req: Authed, res) => {
     const owner = await loadVisibleCase(req.agent!, String(req.params.reference).toUpperCase());
-    const found = await services.cases.find(owner.reference);
+    const found = await services.councils.tenant(owner.councilId).cases.find(owner.reference);
     if (!found) throw new NotFoundError(`Case ${owner.reference}`);
     await audit(req.agent!, 'case.read', owner.contactId, owner.reference);
     res.json(found);
@@ -164,8 +165,8 @@ export function apiRoutes(services: Services): Router {
     res.json(changed);
   });
 
-  router.get('/supervisor/overview', requireAgent, requireSupervisor, async (_req, res) => {
-    res.json(await supervisorOverview(services));
+  router.get('/supervisor/overview', requireAgent, requireSupervisor, async (req: Authed, res) => {
+    res.json(await supervisorOverview(services, req.agent!));
   });
 
   // Where this agent takes accepted phone calls: their own number or a Twilio Client identity.
@@ -181,7 +182,7 @@ export function apiRoutes(services: Services): Router {
 
   router.get('/conversations', requireAgent, async (req: Authed, res) => {
     const query = parseInput(listQuery, req.query);
-    const filter: Record<string, unknown> = {};
+    const filter: Record<string, unknown> = { councilId: { $in: councilsOf(req.agent!) } };
     if (query.status) filter.status = query.status;
     if (query.channel) filter.channel = query.channel;
     if (query.address) {
@@ -237,6 +238,7 @@ export function apiRoutes(services: Services): Router {
   // Privacy operations (CONTRACT.md §12): export, erasure and the audit trail, admins only.
   router.get('/contacts/:id/export', requireAgent, requireAdmin, async (req: Authed, res) => {
     const contactId = String(req.params.id);
+    await loadContactOfTheirCouncil(req.agent!, contactId);
     const exported = await exportPerson(contactId);
     if (!exported) throw new NotFoundError('That contact');
     await audit(req.agent!, 'contact.export', contactId);
@@ -245,14 +247,20 @@ export function apiRoutes(services: Services): Router {
 
   router.delete('/contacts/:id', requireAgent, requireAdmin, async (req: Authed, res) => {
     const contactId = String(req.params.id);
+    const contact = await loadContactOfTheirCouncil(req.agent!, contactId);
     const erased = await erasePerson(services, contactId);
     if (!erased) throw new NotFoundError('That contact');
-    await audit(req.agent!, 'contact.erase', contactId, undefined, JSON.stringify(erased));
+    // The council stays on record, so its admins (and only they) can still read the trail.
+    await audit(req.agent!, 'contact.erase', contactId, `council:${contact.councilId}`, JSON.stringify(erased));
     res.json({ erased });
   });
 
   router.get('/audit', requireAgent, requireAdmin, async (req: Authed, res) => {
     const { contactId } = parseInput(auditQuery, req.query);
+    const erasure = await AuditEntry.findOne({ contactId, action: 'contact.erase' }, { target: 1 }).lean();
+    if (erasure) {
+      if (!servesCouncil(req.agent!, erasure.target?.replace(/^council:/, ''))) throw new NotFoundError('That contact');
+    } else await loadContactOfTheirCouncil(req.agent!, contactId);
     res.json({ contactId, entries: await auditTrail(contactId) });
   });
 

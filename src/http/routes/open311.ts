@@ -17,8 +17,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errorResponse } from '../error-status';
 import { ids } from '../../ids';
 import { Case, Media, type CaseDoc } from '../../models';
-import { referencePrefix } from '../../cases/repository';
 import type { Services } from '../../services';
+import type { CouncilSettings } from '../../councils/settings';
 import { parseInput } from '../../validation';
 import { auditEach } from '../../privacy/audit';
 import { publicStreet, publicText, roundedPosition } from '../../privacy/public-record';
@@ -34,12 +34,14 @@ const listQuery = z.object({
   status: commaList(z.enum(['open', 'closed'])).optional(),
   start_date: z.iso.datetime({ offset: true }).optional(),
   api_key: z.string().max(200).optional(),
+  jurisdiction_id: z.string().max(100).optional(),
   end_date: z.iso.datetime({ offset: true }).optional(),
 });
 
 const createBody = z
   .object({
     api_key: z.string().min(1).max(200),
+    jurisdiction_id: z.string().max(100).optional(),
     service_code: z.string().min(1).max(50),
     lat: z.coerce.number().min(-90).max(90).optional(),
     long: z.coerce.number().min(-180).max(180).optional(),
@@ -80,9 +82,9 @@ function mediaSignature(secret: string, mediaId: string, expires: number): strin
   return createHmac('sha256', secret).update(`open311-media.${mediaId}.${expires}`).digest('base64url');
 }
 
-function toRequest(c: CaseDoc, services: Services, full: boolean): Record<string, unknown> {
+function toRequest(c: CaseDoc, council: CouncilSettings, services: Services, full: boolean): Record<string, unknown> {
   const category = CATEGORIES.find((k) => k.value === c.category);
-  const country = parsePhoneNumberFromString(services.config.TWILIO_PHONE_NUMBER)?.country;
+  const country = parsePhoneNumberFromString(council.twilio.phoneNumbers[0] ?? services.config.TWILIO_PHONE_NUMBER)?.country;
   const note = c.history?.at(-1)?.note;
   return {
     service_request_id: c._id,
@@ -91,7 +93,7 @@ function toRequest(c: CaseDoc, services: Services, full: boolean): Record<string
     service_name: category?.label ?? c.category,
     service_code: c.category,
     description: full ? c.description : publicText(c.description, country),
-    agency_responsible: services.council.name,
+    agency_responsible: council.name,
     requested_datetime: new Date(c.createdAt).toISOString(),
     // The last change of status (a follower joining is no update to the request).
     updated_datetime: new Date(c.history?.at(-1)?.at ?? c.updatedAt).toISOString(),
@@ -105,15 +107,26 @@ function toRequest(c: CaseDoc, services: Services, full: boolean): Record<string
 
 export function open311Routes(services: Services): Router {
   const router = Router();
-  /** The council system asking with a valid `api_key`, which may see whole records; else undefined. */
-  const keyHolder = (req: Request): string | undefined => {
-    const key = typeof req.query.api_key === 'string' ? req.query.api_key : undefined;
-    return key && services.config.OPEN311_API_KEYS.includes(key) ? `open311-${ids.contact(key).slice(-8)}` : undefined;
+  /**
+   * The jurisdiction (GeoReport v2 `jurisdiction_id`): a council's id; without one, the first
+   * council. Each council's requests and keys are its own: one council's key reads nothing of another's.
+   */
+  const jurisdictionOf = (req: Request): CouncilSettings => {
+    const asked = (req.query.jurisdiction_id ?? (req.body as Record<string, unknown> | undefined)?.jurisdiction_id) as unknown;
+    if (asked === undefined || asked === '') return services.councils.default.council;
+    if (typeof asked !== 'string' || !services.councils.has(asked)) throw new NotFoundError(`Jurisdiction ${String(asked)}`);
+    return services.councils.council(asked);
   };
-  const view = async (req: Request, found: CaseDoc[]) => {
-    const holder = keyHolder(req);
+  const keyIsFor = (council: CouncilSettings, key: string | undefined): boolean => Boolean(key && council.open311.apiKeys.includes(key));
+  /** The council system asking with a valid `api_key`, which may see whole records; else undefined. */
+  const keyHolder = (req: Request, council: CouncilSettings): string | undefined => {
+    const key = typeof req.query.api_key === 'string' ? req.query.api_key : undefined;
+    return keyIsFor(council, key) ? `open311-${ids.contact(key!).slice(-8)}` : undefined;
+  };
+  const view = async (req: Request, council: CouncilSettings, found: CaseDoc[]) => {
+    const holder = keyHolder(req, council);
     if (holder) await auditEach({ _id: holder, role: 'open311' }, 'case.read', found.map((c) => ({ contactId: c.contactId, target: c._id })));
-    return found.map((c) => toRequest(c, services, Boolean(holder)));
+    return found.map((c) => toRequest(c, council, services, Boolean(holder)));
   };
   // `.json`/`.xml` are part of each path; the format is read once, errors use it too.
   const formatOf = (req: Request): Format => (String(req.params.format) === 'xml' ? 'xml' : 'json');
@@ -145,7 +158,8 @@ export function open311Routes(services: Services): Router {
 
   router.get('/requests.:format', handle(async (req, res, format) => {
     const query = parseInput(listQuery, req.query);
-    const filter: Record<string, unknown> = { kind: 'report' };
+    const council = jurisdictionOf(req);
+    const filter: Record<string, unknown> = { councilId: council.id, kind: 'report' };
     if (query.service_request_id) {
       // GeoReport v2: a list of ids overrides every other argument.
       filter._id = { $in: query.service_request_id.split(',').map((id) => id.trim().toUpperCase()) };
@@ -160,25 +174,28 @@ export function open311Routes(services: Services): Router {
       filter.createdAt = { $gte: start, $lte: end };
     }
     const found = await Case.find(filter).sort({ createdAt: -1 }).limit(1000).lean<CaseDoc[]>();
-    send(res, format, 'service_requests', 'request', await view(req, found));
+    send(res, format, 'service_requests', 'request', await view(req, council, found));
   }));
 
   router.get('/requests/:id.:format', handle(async (req, res, format) => {
+    const council = jurisdictionOf(req);
     const found = await Case.findById(String(req.params.id).toUpperCase()).lean<CaseDoc>();
-    if (!found || found.kind !== 'report') throw new NotFoundError(`Request ${String(req.params.id)}`);
-    send(res, format, 'service_requests', 'request', await view(req, [found]));
+    if (!found || found.kind !== 'report' || found.councilId !== council.id) throw new NotFoundError(`Request ${String(req.params.id)}`);
+    send(res, format, 'service_requests', 'request', await view(req, council, [found]));
   }));
 
   router.post('/requests.:format', express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }), handle(async (req, res, format) => {
     const body = parseInput(createBody, req.body ?? {});
-    if (!services.config.OPEN311_API_KEYS.includes(body.api_key)) throw new AuthError('The api_key is not valid.', 'invalid_api_key', 403);
+    const tenant = services.councils.tenant(jurisdictionOf(req).id);
+    const { council } = tenant;
+    if (!keyIsFor(council, body.api_key)) throw new AuthError('The api_key is not valid.', 'invalid_api_key', 403);
     if (!CATEGORIES.some((c) => c.value === body.service_code)) throw new NotFoundError(`Service ${body.service_code}`);
     const client = `open311-${ids.contact(body.api_key).slice(-8)}`;
     // A retried POST with the same Idempotency-Key names the same request, so it is made once.
     const key = parseInput(idempotencyKey, req.get('idempotency-key') ?? undefined);
     const seed = key ? `open311-${client}-key-${key}` : `open311-${client}-${Date.now()}-${randomBytes(6).toString('hex')}`;
-    const replayed = key ? Boolean(await Case.exists({ _id: ids.reference(referencePrefix(services.council.name), seed) })) : false;
-    const record = await services.cases.create(
+    const replayed = key ? Boolean(await Case.exists({ _id: ids.reference(council.referencePrefix, seed) })) : false;
+    const record = await tenant.cases.create(
       {
         category: body.service_code,
         description: body.description,
@@ -190,8 +207,8 @@ export function open311Routes(services: Services): Router {
       seed,
     );
     if (replayed) res.set('Idempotent-Replayed', 'true');
-    else await services.journal.note('case.created', record.reference, { contactId: client, channel: 'open311', data: { reference: record.reference, category: record.category, status: record.status } });
-    send(res, format, 'service_requests', 'request', [{ service_request_id: record.reference, service_notice: `Thank you. ${services.council.name} will review this report.`, account_id: null }], 201);
+    else await services.journal.note('case.created', record.reference, { councilId: council.id, contactId: client, channel: 'open311', data: { reference: record.reference, category: record.category, status: record.status } });
+    send(res, format, 'service_requests', 'request', [{ service_request_id: record.reference, service_notice: `Thank you. ${council.name} will review this report.`, account_id: null }], 201);
   }));
 
   // A report's photo, through the signed link a keyed answer gave (no key in the URL itself).

@@ -10,10 +10,10 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod';
 import { createAgent } from '../../agents/auth';
 import { loadVisibleCase } from '../../agents/access';
-import { canSee, type AgentPrincipal } from '../../conversations/agent-actions';
+import { canSee, councilsOf, type AgentPrincipal } from '../../conversations/agent-actions';
 import { ensureOpenConversation, type IdentityDoc } from '../../conversations/identity';
 import { sendReply } from '../../conversations/outbox';
-import { agentStates } from '../../conversations/queue-view';
+import { agentStates, queueNamesOf } from '../../conversations/queue-view';
 import { conversationView } from '../../conversations/view';
 import { personView, permitSummary, whoLabel, type PermitLean } from '../../conversations/workspace-view';
 import { wallboard } from '../../conversations/wallboard';
@@ -25,6 +25,7 @@ import { audit } from '../../privacy/audit';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { validateBody } from '../validate';
+import { actingCouncil } from './guards';
 
 type Authed = Request & { agent?: AgentPrincipal };
 type Guard = (req: Authed, res: Response, next: NextFunction) => unknown;
@@ -46,6 +47,7 @@ export const cannedSchema = z.object({ title: z.string().trim().min(1).max(60), 
 export const agentPatchSchema = z.object({
   name: z.string().trim().min(1).max(80).optional(),
   role: z.enum(AGENT_ROLES).optional(),
+  councils: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
   queues: z.array(queueName).max(20).optional(),
   capacity: z.number().int().min(1).max(50).optional(),
   active: z.boolean().optional(),
@@ -53,8 +55,8 @@ export const agentPatchSchema = z.object({
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export function adminView(a: { _id: string; email: string; name: string; role: string; queues?: string[] | null; capacity?: number | null; active?: boolean | null }, state?: { presence: string; load: number }): AgentAdminView {
-  return { id: a._id, email: a.email, name: a.name, role: a.role as AgentAdminView['role'], queues: a.queues ?? [], capacity: a.capacity ?? 3, active: a.active !== false, ...(state ? { presence: state.presence, load: state.load } : {}) };
+export function adminView(a: { _id: string; email: string; name: string; role: string; councils?: string[] | null; queues?: string[] | null; capacity?: number | null; active?: boolean | null }, state?: { presence: string; load: number }): AgentAdminView {
+  return { id: a._id, email: a.email, name: a.name, role: a.role as AgentAdminView['role'], councils: councilsOf(a), queues: a.queues ?? [], capacity: a.capacity ?? 3, active: a.active !== false, ...(state ? { presence: state.presence, load: state.load } : {}) };
 }
 
 export function workspaceRoutes(services: Services, guards: { requireAgent: Guard; requireSupervisor: Guard; requireAdmin: Guard }): Router {
@@ -66,6 +68,8 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
   router.get('/search', requireAgent, async (req: Authed, res) => {
     const agent = req.agent!;
     const { q } = parseInput(searchQuery, req.query);
+    // Only the councils the agent serves are searched at all (and `canSee` still decides each result).
+    const councilId = { $in: councilsOf(agent) };
     const matchedContacts = new Map<string, string>();
     const matchedConversations = new Map<string, string>();
     const reference = /^[A-Z]{2}-[A-Z0-9]{3,}$/i.test(q) ? q.toUpperCase() : undefined;
@@ -77,12 +81,12 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     if (phone?.isValid()) {
       const e164 = phone.number;
       for (const identity of await Identity.find({ channelUserId: { $in: [e164, `whatsapp:${e164}`] } }).limit(20).lean()) matchedContacts.set(identity.contactId, `Phone ${e164}`);
-      for (const contact of await Contact.find({ phone: e164 }).limit(20).lean()) matchedContacts.set(contact._id, `Phone ${e164}`);
+      for (const contact of await Contact.find({ councilId, phone: e164 }).limit(20).lean()) matchedContacts.set(contact._id, `Phone ${e164}`);
     }
     if (!reference) {
       const pattern = { $regex: escape(q), $options: 'i' };
-      for (const contact of await Contact.find({ name: pattern }, { name: 1 }).limit(20).lean()) matchedContacts.set(contact._id, `Name ${contact.name}`);
-      const messages = await Message.find({ text: pattern }, { conversationId: 1, text: 1 }).sort({ createdAt: -1 }).limit(50).lean();
+      for (const contact of await Contact.find({ councilId, name: pattern }, { name: 1 }).limit(20).lean()) matchedContacts.set(contact._id, `Name ${contact.name}`);
+      const messages = await Message.find({ councilId, text: pattern }, { conversationId: 1, text: 1 }).sort({ createdAt: -1 }).limit(50).lean();
       for (const m of messages) if (!matchedConversations.has(m.conversationId)) matchedConversations.set(m.conversationId, m.text ?? '');
     }
     const [byContact, byText] = await Promise.all([
@@ -148,26 +152,36 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     await audit(req.agent!, 'permit.cancel', owner.contactId, reference, note);
     const identity = await Identity.findById(permit.identityId).lean<IdentityDoc>();
     if (identity && services.channels.get(identity.channel).capabilities.delivery !== 'response') {
-      const conversation = await ensureOpenConversation(services.council.id, identity, `permit-${reference}-cancelled`);
-      await sendReply(services, conversation, { kind: 'system' }, { text: `${services.council.name}: your camping permit ${reference} has been cancelled.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}` });
+      const council = services.councils.council(permit.councilId);
+      const conversation = await ensureOpenConversation(council.id, identity, `permit-${reference}-cancelled`);
+      await sendReply(services, conversation, { kind: 'system' }, { text: `${council.name}: your camping permit ${reference} has been cancelled.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}` });
     }
     res.json(permitSummary(services, (await Permit.findById(reference).lean<PermitLean>())!));
   });
 
   // Agents (CONTRACT.md §9): supervisors see the list (to reassign); admins create and change.
-  router.get('/agents', requireAgent, requireSupervisor, async (_req, res) => {
-    const [agents, states] = await Promise.all([Agent.find({}).sort({ name: 1 }).limit(500).lean(), agentStates(services)]);
+  // Agents of councils the viewer does not serve are not theirs to see or change (404).
+  router.get('/agents', requireAgent, requireSupervisor, async (req: Authed, res) => {
+    const theirs = councilsOf(req.agent!);
+    const [agents, states] = await Promise.all([Agent.find({}).sort({ name: 1 }).limit(500).lean(), agentStates(services, theirs)]);
     const stateOf = new Map(states.map((s) => [s.id, s]));
-    res.json({ agents: agents.map((a) => adminView(a, stateOf.get(a._id))) });
+    res.json({ agents: agents.filter((a) => councilsOf(a).some((c) => theirs.includes(c))).map((a) => adminView(a, stateOf.get(a._id))) });
   });
+
+  /** The councils asked for, each one the admin serves (else 404), and the queues each must have. */
+  const checkCouncilsAndQueues = (admin: AgentPrincipal, councils: string[], queues: string[]) => {
+    for (const c of councils) actingCouncil(services, admin, c);
+    const known = queueNamesOf(services, councils);
+    const unknown = queues.filter((q) => !known.includes(q));
+    if (unknown.length) throw new NotFoundError(`The queue "${unknown[0]}"`);
+  };
 
   router.post('/agents', requireAgent, requireAdmin, validateBody(agentCreateSchema), async (req: Authed, res) => {
     const input = req.body as z.infer<typeof agentCreateSchema>;
-    if (input.councils?.some((c) => c !== services.council.id)) throw new NotFoundError('That council');
-    const unknown = (input.queues ?? []).filter((q) => !services.council.queues.includes(q));
-    if (unknown.length) throw new NotFoundError(`The queue "${unknown[0]}"`);
+    const councils = input.councils ?? councilsOf(req.agent!);
+    checkCouncilsAndQueues(req.agent!, councils, input.queues ?? []);
     if (await Agent.exists({ email: input.email })) throw new ConflictError('already_exists', 'An agent with that email already exists.');
-    const created = await createAgent({ email: input.email, name: input.name, password: input.password, role: input.role, queues: input.queues ?? ['general'] });
+    const created = await createAgent({ email: input.email, name: input.name, password: input.password, role: input.role, queues: input.queues ?? ['general'], councils });
     if (input.capacity) await Agent.updateOne({ _id: created._id }, { $set: { capacity: input.capacity } });
     await audit(req.agent!, 'agent.create', undefined, created._id, `${input.role} ${input.name}`);
     res.status(201).json({ ...adminView({ ...created, ...(input.capacity ? { capacity: input.capacity } : {}) }) });
@@ -177,11 +191,13 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     const id = String(req.params.id);
     const patch = req.body as z.infer<typeof agentPatchSchema>;
     const agent = await Agent.findById(id).lean();
-    if (!agent) throw new NotFoundError('That agent');
+    if (!agent || !councilsOf(agent).some((c) => councilsOf(req.agent!).includes(c))) throw new NotFoundError('That agent');
     if (id === req.agent!._id && (patch.active === false || (patch.role && patch.role !== 'admin'))) {
       throw new AuthError('You cannot deactivate yourself or give up your own admin role: ask another admin.', 'forbidden', 403);
     }
-    const unknown = (patch.queues ?? []).filter((q) => !services.council.queues.includes(q));
+    checkCouncilsAndQueues(req.agent!, patch.councils ?? [], []);
+    const known = queueNamesOf(services, (patch.councils ?? councilsOf(agent)).filter((c) => services.councils.has(c)));
+    const unknown = (patch.queues ?? []).filter((q) => !known.includes(q));
     if (unknown.length) throw new NotFoundError(`The queue "${unknown[0]}"`);
     await Agent.updateOne({ _id: id }, { $set: patch });
     if (patch.active === false) {
@@ -196,19 +212,19 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
   // Canned responses: every agent reads them; admins add, replace and remove.
   router.post('/canned-responses', requireAgent, requireAdmin, validateBody(cannedSchema), async (req: Authed, res) => {
     const { title, text } = req.body as z.infer<typeof cannedSchema>;
-    const saved = await saveCanned(services, title, text);
+    const saved = await saveCanned(services, actingCouncil(services, req.agent!, req.query.councilId), title, text);
     await audit(req.agent!, 'canned.save', undefined, saved.id);
     res.status(201).json(saved);
   });
   router.delete('/canned-responses/:id', requireAgent, requireAdmin, async (req: Authed, res) => {
     const id = String(req.params.id);
-    if (!(await removeCanned(services, id))) throw new NotFoundError('That canned response');
+    if (!(await removeCanned(services, actingCouncil(services, req.agent!, req.query.councilId), id))) throw new NotFoundError('That canned response');
     await audit(req.agent!, 'canned.remove', undefined, id);
     res.status(204).end();
   });
 
-  router.get('/supervisor/wallboard', requireAgent, requireSupervisor, async (_req, res) => {
-    res.json(await wallboard(services));
+  router.get('/supervisor/wallboard', requireAgent, requireSupervisor, async (req: Authed, res) => {
+    res.json(await wallboard(services, req.agent!));
   });
 
   return router;

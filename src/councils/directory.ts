@@ -1,0 +1,224 @@
+/**
+ * The councils one engine serves and each one's content: knowledge pages, campgrounds, the
+ * embedded understanding built from them, and its case and permit repositories (a `Tenant`).
+ * Inboxes are found from the settings (a number, a page, a widget key), never by a guess.
+ * Staff changes (office hours, campgrounds, knowledge pages: src/http/routes/councils.ts) are
+ * stored on the council's record and announced over Redis, so every process rebuilds that
+ * council; until the rebuild is ready, the previous content keeps answering.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { buildUnderstanding, type Understanding } from '../ai/understanding';
+import type { LanguageModel } from '../ai/llm';
+import { CaseRepository } from '../cases/repository';
+import type { ChannelCredentials, MetaPage, TwilioAccount } from '../domain/channel';
+import type { Campground } from '../domain/flow';
+import { NotFoundError } from '../errors';
+import type { FlowRegistry } from '../flow-engine/registry';
+import { ids } from '../ids';
+import { KnowledgeBase, type KnowledgePageSource } from '../knowledge';
+import type { Logger } from '../logger';
+import { Council, KnowledgePage } from '../models';
+import { PermitRepository } from '../permits/repository';
+import type { Redis } from '../redis';
+import { campgroundSchema, cannedResponseSchema, crisisLinesSchema, officeHoursSchema, timezoneSchema, type CouncilSettings, type DemoContent } from './settings';
+
+export interface Tenant {
+  council: CouncilSettings;
+  knowledge: KnowledgeBase;
+  understanding: Understanding;
+  permits: PermitRepository;
+  cases: CaseRepository;
+}
+
+/** What staff may change without a deploy (stored as the council's `overrides`). */
+export const councilPatchSchema = z.strictObject({
+  name: z.string().min(2).max(80).optional(),
+  timezone: timezoneSchema.optional(),
+  officeHours: officeHoursSchema.optional(),
+  queues: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/)).min(1).max(30).optional(),
+  interpreterLine: z.string().min(5).max(200).optional(),
+  crisisLines: crisisLinesSchema.optional(),
+  campgrounds: z.array(campgroundSchema).max(200).optional(),
+  cannedResponses: z.array(cannedResponseSchema).max(200).optional(),
+});
+export type CouncilPatch = z.infer<typeof councilPatchSchema>;
+
+const campgroundsFile = z.array(campgroundSchema).min(1);
+
+export class CouncilDirectory implements ChannelCredentials {
+  private readonly tenants = new Map<string, Tenant>();
+  private readonly inboxes = new Map<string, string>();
+  private readonly open311Keys = new Map<string, string>();
+  private readonly rebuilding = new Map<string, Promise<void>>();
+  private subscriber?: Redis;
+
+  private constructor(
+    private readonly settings: CouncilSettings[],
+    private readonly demo: DemoContent,
+    private readonly flows: FlowRegistry,
+    private readonly logger: Logger,
+    private readonly llm?: LanguageModel,
+  ) {
+    for (const c of settings) {
+      for (const number of c.twilio.phoneNumbers) {
+        this.inboxes.set(ids.inbox('sms', number), c.id);
+        this.inboxes.set(ids.inbox('voice', number), c.id);
+      }
+      if (c.meta.pageId) this.inboxes.set(ids.inbox('social', c.meta.pageId), c.id);
+      for (const key of c.webchat.widgetKeys) this.inboxes.set(ids.inbox('webchat', key), c.id);
+      for (const key of c.open311.apiKeys) this.open311Keys.set(key, c.id);
+    }
+  }
+
+  static async load(settings: CouncilSettings[], deps: { demo: DemoContent; flows: FlowRegistry; logger: Logger; llm?: LanguageModel }): Promise<CouncilDirectory> {
+    const directory = new CouncilDirectory(settings, deps.demo, deps.flows, deps.logger, deps.llm);
+    // Councils build one after another: each trains its own classifier (about 2 s of CPU).
+    for (const c of settings) await directory.rebuild(c.id);
+    return directory;
+  }
+
+  /** The first council: webchat without a widget key, and Open311 without a jurisdiction. */
+  get default(): Tenant {
+    return this.tenant(this.settings[0]!.id);
+  }
+
+  all(): Tenant[] {
+    return this.settings.map((c) => this.tenant(c.id));
+  }
+
+  ids(): string[] {
+    return this.settings.map((c) => c.id);
+  }
+
+  has(councilId: string): boolean {
+    return this.tenants.has(councilId);
+  }
+
+  /** The council's tenant; an unknown id is a 404 (ids of councils leak nothing either). */
+  tenant(councilId: string): Tenant {
+    const found = this.tenants.get(councilId);
+    if (!found) throw new NotFoundError(`The council "${councilId}"`);
+    return found;
+  }
+
+  council(councilId: string): CouncilSettings {
+    return this.tenant(councilId).council;
+  }
+
+  /** Whose inbox this is (`sms-+61…`, `social-<page>`, `webchat-<widget key>`), if anyone's. */
+  forInbox(inboxId: string): Tenant | undefined {
+    const id = this.inboxes.get(inboxId);
+    return id ? this.tenants.get(id) : undefined;
+  }
+
+  forPhoneNumber(number: string): Tenant | undefined {
+    return this.forInbox(ids.inbox('sms', number));
+  }
+
+  forPage(pageId: string): Tenant | undefined {
+    return this.all().find((t) => t.council.meta.pageId === pageId || t.council.meta.instagramId === pageId);
+  }
+
+  forWidgetKey(key: string): Tenant | undefined {
+    return this.forInbox(ids.inbox('webchat', key));
+  }
+
+  forOpen311Key(key: string): Tenant | undefined {
+    const id = this.open311Keys.get(key);
+    return id ? this.tenants.get(id) : undefined;
+  }
+
+  /** The council's main number (texts the engine starts, such as a link code or a campaign). */
+  smsNumber(councilId: string): string | undefined {
+    return this.council(councilId).twilio.phoneNumbers[0];
+  }
+
+  twilioFor(number: string): TwilioAccount | undefined {
+    const c = this.forPhoneNumber(number.replace(/^whatsapp:/, ''))?.council;
+    return c ? { accountSid: c.twilio.accountSid, authToken: c.twilio.authToken } : undefined;
+  }
+
+  /** Every distinct Twilio account the councils use. */
+  twilioAccounts(): TwilioAccount[] {
+    const bySid = new Map(this.all().map((t) => [`${t.council.twilio.accountSid}:${t.council.twilio.authToken}`, { accountSid: t.council.twilio.accountSid, authToken: t.council.twilio.authToken }]));
+    return [...bySid.values()];
+  }
+
+  metaFor(pageOrInstagramId: string): MetaPage | undefined {
+    return this.forPage(pageOrInstagramId)?.council.meta;
+  }
+
+  metaPages(): MetaPage[] {
+    return this.all().map((t) => t.council.meta).filter((m) => m.pageId);
+  }
+
+  /** Stores a change to the council, rebuilds it here, and tells every other process. */
+  async update(councilId: string, patch: CouncilPatch, redis: Redis, prefix: string): Promise<CouncilSettings> {
+    this.tenant(councilId);
+    const set = Object.fromEntries(Object.entries(patch).map(([k, v]) => [`overrides.${k}`, v]));
+    await Council.updateOne({ _id: councilId }, { $set: set });
+    await this.changed(councilId, redis, prefix);
+    return this.council(councilId);
+  }
+
+  /** Rebuilds the council here and announces it (after its knowledge pages changed, say). */
+  async changed(councilId: string, redis: Redis, prefix: string): Promise<void> {
+    await this.rebuild(councilId);
+    await redis.publish(channelOf(prefix), councilId);
+  }
+
+  /** Rebuilds a council whenever another process says it changed. */
+  async listen(redis: Redis, prefix: string): Promise<void> {
+    this.subscriber = redis.duplicate();
+    this.subscriber.on('message', (_channel, councilId: string) => {
+      if (this.has(councilId)) void this.rebuild(councilId).catch((error: unknown) => this.logger.error({ err: error, councilId }, 'council.rebuild_failed'));
+    });
+    await this.subscriber.subscribe(channelOf(prefix));
+  }
+
+  async close(): Promise<void> {
+    await this.subscriber?.quit().catch(() => undefined);
+    await Promise.all(this.rebuilding.values());
+  }
+
+  /** Builds the council's tenant from its settings, its stored overrides and its stored knowledge pages. */
+  private rebuild(councilId: string): Promise<void> {
+    // One rebuild at a time per council; a change during a rebuild runs another after it.
+    const previous = this.rebuilding.get(councilId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const base = this.settings.find((c) => c.id === councilId)!;
+      const record = await Council.findById(councilId, { overrides: 1 }).lean<{ overrides?: CouncilPatch }>();
+      const overrides = councilPatchSchema.safeParse(record?.overrides ?? {});
+      const council: CouncilSettings = { ...base, ...(overrides.success ? overrides.data : {}) } as CouncilSettings;
+      const stored = await KnowledgePage.find({ councilId }).sort({ _id: 1 }).lean();
+      const knowledge = new KnowledgeBase(this.knowledgeFolder(base), stored.map((p): KnowledgePageSource => ({ id: p.slug, title: p.title, source: p.source, reviewed: p.reviewed, body: p.body, questions: p.questions ?? [] })));
+      const campgrounds = (overrides.success ? overrides.data.campgrounds : undefined) ?? this.campgroundsOf(base);
+      const understanding = await buildUnderstanding(this.flows, knowledge, council.timezone, this.llm);
+      this.tenants.set(councilId, { council, knowledge, understanding, permits: new PermitRepository(councilId, campgrounds), cases: new CaseRepository(councilId, council.referencePrefix) });
+      this.logger.info({ councilId, pages: knowledge.pages.length, campgrounds: campgrounds.length }, 'council.ready');
+    });
+    const settled = next.catch(() => undefined);
+    this.rebuilding.set(councilId, settled);
+    void settled.then(() => {
+      if (this.rebuilding.get(councilId) === settled) this.rebuilding.delete(councilId);
+    });
+    return next;
+  }
+
+  private knowledgeFolder(c: CouncilSettings): string {
+    const own = c.contentFolder && path.join(c.contentFolder, 'knowledge');
+    return own && existsSync(own) ? own : this.demo.knowledgeFolder;
+  }
+
+  private campgroundsOf(c: CouncilSettings): Campground[] {
+    const own = c.contentFolder && path.join(c.contentFolder, 'campgrounds.json');
+    if (!own || !existsSync(own)) return this.demo.campgrounds;
+    const parsed = campgroundsFile.safeParse(JSON.parse(readFileSync(own, 'utf8')));
+    if (!parsed.success) throw new Error(`${own}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return parsed.data as Campground[];
+  }
+}
+
+const channelOf = (prefix: string) => `${prefix}:councils:changed`;
