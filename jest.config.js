@@ -11,6 +11,9 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@noble|@scure)/)'],
   maxWorkers: 2,
+  // A worker whose heap grew past this after a file is replaced: in CI a worker that had run many
+  // engine files ended up spinning in garbage collection until the 90-minute limit.
+  workerIdleMemoryLimit: '800MB',
   testTimeout: 60000,
   verbose: true,
 };

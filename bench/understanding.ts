@@ -1,3 +1,4 @@
+import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
 /**
  * CPU cost of understanding one message (the embedded path the router runs on every turn:
  * safeguarding and person rules, the learned screening, language detection and the classifier),
@@ -14,7 +15,7 @@ export async function understandingCost(): Promise<{ messages: number; cpuMsPerM
     (JSON.parse(readFileSync(path.join(__dirname, '..', 'eval', file), 'utf8')) as Array<{ text: string }>).map((m) => m.text),
   );
   const trainStart = process.cpuUsage();
-  const understanding = await buildUnderstanding(defaultFlowRegistry(), new KnowledgeBase(path.join(__dirname, '..', 'flows', 'faq', 'knowledge')), 'Australia/Sydney');
+  const understanding = await buildUnderstanding(defaultFlowRegistry(), new KnowledgeBase(path.join(__dirname, '..', 'flows', 'faq', 'knowledge')), 'Australia/Sydney', undefined, CAMPGROUNDS.map((c) => c.name));
   const trained = process.cpuUsage(trainStart);
   // One warm-up pass, then three measured passes.
   for (const text of texts) await understanding.understand(text, { allowLlm: false });

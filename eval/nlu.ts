@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { OUT_OF_SCOPE } from '../src/ai/nlu';
+import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
 import { GREETING_ONLY, PERSON, SAFEGUARDING, buildUnderstanding, type Understanding } from '../src/ai/understanding';
 import { defaultFlowRegistry } from '../src/flow-engine/registry';
 import { KnowledgeBase } from '../src/knowledge';
@@ -124,7 +125,8 @@ async function main(): Promise<void> {
   const leaked = heldOut.filter((l) => trained.has(l.text.toLowerCase().trim()));
   if (leaked.length) throw new Error(`held-out messages also used for training: ${leaked.map((l) => l.text).join('; ')}`);
 
-  const understanding = await buildUnderstanding(flows, knowledge, 'Australia/Sydney');
+  // The demo council, as the engine builds it: its campgrounds' names start a booking too.
+  const understanding = await buildUnderstanding(flows, knowledge, 'Australia/Sydney', undefined, CAMPGROUNDS.map((c) => c.name));
   await evaluate('dev (tuned on)', dev, understanding, knowledge, !process.argv.includes('--quiet'));
   await evaluate('held-out (never tuned on)', heldOut, understanding, knowledge, process.argv.includes('--show-held-out'));
 }

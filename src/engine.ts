@@ -87,7 +87,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   const llm = config.OPENAI_API_KEY || config.OPENAI_BASE_URL
     ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: parsePhoneNumberFromString(config.TWILIO_PHONE_NUMBER)?.country }, logger)
     : undefined;
-  const councils = await CouncilDirectory.load(settings, { demo: { knowledgeFolder, campgrounds: CAMPGROUNDS }, flows, logger, ...(llm ? { llm } : {}) });
+  const councils = await CouncilDirectory.load(settings, { demo: { knowledgeFolder, campgrounds: CAMPGROUNDS }, flows, logger, appSecret: config.APP_SECRET, ...(llm ? { llm } : {}) });
   await councils.listen(redis, config.QUEUE_PREFIX);
   const channelModules = createChannelModules({ publisher, config, credentials: councils });
   const queues = new Queues(redis, config.QUEUE_PREFIX, config.WEBHOOK_RETRY_DELAYS_MS);

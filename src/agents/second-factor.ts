@@ -5,7 +5,7 @@
  * accepted once (a Redis claim on its time step, because FerretDB updates are not atomic), and
  * only a code from the current or previous step counts.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { seal, unseal } from '../sealed-secrets';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { AuthError } from '../errors';
 import { Agent, type AgentDoc } from '../models';
@@ -22,24 +22,9 @@ export interface SecondFactorOptions {
   issuer: string;
 }
 
-function key(appSecret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', appSecret, 'switchboard', 'agent-second-factor', 32));
-}
-
-function seal(appSecret: string, secret: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key(appSecret), iv);
-  const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
-}
-
-function open(appSecret: string, sealed: string): string {
-  const [iv, tag, body] = sealed.split('.').map((p) => Buffer.from(p, 'base64url'));
-  if (!iv || !tag || !body) throw new Error('malformed second-factor secret');
-  const decipher = createDecipheriv('aes-256-gcm', key(appSecret), iv);
-  decipher.setAuthTag(tag);
-  return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
-}
+const PURPOSE = 'agent-second-factor';
+const sealSecret = (appSecret: string, secret: string) => seal(appSecret, PURPOSE, secret);
+const openSecret = (appSecret: string, sealed: string) => unseal(appSecret, PURPOSE, sealed);
 
 const looksLikeCode = (code: string) => /^\d{6}$/.test(code);
 
@@ -54,14 +39,14 @@ export class SecondFactor {
   async begin(agent: AgentDoc): Promise<{ secret: string; otpauthUri: string }> {
     if (!ROLES_WITH_SECOND_FACTOR.has(agent.role)) throw new AuthError('A second factor is for admins and supervisors.', 'forbidden', 403);
     const secret = generateSecret();
-    await Agent.updateOne({ _id: agent._id }, { $set: { pendingSecondFactor: seal(this.options.appSecret, secret) } });
+    await Agent.updateOne({ _id: agent._id }, { $set: { pendingSecondFactor: sealSecret(this.options.appSecret, secret) } });
     return { secret, otpauthUri: generateURI({ issuer: this.options.issuer, label: agent.email, secret }) };
   }
 
   async confirm(agentId: string, code: string): Promise<void> {
     const agent = await Agent.findById(agentId).lean<AgentDoc>();
     if (!agent?.pendingSecondFactor) throw new AuthError('Start setting up the second factor first.', 'second_factor_not_started', 409);
-    const secret = open(this.options.appSecret, agent.pendingSecondFactor);
+    const secret = openSecret(this.options.appSecret, agent.pendingSecondFactor);
     const step = await this.check(agentId, secret, code, undefined);
     await Agent.updateOne(
       { _id: agentId },
@@ -73,14 +58,14 @@ export class SecondFactor {
   async verifyAtSignIn(agent: AgentDoc, code: string | undefined): Promise<void> {
     if (!agent.secondFactor?.secret) return;
     if (!code) throw new AuthError('Enter the 6-digit code from your authenticator app.', 'second_factor_required');
-    const step = await this.check(agent._id, open(this.options.appSecret, agent.secondFactor.secret), code, agent.secondFactor.lastTimeStep ?? undefined);
+    const step = await this.check(agent._id, openSecret(this.options.appSecret, agent.secondFactor.secret), code, agent.secondFactor.lastTimeStep ?? undefined);
     await Agent.updateOne({ _id: agent._id }, { $set: { 'secondFactor.lastTimeStep': step } });
   }
 
   /** Turning it off needs a current code, so a stolen session alone cannot remove it. */
   async disable(agent: AgentDoc, code: string): Promise<void> {
     if (!agent.secondFactor?.secret) return;
-    await this.check(agent._id, open(this.options.appSecret, agent.secondFactor.secret), code, agent.secondFactor.lastTimeStep ?? undefined);
+    await this.check(agent._id, openSecret(this.options.appSecret, agent.secondFactor.secret), code, agent.secondFactor.lastTimeStep ?? undefined);
     await Agent.updateOne({ _id: agent._id }, { $unset: { secondFactor: 1, pendingSecondFactor: 1 } });
   }
 

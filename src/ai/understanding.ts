@@ -100,12 +100,30 @@ const ESCALATION_WORDS = ['operator', 'agent', 'human', 'person', 'someone', 'so
 const COMMON_WORDS = new Set(['this', 'that', 'with', 'from', 'have', 'your', 'they', 'them', 'there', 'their', 'what', 'when', 'where', 'which', 'will', 'would', 'about', 'than', 'then', 'only', 'also', 'more', 'most', 'some', 'each', 'every', 'other', 'into', 'over', 'after', 'before', 'under', 'between', 'need', 'needs', 'must', 'make', 'made', 'take', 'free', 'first', 'week', 'weeks', 'month', 'months', 'year', 'years', 'days', 'hours', 'time', 'times', 'call', 'online', 'form', 'apply', 'contact', 'help', 'people', 'please', 'here', 'home', 'house', 'number', 'phone', 'email', 'website', 'council', 'cost', 'costs', 'price', 'pay', 'book', 'open', 'closed', 'close', 'like', 'want', 'know', 'does', 'done', 'being', 'been', 'just', 'good', 'best', 'much', 'many', 'sure', 'thanks', 'today', 'tomorrow', 'tonight', 'weekend', 'night', 'nights', 'morning', 'evening', 'life', 'world', 'money', 'card', 'cards', 'credit', 'ticket', 'tickets', 'train', 'buy', 'sell', 'shop', 'shops', 'food', 'water', 'dogs', 'cats']);
 
 /** Trains the embedded classifier on every flow's examples and the knowledge pages' questions. */
-export async function buildUnderstanding(flows: FlowRegistry, knowledge: KnowledgeBase, timezone: string, llm?: LanguageModel): Promise<Understanding> {
+const STAY_WORDS = '(?:book|reserve|site|sites|pitch|spot|room|free|available|availability|nights?|stay|weekend)';
+
+/** "Jetty Point" with a word of staying ("book jetty point", "is paperbark flat free"): the camping flow. */
+export function campgroundTrigger(names: string[]): RegExp | undefined {
+  const alternatives = names.map((n) => n.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')).join('|');
+  return alternatives ? new RegExp(`\\b(?:${alternatives})\\b.*\\b${STAY_WORDS}\\b|\\b${STAY_WORDS}\\b.*\\b(?:${alternatives})\\b`, 'i') : undefined;
+}
+
+/**
+ * One council's understanding: the flows' examples, its knowledge pages' questions, and its
+ * campgrounds' names (a booking that names one is understood as one, whatever the council calls it).
+ */
+export async function buildUnderstanding(flows: FlowRegistry, knowledge: KnowledgeBase, timezone: string, llm?: LanguageModel, campgroundNames: string[] = []): Promise<Understanding> {
   const examples = flows.examples();
   examples.faq = [...(examples.faq ?? []), ...knowledge.sampleQuestions()];
+  // Names the flow's own examples never use (another council's campgrounds) get a few of their own.
+  const known = (examples['camping-permit'] ?? []).join(' ').toLowerCase();
+  const unseen = campgroundNames.filter((n) => !known.includes(n.toLowerCase()));
+  examples['camping-permit'] = [...(examples['camping-permit'] ?? []), ...unseen.flatMap((n) => [`book ${n}`, `is ${n} available this weekend`, `2 nights at ${n}`, `a site at ${n} please`])];
+  const byName = campgroundTrigger(campgroundNames);
   const [nlu, screening] = await Promise.all([EmbeddedNlu.train(examples), Screening.train(Object.values(examples).flat())]);
   const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
   const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
   const councilWords = new Set([...SpellingCorrector.vocabularyOf(knowledge.topics)].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
-  return new Understanding(nlu, Object.keys(examples), timezone, (text) => flows.triggered(text), speller, councilWords, screening, llm);
+  const triggered = (text: string) => flows.triggered(text) ?? (byName?.test(text) ? { flowId: 'camping-permit', decisive: false } : undefined);
+  return new Understanding(nlu, Object.keys(examples), timezone, triggered, speller, councilWords, screening, llm);
 }

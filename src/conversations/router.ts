@@ -216,7 +216,8 @@ export class ConversationRouter {
 
     const spoken = this.services.channels.get(conversation.channel).capabilities.choices === 'spoken';
     // One reading per turn of what the message is about (the model's too, where it may be asked).
-    const reading = text.trim() && (content.kind === 'text' || content.kind === 'speech') ? await tenant.understanding.understand(text, { allowLlm: !spoken && status === 'bot' }) : undefined;
+    // A photo's caption is read too ("pothole outside 12 Jetty Road" with the picture starts a report).
+    const reading = text.trim() && (content.kind === 'text' || content.kind === 'speech' || content.kind === 'media') ? await tenant.understanding.understand(text, { allowLlm: !spoken && status === 'bot' }) : undefined;
     const askedForPerson = content.kind === 'handoff' || reading?.intent === PERSON;
     if (reading && reading.language !== 'en' && tenant.understanding.llm && !spoken) {
       replyLanguage = reading.language;

@@ -21,6 +21,7 @@ import { KnowledgeBase, type KnowledgePageSource } from '../knowledge';
 import type { Logger } from '../logger';
 import { Council, KnowledgePage } from '../models';
 import { PermitRepository } from '../permits/repository';
+import { seal, unseal } from '../sealed-secrets';
 import type { Redis } from '../redis';
 import { campgroundSchema, cannedResponseSchema, crisisLinesSchema, officeHoursSchema, timezoneSchema, type CouncilSettings, type DemoContent } from './settings';
 
@@ -42,8 +43,20 @@ export const councilPatchSchema = z.strictObject({
   crisisLines: crisisLinesSchema.optional(),
   campgrounds: z.array(campgroundSchema).max(200).optional(),
   cannedResponses: z.array(cannedResponseSchema).max(200).optional(),
+  /** Provider secrets: written here, never shown again (stored sealed under APP_SECRET). */
+  secrets: z
+    .strictObject({
+      twilioAuthToken: z.string().min(8).max(200),
+      metaAppSecret: z.string().min(8).max(200),
+      metaPageAccessToken: z.string().min(8).max(1000),
+      metaVerifyToken: z.string().min(8).max(200),
+    })
+    .partial()
+    .optional(),
 });
 export type CouncilPatch = z.infer<typeof councilPatchSchema>;
+type SecretName = keyof NonNullable<CouncilPatch['secrets']>;
+const SECRETS_PURPOSE = 'council-secrets';
 
 const campgroundsFile = z.array(campgroundSchema).min(1);
 
@@ -59,6 +72,7 @@ export class CouncilDirectory implements ChannelCredentials {
     private readonly demo: DemoContent,
     private readonly flows: FlowRegistry,
     private readonly logger: Logger,
+    private readonly appSecret: string,
     private readonly llm?: LanguageModel,
   ) {
     for (const c of settings) {
@@ -72,8 +86,8 @@ export class CouncilDirectory implements ChannelCredentials {
     }
   }
 
-  static async load(settings: CouncilSettings[], deps: { demo: DemoContent; flows: FlowRegistry; logger: Logger; llm?: LanguageModel }): Promise<CouncilDirectory> {
-    const directory = new CouncilDirectory(settings, deps.demo, deps.flows, deps.logger, deps.llm);
+  static async load(settings: CouncilSettings[], deps: { demo: DemoContent; flows: FlowRegistry; logger: Logger; appSecret: string; llm?: LanguageModel }): Promise<CouncilDirectory> {
+    const directory = new CouncilDirectory(settings, deps.demo, deps.flows, deps.logger, deps.appSecret, deps.llm);
     // Councils build one after another: each trains its own classifier (about 2 s of CPU).
     for (const c of settings) await directory.rebuild(c.id);
     return directory;
@@ -157,7 +171,9 @@ export class CouncilDirectory implements ChannelCredentials {
   /** Stores a change to the council, rebuilds it here, and tells every other process. */
   async update(councilId: string, patch: CouncilPatch, redis: Redis, prefix: string): Promise<CouncilSettings> {
     this.tenant(councilId);
-    const set = Object.fromEntries(Object.entries(patch).map(([k, v]) => [`overrides.${k}`, v]));
+    const { secrets, ...rest } = patch;
+    const set: Record<string, unknown> = Object.fromEntries(Object.entries(rest).map(([k, v]) => [`overrides.${k}`, v]));
+    for (const [name, value] of Object.entries(secrets ?? {})) if (value) set[`sealedSecrets.${name}`] = seal(this.appSecret, SECRETS_PURPOSE, value);
     await Council.updateOne({ _id: councilId }, { $set: set });
     await this.changed(councilId, redis, prefix);
     return this.council(councilId);
@@ -189,13 +205,25 @@ export class CouncilDirectory implements ChannelCredentials {
     const previous = this.rebuilding.get(councilId) ?? Promise.resolve();
     const next = previous.then(async () => {
       const base = this.settings.find((c) => c.id === councilId)!;
-      const record = await Council.findById(councilId, { overrides: 1 }).lean<{ overrides?: CouncilPatch }>();
+      const record = await Council.findById(councilId, { overrides: 1, sealedSecrets: 1 }).lean<{ overrides?: CouncilPatch; sealedSecrets?: Partial<Record<SecretName, string>> }>();
       const overrides = councilPatchSchema.safeParse(record?.overrides ?? {});
-      const council: CouncilSettings = { ...base, ...(overrides.success ? overrides.data : {}) } as CouncilSettings;
+      if (!overrides.success) this.logger.warn({ councilId, problems: overrides.error.issues.length }, 'council.overrides_ignored');
+      const { secrets: _none, ...changes } = overrides.success ? overrides.data : {};
+      const secret = (name: SecretName): string | undefined => {
+        const sealed = record?.sealedSecrets?.[name];
+        return sealed ? unseal(this.appSecret, SECRETS_PURPOSE, sealed) : undefined;
+      };
+      const council: CouncilSettings = {
+        ...base,
+        ...changes,
+        crisisLines: { ...base.crisisLines, ...changes.crisisLines },
+        twilio: { ...base.twilio, authToken: secret('twilioAuthToken') ?? base.twilio.authToken },
+        meta: { ...base.meta, appSecret: secret('metaAppSecret') ?? base.meta.appSecret, pageAccessToken: secret('metaPageAccessToken') ?? base.meta.pageAccessToken, verifyToken: secret('metaVerifyToken') ?? base.meta.verifyToken },
+      } as CouncilSettings;
       const stored = await KnowledgePage.find({ councilId }).sort({ _id: 1 }).lean();
       const knowledge = new KnowledgeBase(this.knowledgeFolder(base), stored.map((p): KnowledgePageSource => ({ id: p.slug, title: p.title, source: p.source, reviewed: p.reviewed, body: p.body, questions: p.questions ?? [] })));
       const campgrounds = (overrides.success ? overrides.data.campgrounds : undefined) ?? this.campgroundsOf(base);
-      const understanding = await buildUnderstanding(this.flows, knowledge, council.timezone, this.llm);
+      const understanding = await buildUnderstanding(this.flows, knowledge, council.timezone, this.llm, campgrounds.map((c) => c.name));
       this.tenants.set(councilId, { council, knowledge, understanding, permits: new PermitRepository(councilId, campgrounds), cases: new CaseRepository(councilId, council.referencePrefix) });
       this.logger.info({ councilId, pages: knowledge.pages.length, campgrounds: campgrounds.length }, 'council.ready');
     });

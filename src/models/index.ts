@@ -17,6 +17,8 @@ const councilSchema = new Schema(
     queues: { type: [String], default: ['general'] },
     /** What staff changed without a deploy (src/councils/directory.ts `councilPatchSchema`); wins over TENANTS_FILE. */
     overrides: { type: Schema.Types.Mixed },
+    /** Provider secrets staff replaced, sealed (src/sealed-secrets.ts); never returned by the API. */
+    sealedSecrets: { type: Schema.Types.Mixed },
   },
   opts,
 );

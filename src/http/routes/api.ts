@@ -29,6 +29,7 @@ import { personView } from '../../conversations/workspace-view';
 import { analyticsQuery, analyticsRoutes } from './analytics';
 import { webhookRoutes } from './webhooks';
 import { campaignRoutes } from './campaigns';
+import { councilRoutes } from './councils';
 import { campaignSchema } from '../../campaigns/campaigns';
 import { consentSchema } from '../../campaigns/consent';
 import { actingCouncil, type Authed } from './guards';
@@ -102,6 +103,7 @@ export function apiRoutes(services: Services): Router {
   router.use(analyticsRoutes(services, guards));
   router.use(webhookRoutes(services, guards));
   router.use(campaignRoutes(services, guards));
+  router.use(councilRoutes(services, guards));
 
   router.post('/auth/logout', requireAgent, async (req: Authed, res) => {
     await logout((req.get('authorization') ?? '').slice(7));
