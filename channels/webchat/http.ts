@@ -81,9 +81,13 @@ export function mountWebchatHttp(app: Express, services: Services): void {
   });
 
   // The page a council's site shows in its frame: the same chat, allowed in frames from the council's origins.
-  app.get('/webchat/embed', (_req, res) => {
+  // A council that lists its site's origins (TENANTS_FILE `webchat.allowedOrigins`) is framed by those alone.
+  app.get('/webchat/embed', (req, res) => {
     res.removeHeader('X-Frame-Options');
-    const csp = String(res.getHeader('Content-Security-Policy') ?? '').replace(/frame-ancestors [^;]*/, `frame-ancestors 'self' ${config.WEBCHAT_EMBED_ORIGINS.join(' ')}`);
+    const key = typeof req.query.council === 'string' ? req.query.council : undefined;
+    const own = key ? services.councils.forWidgetKey(key)?.council.webchat.allowedOrigins : undefined;
+    const origins = own?.length ? own : config.WEBCHAT_EMBED_ORIGINS;
+    const csp = String(res.getHeader('Content-Security-Policy') ?? '').replace(/frame-ancestors [^;]*/, `frame-ancestors 'self' ${origins.join(' ')}`);
     res.setHeader('Content-Security-Policy', csp);
     res.sendFile(path.join(webRoot, 'webchat.html'));
   });

@@ -11,7 +11,7 @@ import type { ChannelId } from '../domain/messages';
 import type { ConversationStatus } from '../domain/conversation';
 import { Case, Contact, Conversation, Identity, Message, Permit, type CaseDoc, type ConversationDoc } from '../models';
 import type { Services } from '../services';
-import { canSee, type AgentPrincipal } from './agent-actions';
+import { canSee, councilsOf, type AgentPrincipal } from './agent-actions';
 import { byQueueOrder } from './queue-view';
 
 type IdentityLean = { _id: string; channel: string; channelUserId: string; contactId: string; optedOut?: boolean | null; inboxId: string };
@@ -88,15 +88,21 @@ function needOf(services: Services, c: ConversationDoc): string {
 export interface ListFilter {
   queue?: string | undefined;
   channel?: string | undefined;
+  /** One of the councils the agent serves (a shared service centre filters by council). */
+  councilId?: string | undefined;
 }
 
 /** One of the workspace's lists, with the counts of all four for the tabs. */
 export async function listConversations(services: Services, agent: AgentPrincipal, view: ListView, filter: ListFilter = {}): Promise<ListResult> {
+  const served = councilsOf(agent);
+  const councilId = { $in: filter.councilId ? served.filter((id) => id === filter.councilId) : served };
   const [queued, assigned, resolved] = await Promise.all([
-    Conversation.find({ status: 'queued' }).limit(500).lean<ConversationDoc[]>(),
-    Conversation.find({ status: 'assigned' }).limit(500).lean<ConversationDoc[]>(),
-    Conversation.find({ status: 'resolved' }).sort({ resolvedAt: -1 }).limit(100).lean<ConversationDoc[]>(),
+    Conversation.find({ status: 'queued', councilId }).limit(500).lean<ConversationDoc[]>(),
+    Conversation.find({ status: 'assigned', councilId }).limit(500).lean<ConversationDoc[]>(),
+    Conversation.find({ status: 'resolved', councilId }).sort({ resolvedAt: -1 }).limit(100).lean<ConversationDoc[]>(),
   ]);
+  // Agents who serve several councils see whose each conversation is.
+  const councilOf = (id: string) => (served.length > 1 && services.councils.has(id) ? { council: { id, name: services.councils.council(id).name } } : {});
   const matches = (c: ConversationDoc) => canSee(agent, c) && (!filter.queue || c.queue === filter.queue) && (!filter.channel || c.channel === filter.channel);
   const lists: Record<ListView, ConversationDoc[]> = {
     waiting: queued.filter(matches).sort(byQueueOrder),
@@ -123,6 +129,7 @@ export async function listConversations(services: Services, agent: AgentPrincipa
         id: c._id,
         channel: c.channel as ChannelId,
         status: c.status as ConversationStatus,
+        ...councilOf(c.councilId),
         priority: c.priority ?? 2,
         ...(c.queue ? { queue: c.queue } : {}),
         ...(c.queuedAt ? { queuedAt: new Date(c.queuedAt).toISOString(), waitingSeconds: Math.max(0, Math.round((now - new Date(c.queuedAt).getTime()) / 1000)) } : {}),

@@ -57,6 +57,8 @@ export function deliveryReason(error: string | undefined): string | undefined {
 export interface ListItem {
   id: string;
   channel: ChannelId;
+  /** Whose conversation, for agents who serve several councils. */
+  council?: { id: string; name: string };
   status: ConversationStatus;
   queue?: string;
   priority: number;

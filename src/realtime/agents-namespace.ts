@@ -91,8 +91,8 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       socket,
       logger,
       'conversation.list',
-      z.object({ view: z.enum(LIST_VIEWS).default('waiting'), queue: z.string().min(1).max(50).optional(), channel: z.string().min(1).max(20).optional() }),
-      ({ view, queue, channel }) => listConversations(services, agent, view, { queue, channel }),
+      z.object({ view: z.enum(LIST_VIEWS).default('waiting'), queue: z.string().min(1).max(50).optional(), channel: z.string().min(1).max(20).optional(), councilId: z.string().min(1).max(40).optional() }),
+      ({ view, queue, channel, councilId }) => listConversations(services, agent, view, { queue, channel, councilId }),
     );
     /** The agent has read the conversation up to `seq` (its unread count clears). */
     onCommand(socket, logger, 'conversation.read', z.object({ conversationId, seq: z.number().int().min(0) }), async ({ conversationId: id, seq }) => {

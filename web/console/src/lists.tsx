@@ -106,6 +106,7 @@ function Card(props: Props & { item: ListItem }) {
         {item.preview && !item.need.includes(item.preview.slice(0, 30)) && <span class="preview">{item.preview}</span>}
         <span class="meta">
           {PRIORITY_LABELS[item.priority] && <span class="flag">{PRIORITY_LABELS[item.priority]}</span>}
+          {item.council && <span class="council">{item.council.name}</span>}
           <span>{channel}</span>
           {item.queue && <span>{item.queue}</span>}
           {item.language && <span>{languageName(item.language)}</span>}
