@@ -84,10 +84,11 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
 
     onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq, widgetKey: askedKey }) => {
       // The widget key names the council (its inbox is `webchat-<key>`); an unknown key is refused.
-      const widgetKey = askedKey ?? services.councils.default.council.webchat.widgetKeys[0] ?? WEBCHAT_INBOX_ADDRESS;
-      const tenant = services.councils.forWidgetKey(widgetKey);
+      const tenant = askedKey ? services.councils.forWidgetKey(askedKey) : services.councils.default;
       if (!tenant) throw new ValidationError('This chat is not set up for any council. Check the widget key on the page.', 'unknown_widget');
       const { council } = tenant;
+      const keys = council.webchat.widgetKeys;
+      const widgetKey = askedKey && keys.includes(askedKey) ? askedKey : (keys[0] ?? WEBCHAT_INBOX_ADDRESS);
       const inboxId = ids.inbox('webchat', widgetKey);
       let token = sessionToken;
       let identity: IdentityDoc | null = token ? await Identity.findById(ids.identity(inboxId, sessionHash(token))).lean<IdentityDoc>() : null;

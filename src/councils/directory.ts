@@ -23,7 +23,7 @@ import { Council, KnowledgePage } from '../models';
 import { PermitRepository } from '../permits/repository';
 import { seal, unseal } from '../sealed-secrets';
 import type { Redis } from '../redis';
-import { campgroundSchema, cannedResponseSchema, crisisLinesSchema, officeHoursSchema, timezoneSchema, type CouncilSettings, type DemoContent } from './settings';
+import { DEFAULT_COUNCIL_ID, campgroundSchema, cannedResponseSchema, crisisLinesSchema, officeHoursSchema, timezoneSchema, type CouncilSettings, type DemoContent } from './settings';
 
 export interface Tenant {
   council: CouncilSettings;
@@ -135,8 +135,10 @@ export class CouncilDirectory implements ChannelCredentials {
     return this.all().find((t) => t.council.meta.pageId === pageId || t.council.meta.instagramId === pageId);
   }
 
+  /** The council of a widget key. An engine without TENANTS_FILE has one council, whatever key a page names. */
   forWidgetKey(key: string): Tenant | undefined {
-    return this.forInbox(ids.inbox('webchat', key));
+    const single = this.settings.length === 1 && this.settings[0]!.id === DEFAULT_COUNCIL_ID;
+    return this.forInbox(ids.inbox('webchat', key)) ?? (single ? this.default : undefined);
   }
 
   forOpen311Key(key: string): Tenant | undefined {
