@@ -29,7 +29,7 @@ writeFileSync(
   JSON.stringify({
     councils: [
       { id: 'riverbend', name: 'Riverbend Council', timezone: 'Australia/Sydney', officeHours: 'Mon-Sun 00:00-23:59', twilio: { phoneNumbers: [RIVERBEND.number], accountSid: RIVERBEND.account, authToken: RIVERBEND.token }, meta: { pageId: RIVERBEND.page, appSecret: RIVERBEND.appSecret, pageAccessToken: RIVERBEND.pageToken, verifyToken: 'riverbend-verify' }, webchat: { widgetKeys: [RIVERBEND.widget] }, open311: { apiKeys: [RIVERBEND.open311] } },
-      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-23:59', referencePrefix: 'LS', twilio: { phoneNumbers: [LAKESIDE.number], accountSid: LAKESIDE.account, authToken: LAKESIDE.token }, meta: { pageId: LAKESIDE.page, appSecret: LAKESIDE.appSecret, pageAccessToken: LAKESIDE.pageToken, verifyToken: 'lakeside-verify' }, webchat: { widgetKeys: [LAKESIDE.widget] }, open311: { apiKeys: [LAKESIDE.open311] }, content: path.resolve(__dirname, '..', 'councils', 'lakeside') },
+      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-23:59', referencePrefix: 'LS', twilio: { phoneNumbers: [LAKESIDE.number], accountSid: LAKESIDE.account, authToken: LAKESIDE.token }, meta: { pageId: LAKESIDE.page, appSecret: LAKESIDE.appSecret, pageAccessToken: LAKESIDE.pageToken, verifyToken: 'lakeside-verify' }, webchat: { widgetKeys: [LAKESIDE.widget] }, open311: { apiKeys: [LAKESIDE.open311] }, flows: ['camping-permit', 'cancel-permit', 'faq', 'report-issue'], content: path.resolve(__dirname, '..', 'councils', 'lakeside') },
     ],
   }),
 );
@@ -86,6 +86,13 @@ test('an SMS to each number is answered in that council\'s name, from its own nu
   const lakesideTexts = textsTo(l);
   expect(lakesideTexts.every((t) => t.From === LAKESIDE.number && t.auth === `Basic ${Buffer.from(`${LAKESIDE.account}:${LAKESIDE.token}`).toString('base64')}`)).toBe(true);
   expect(textsTo(r).every((t) => t.From === RIVERBEND.number && t.auth === `Basic ${Buffer.from(`${RIVERBEND.account}:${RIVERBEND.token}`).toString('base64')}`)).toBe(true);
+
+  // Each council's flows: Lakeside has switched case status off, so its menu does not offer it.
+  const lakesideMenu = await ask(LAKESIDE, phone(), 'hi');
+  const riverbendMenu = await ask(RIVERBEND, phone(), 'hi');
+  expect(riverbendMenu).toMatch(/Check a report/);
+  expect(lakesideMenu).toMatch(/Camping permits/);
+  expect(lakesideMenu).not.toMatch(/Check a report/);
 
   // Each council's campgrounds.
   const lakesideCamping = await ask(LAKESIDE, l, 'I want to book a campsite');

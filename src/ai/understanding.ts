@@ -124,6 +124,6 @@ export async function buildUnderstanding(flows: FlowRegistry, knowledge: Knowled
   const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
   const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
   const councilWords = new Set([...SpellingCorrector.vocabularyOf(knowledge.topics)].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
-  const triggered = (text: string) => flows.triggered(text) ?? (byName?.test(text) ? { flowId: 'camping-permit', decisive: false } : undefined);
+  const triggered = (text: string) => flows.triggered(text) ?? (byName && flows.get('camping-permit') && byName.test(text) ? { flowId: 'camping-permit', decisive: false } : undefined);
   return new Understanding(nlu, Object.keys(examples), timezone, triggered, speller, councilWords, screening, llm);
 }

@@ -318,7 +318,7 @@ export class ConversationRouter {
       resident: { contactId: conversation.contactId, identityId: identity._id, conversationId: conversation._id, channel: conversation.channel, address: identity.channelUserId },
       ...(reading ? { reading: { text, reading } } : {}),
     });
-    const outcome = await runFlowStep(this.services.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text, ...(reading ? { understood: reading } : {}) }, {
+    const outcome = await runFlowStep(tenant.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text, ...(reading ? { understood: reading } : {}) }, {
       council: { name: council.name, officeHours: council.officeHours, timezone: council.timezone },
       services: flowServices,
     });

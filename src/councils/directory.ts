@@ -27,6 +27,8 @@ import { DEFAULT_COUNCIL_ID, campgroundSchema, cannedResponseSchema, crisisLines
 
 export interface Tenant {
   council: CouncilSettings;
+  /** The flows this council runs. */
+  flows: FlowRegistry;
   knowledge: KnowledgeBase;
   understanding: Understanding;
   permits: PermitRepository;
@@ -225,8 +227,9 @@ export class CouncilDirectory implements ChannelCredentials {
       const stored = await KnowledgePage.find({ councilId }).sort({ _id: 1 }).lean();
       const knowledge = new KnowledgeBase(this.knowledgeFolder(base), stored.map((p): KnowledgePageSource => ({ id: p.slug, title: p.title, source: p.source, reviewed: p.reviewed, body: p.body, questions: p.questions ?? [] })));
       const campgrounds = (overrides.success ? overrides.data.campgrounds : undefined) ?? this.campgroundsOf(base);
-      const understanding = await buildUnderstanding(this.flows, knowledge, council.timezone, this.llm, campgrounds.map((c) => c.name));
-      this.tenants.set(councilId, { council, knowledge, understanding, permits: new PermitRepository(councilId, campgrounds), cases: new CaseRepository(councilId, council.referencePrefix) });
+      const flows = council.flows ? this.flows.only(council.flows) : this.flows;
+      const understanding = await buildUnderstanding(flows, knowledge, council.timezone, this.llm, campgrounds.map((c) => c.name));
+      this.tenants.set(councilId, { council, flows, knowledge, understanding, permits: new PermitRepository(councilId, campgrounds), cases: new CaseRepository(councilId, council.referencePrefix) });
       this.logger.info({ councilId, pages: knowledge.pages.length, campgrounds: campgrounds.length }, 'council.ready');
     });
     const settled = next.catch(() => undefined);

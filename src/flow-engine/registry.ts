@@ -28,6 +28,17 @@ export class FlowRegistry {
     return this.flows.get(id);
   }
 
+  ids(): string[] {
+    return [...this.flows.keys()];
+  }
+
+  /** The flows a council has switched on (the main menu always): unknown ids are an error. */
+  only(ids: string[]): FlowRegistry {
+    const unknown = ids.filter((id) => !this.flows.has(id));
+    if (unknown.length) throw new Error(`unknown flow ${unknown.join(', ')} (flows: ${this.ids().join(', ')})`);
+    return new FlowRegistry([...this.flows.values()].filter((f) => f.id === MAIN_FLOW_ID || ids.includes(f.id)));
+  }
+
   /** Each flow's example utterances, for training the NLU. */
   examples(): Record<string, string[]> {
     return Object.fromEntries([...this.flows.values()].filter((f) => f.examples?.length).map((f) => [f.id, f.examples!]));
