@@ -10,7 +10,7 @@ import type { InboundContent } from '../../src/domain/messages';
 import { AppError, NotFoundError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
 import { parseInput } from '../../src/validation';
-import { Message } from '../../src/models';
+import { recordProviderStatus } from '../../src/conversations/outbox';
 import type { Services } from '../../src/services';
 import { requireTwilioSignature, twilioForm } from '../twilio/signature';
 import { countryOf, normaliseAddress } from '../twilio/phone';
@@ -43,8 +43,6 @@ const OPT_OUT = /^(stop|stopall|unsubscribe|cancel|end|quit)$/i;
 const OPT_IN = /^(start|yes|unstop)$/i;
 const HELP = /^(help|info)$/i;
 
-/** Later statuses win; a late `sent` never overwrites `delivered`. */
-const STATUS_RANK: Record<string, number> = { accepted: 0, queued: 0, sending: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, read: 4 };
 
 function contentOf(body: z.infer<typeof inboundSchema>): InboundContent {
   const text = body.Body.trim();
@@ -103,28 +101,9 @@ export function mountSmsWebhooks(app: Express, services: Services): void {
   router.post('/webhooks/twilio/sms/status', verifySignature, async (req, res) => {
     const status = parseInput(statusSchema, req.body);
     const { m: messageId } = parseInput(statusQuerySchema, req.query);
-    const message = await Message.findById(messageId).lean();
-    if (!message || message.providerMessageId !== status.MessageSid) {
-      // Not ours (or not sent yet from our side): acknowledge so Twilio stops retrying.
-      res.status(204).end();
-      return;
-    }
-    const incoming = status.MessageStatus.toLowerCase();
-    const rank = STATUS_RANK[incoming];
-    if (rank === undefined) throw new AppError('unknown_status', `Unknown message status ${incoming}.`, 400, true);
-    if (rank > (STATUS_RANK[message.providerStatus ?? 'queued'] ?? 0)) {
-      const failed = incoming === 'failed' || incoming === 'undelivered';
-      await Message.updateOne(
-        { _id: messageId },
-        {
-          $set: {
-            providerStatus: incoming,
-            ...(incoming === 'delivered' || incoming === 'read' ? { deliveryStatus: 'delivered' } : {}),
-            ...(failed ? { deliveryStatus: 'failed', deliveryError: `twilio ${status.ErrorCode ?? incoming}` } : {}),
-          },
-        },
-      );
-    }
+    // The core keeps delivery state: the channel only says what Twilio reported.
+    const outcome = await recordProviderStatus(services, { messageId, providerMessageId: status.MessageSid, status: status.MessageStatus, provider: 'twilio', ...(status.ErrorCode ? { errorCode: status.ErrorCode } : {}) });
+    if (outcome === 'unknown') throw new AppError('unknown_status', `Unknown message status ${status.MessageStatus.toLowerCase()}.`, 400, true);
     res.status(204).end();
   });
 

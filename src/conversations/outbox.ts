@@ -279,3 +279,26 @@ function announce(services: Services, message: Pick<MessageDoc, '_id' | 'convers
     ...(deliveryError ? { deliveryError } : {}),
   });
 }
+
+/** Later provider statuses win; a late `sent` never overwrites `delivered`. */
+const PROVIDER_STATUS_RANK: Record<string, number> = { accepted: 0, queued: 0, sending: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, read: 4 };
+
+/**
+ * A provider's delivery report for one of our replies (Twilio's status callback, say): stored
+ * when it is news, and shown to agents watching. `unknown` when the status is not one we know
+ * (the channel answers 400); `not_ours` when the id does not match (acknowledged, ignored).
+ */
+export async function recordProviderStatus(services: Services, report: { messageId: string; providerMessageId: string; status: string; errorCode?: string; provider: string }): Promise<'recorded' | 'stale' | 'not_ours' | 'unknown'> {
+  const message = await findByKey<MessageDoc>(Message, report.messageId);
+  if (!message || message.providerMessageId !== report.providerMessageId) return 'not_ours';
+  const incoming = report.status.toLowerCase();
+  const rank = PROVIDER_STATUS_RANK[incoming];
+  if (rank === undefined) return 'unknown';
+  if (rank <= (PROVIDER_STATUS_RANK[message.providerStatus ?? 'queued'] ?? 0)) return 'stale';
+  const failed = incoming === 'failed' || incoming === 'undelivered';
+  const deliveryStatus = incoming === 'delivered' || incoming === 'read' ? 'delivered' : failed ? 'failed' : undefined;
+  const deliveryError = failed ? `${report.provider} ${report.errorCode ?? incoming}` : undefined;
+  await setByKey(Message, report.messageId, { providerStatus: incoming, ...(deliveryStatus ? { deliveryStatus } : {}), ...(deliveryError ? { deliveryError } : {}) });
+  if (deliveryStatus) announce(services, message, deliveryStatus, deliveryError);
+  return 'recorded';
+}
