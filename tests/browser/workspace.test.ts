@@ -378,3 +378,28 @@ test('canned responses by typing /, an internal note, and a reply to an opted-ou
   await page.getByRole('complementary').getByText('Opted out (texted STOP)', { exact: false }).waitFor({ timeout: 15_000 });
   await checkView(page, '11-opted-out');
 }, 90_000);
+
+test('an admin changes the office hours and adds a knowledge page in the console; the next resident is answered from it', async () => {
+  const admin = await newPage();
+  await signIn(admin, 'admin@council.example', 'test-admin-password');
+  await admin.getByRole('link', { name: 'Admin' }).click();
+  await admin.getByRole('heading', { name: 'Council settings' }).waitFor();
+  await admin.getByLabel(/^Office hours/).fill('Mon-Sat 08:00-18:00');
+  await admin.getByRole('button', { name: 'Save office hours and queues' }).click();
+  await admin.getByRole('status').filter({ hasText: 'office hours and queues saved' }).waitFor();
+  await admin.getByLabel('Page title').fill('Verge mowing');
+  await admin.getByLabel("Link to the page on the council's website").fill('https://www.riverbend.example.gov.au/streets/verge-mowing');
+  await admin.getByLabel('What residents should be told').fill('Council mows nature strips on main roads every six weeks from October to April. Residents look after the verge outside their own home.');
+  await admin.getByLabel('Questions residents ask about it (one a line)').fill('who mows the nature strip\nwill council mow my verge');
+  await admin.getByRole('button', { name: 'Add knowledge page' }).click();
+  await admin.getByRole('status').filter({ hasText: '“Verge mowing” is live' }).waitFor();
+  await admin.getByRole('listitem').filter({ hasText: 'Verge mowing' }).waitFor();
+  await checkView(admin, '12-council-settings');
+  expect((await (await fetch(`${engine.url}/api/v1/councils/default`, { headers: { authorization: `Bearer ${await admin.evaluate(() => sessionStorage.getItem('sb-token'))}` } })).json()).officeHours).toBe('Mon-Sat 08:00-18:00');
+
+  const from = '+61412990077';
+  await smsFrom(from, 'who mows the nature strip?');
+  const reply = await waitUntil(() => smsTo(from)[0], 20_000, 'the answer');
+  expect(reply.Body).toContain('every six weeks');
+  expect(reply.Body).toContain('verge-mowing');
+}, 90_000);

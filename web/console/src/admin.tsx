@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AGENT_ROLES, type AgentAdminView, type AgentRole } from '../../../src/domain/workspace';
 import { api } from './api';
+import { CouncilAdmin } from './council-admin';
 import type { Me } from './types';
 
 const ROLE_LABELS: Record<AgentRole, string> = { agent: 'Agent', supervisor: 'Supervisor', admin: 'Admin' };
@@ -54,6 +55,7 @@ export function AdminView({ me, queues, say }: { me: Me; queues: string[]; say: 
         </table>
       </section>
       <CannedAdmin say={say} />
+      {me.role === 'admin' && <CouncilAdmin say={say} />}
       <section class="panel" aria-labelledby="new-agent-title">
         <h2 id="new-agent-title">Add an agent</h2>
         <form class="grid-form" onSubmit={create}>
