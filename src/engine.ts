@@ -156,10 +156,14 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
         await new Promise<void>((resolve) => io.close(() => resolve()));
       }
       if (workers) {
-        // Jobs in flight get ten seconds to finish; the rest are retried by another worker.
+        // Jobs in flight get ten seconds to finish; then the workers stop anyway (the jobs are
+        // retried by another worker). A worker left running past the database's close failed
+        // its jobs in a loop for as long as the process lived.
+        // (BullMQ's close cannot be forced once a gentle close has begun, so the wait is a pause.)
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([workers.close(), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+        await Promise.race([workers.pause(), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
         clearTimeout(timer);
+        await workers.close(true);
       }
       await services.queues.close();
       await councils.close();

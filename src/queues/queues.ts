@@ -51,14 +51,17 @@ export class Queues {
 
   /** `webhookRetryDelaysMs`: the wait before each retry of a failing webhook delivery. */
   constructor(connection: Redis, readonly prefix: string, private readonly webhookRetryDelaysMs: number[] = [5000]) {
-    this.inbound = new Queue(QUEUES.inbound, { connection, prefix });
-    this.outbound = new Queue(QUEUES.outbound, { connection, prefix });
-    this.timers = new Queue(QUEUES.timers, { connection, prefix });
-    this.media = new Queue(QUEUES.media, { connection, prefix });
-    this.journey = new Queue(QUEUES.journey, { connection, prefix });
-    this.webhooks = new Queue(QUEUES.webhooks, { connection, prefix });
-    this.campaignPlans = new Queue(QUEUES.campaignPlans, { connection, prefix });
-    this.campaignSends = new Queue(QUEUES.campaignSends, { connection, prefix });
+    // BullMQ keeps every failure's stack on the job unless told otherwise: a job failing for hours
+    // grew a 16 MB stack list that each failure re-serialised, spinning a CPU (seen in CI).
+    const options = { connection, prefix, defaultJobOptions: { stackTraceLimit: 5 } };
+    this.inbound = new Queue(QUEUES.inbound, options);
+    this.outbound = new Queue(QUEUES.outbound, options);
+    this.timers = new Queue(QUEUES.timers, options);
+    this.media = new Queue(QUEUES.media, options);
+    this.journey = new Queue(QUEUES.journey, options);
+    this.webhooks = new Queue(QUEUES.webhooks, options);
+    this.campaignPlans = new Queue(QUEUES.campaignPlans, options);
+    this.campaignSends = new Queue(QUEUES.campaignSends, options);
   }
 
   /** Lists a campaign's recipients (once per campaign). */

@@ -23,7 +23,10 @@ import { MAIN_FLOW_ID } from '../flow-engine/registry';
 import type { FlowState } from '../domain/conversation';
 
 export interface WorkerSet {
-  close(): Promise<void>;
+  /** Takes no new jobs and resolves when the jobs in flight have finished. */
+  pause(): Promise<void>;
+  /** `force`: without waiting for jobs in flight (they are retried by another worker). */
+  close(force?: boolean): Promise<void>;
 }
 
 export function startWorkers(services: Services, router: ConversationRouter): WorkerSet {
@@ -79,10 +82,13 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
   sweeper.unref();
 
   return {
-    async close() {
+    async pause() {
+      await Promise.all(workers.map((w) => w.pause()));
+    },
+    async close(force = false) {
       clearInterval(sweeper);
       clearInterval(closer);
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(workers.map((w) => w.close(force)));
     },
   };
 }
