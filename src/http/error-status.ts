@@ -8,9 +8,15 @@ import { AppError, publicError } from '../errors';
 const UNAVAILABLE = /^Mongo(?:ose)?(?:ServerSelection|Network|NotConnected|TopologyClosed|NetworkTimeout|PoolCleared)Error$/;
 
 /** The database (or Redis) could not be reached: not our bug, and worth a retry. */
-export function isOutage(error: unknown): boolean {
+export function isOutage(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  const { name = '', message = '', cause } = error as { name?: string; message?: string; cause?: unknown };
+  // A refused or reset connection to a dependency, however the driver wraps it (seen: a plain
+  // object `{ message: 'connect ECONNREFUSED …' }` from the MongoDB pool as its server went away).
+  if (/\b(ECONNREFUSED|ECONNRESET|EPIPE)\b/.test(String(message))) return true;
+  if (cause && isOutage(cause, depth + 1)) return true;
   if (!(error instanceof Error)) return false;
-  if (UNAVAILABLE.test(error.name)) return true;
+  if (UNAVAILABLE.test(name)) return true;
   if (error.name === 'MongooseError' && /buffering timed out|Client must be connected/i.test(error.message)) return true;
   // ioredis with the connection down and the offline queue full or disabled.
   return /Connection is closed|Stream isn't writeable|MaxRetriesPerRequestError/i.test(`${error.name} ${error.message}`);
