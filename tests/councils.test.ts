@@ -29,7 +29,7 @@ writeFileSync(
   JSON.stringify({
     councils: [
       { id: 'riverbend', name: 'Riverbend Council', timezone: 'Australia/Sydney', officeHours: 'Mon-Sun 00:00-23:59', twilio: { phoneNumbers: [RIVERBEND.number], accountSid: RIVERBEND.account, authToken: RIVERBEND.token }, meta: { pageId: RIVERBEND.page, appSecret: RIVERBEND.appSecret, pageAccessToken: RIVERBEND.pageToken, verifyToken: 'riverbend-verify' }, webchat: { widgetKeys: [RIVERBEND.widget] }, open311: { apiKeys: [RIVERBEND.open311] } },
-      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-23:59', referencePrefix: 'LS', twilio: { phoneNumbers: [LAKESIDE.number], accountSid: LAKESIDE.account, authToken: LAKESIDE.token }, meta: { pageId: LAKESIDE.page, appSecret: LAKESIDE.appSecret, pageAccessToken: LAKESIDE.pageToken, verifyToken: 'lakeside-verify' }, webchat: { widgetKeys: [LAKESIDE.widget] }, open311: { apiKeys: [LAKESIDE.open311] }, flows: ['camping-permit', 'cancel-permit', 'faq', 'report-issue'], content: path.resolve(__dirname, '..', 'councils', 'lakeside') },
+      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-23:59', referencePrefix: 'LS', twilio: { phoneNumbers: [LAKESIDE.number], accountSid: LAKESIDE.account, authToken: LAKESIDE.token }, meta: { pageId: LAKESIDE.page, appSecret: LAKESIDE.appSecret, pageAccessToken: LAKESIDE.pageToken, verifyToken: 'lakeside-verify' }, webchat: { widgetKeys: [LAKESIDE.widget] }, open311: { apiKeys: [LAKESIDE.open311] }, flows: ['camping-permit', 'cancel-permit', 'faq', 'report-issue'], reportCategories: ['pothole', 'street-light', 'footpath', 'dumped-rubbish', 'fallen-tree'], content: path.resolve(__dirname, '..', 'councils', 'lakeside') },
     ],
   }),
 );
@@ -93,6 +93,12 @@ test('an SMS to each number is answered in that council\'s name, from its own nu
   expect(riverbendMenu).toMatch(/Check a report/);
   expect(lakesideMenu).toMatch(/Camping permits/);
   expect(lakesideMenu).not.toMatch(/Check a report/);
+
+  // Each council's report categories: Lakeside takes no graffiti reports.
+  const lakesideKinds = await ask(LAKESIDE, phone(), 'I want to report a problem');
+  expect(lakesideKinds).toMatch(/Pothole/);
+  expect(lakesideKinds).not.toMatch(/Graffiti|Missed bin/);
+  expect(await ask(RIVERBEND, phone(), 'I want to report a problem')).toMatch(/Graffiti/);
 
   // Each council's campgrounds.
   const lakesideCamping = await ask(LAKESIDE, l, 'I want to book a campsite');
@@ -280,6 +286,12 @@ describe('isolation: an agent of one council finds nothing of the other', () => 
     await new Promise((r) => setTimeout(r, 1000));
     const lakesideIds = (await Conversation.find({ councilId: 'lakeside' }, { _id: 1 }).lean()).map((c) => c._id);
     expect(heard.filter((id) => lakesideIds.includes(id))).toEqual([]);
+    // An admin of both councils sees whose each conversation is, on the card and in the thread.
+    const both = await agentSocket(url(), await loginAgent(url(), 'admin@council.example', 'test-admin-password'));
+    sockets.push(both);
+    expect(await agentCommand(both, 'conversation.open', { conversationId: lakesideConversation })).toMatchObject({ ok: true, data: { councilName: 'Lakeside Shire Council' } });
+    const waiting = await agentCommand<{ items: Array<{ id: string; council?: { name: string } }> }>(both, 'conversation.list', { view: 'waiting' });
+    expect(waiting.ok && waiting.data.items.find((i) => i.id === lakesideConversation)?.council).toEqual({ id: 'lakeside', name: 'Lakeside Shire Council' });
     // The Lakeside agent claims it and replies over the resident's own number.
     const agent = await agentSocket(url(), lakesideAgent);
     sockets.push(agent);
@@ -341,4 +353,7 @@ test('Open311 per council: jurisdiction_id picks the council, and each key works
   expect(riverbendList.map((r) => r.service_request_id)).not.toContain(reference);
   expect((await open311(`/requests/${reference}.json?jurisdiction_id=riverbend`)).status).toBe(404);
   expect((await open311('/requests.json?jurisdiction_id=nowhere')).status).toBe(404);
+  const services = (jurisdiction: string) => open311(`/services.json?jurisdiction_id=${jurisdiction}`).then((r) => r.json() as Promise<Array<{ service_code: string }>>);
+  expect((await services('lakeside')).map((s) => s.service_code)).not.toContain('graffiti');
+  expect((await services('riverbend')).map((s) => s.service_code)).toContain('graffiti');
 });

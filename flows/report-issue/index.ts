@@ -50,8 +50,16 @@ function shorten(text: string, max: number): string {
 const PROBLEM_WORDS = /\b(broken|broke|damaged?|danger(ous)?|hazard|unsafe|wide|deep|big|huge|massive|large|blew|blown|blocked|leak(ing|s)?|smell(s|y)?|stink(s|ing)?|overflow(ing)?|fell|fallen|hurt|injur\w*|tyres?|cracks?|cracked|dumped|everywhere|again|weeks?|days?|months?|flooding|flooded|sharp|rubbish|mess|metres?|m wide|cm|dark|pitch black|flicker\w*|out|missing|stolen|ugly|offensive)\b/i;
 const soundsLikeProblem = (text: string) => PROBLEM_WORDS.test(text) || CATEGORIES.some((c) => c.value !== 'other' && c.words.test(text));
 
-function categoryOf(text: string): string | undefined {
-  return CATEGORIES.find((c) => c.value !== 'other' && c.words.test(text))?.value;
+/** The council's categories (TENANTS_FILE `reportCategories`), "Something else" always last. */
+function categoriesFor(context: StepContext): typeof CATEGORIES {
+  const taken = context.council.reportCategories;
+  return taken ? CATEGORIES.filter((c) => c.value === 'other' || taken.includes(c.value)) : CATEGORIES;
+}
+
+/** The category the words name; one this council does not list is "something else" (the words stay in the description). */
+function categoryOf(text: string, context: StepContext): string | undefined {
+  const named = CATEGORIES.find((c) => c.value !== 'other' && c.words.test(text))?.value;
+  return named && !categoriesFor(context).some((c) => c.value === named) ? 'other' : named;
 }
 
 async function locationOf(input: StepInput, context: StepContext): Promise<ReportLocation | undefined> {
@@ -106,11 +114,12 @@ export const reportIssueFlow = defineFormFlow({
     {
       name: 'category',
       ask: copy.askCategory,
-      choices: () => CATEGORIES.map((c) => ({ value: c.value, label: c.label })),
-      read: (input) => (input.content.kind === 'choice' && CATEGORIES.some((c) => c.value === (input.content as { value: string }).value) ? (input.content as { value: string }).value : categoryOf(input.text)),
-      answer: (input) => {
+      choices: (_slots, context) => categoriesFor(context).map((c) => ({ value: c.value, label: c.label })),
+      read: (input, context) => (input.content.kind === 'choice' && categoriesFor(context).some((c) => c.value === (input.content as { value: string }).value) ? (input.content as { value: string }).value : categoryOf(input.text, context)),
+      answer: (input, context) => {
         const n = Number(input.text.trim());
-        return Number.isInteger(n) && n >= 1 && n <= CATEGORIES.length ? CATEGORIES[n - 1]!.value : /\b(other|else)\b/i.test(input.text) ? 'other' : undefined;
+        const offered = categoriesFor(context);
+        return Number.isInteger(n) && n >= 1 && n <= offered.length ? offered[n - 1]!.value : /\b(other|else)\b/i.test(input.text) ? 'other' : undefined;
       },
       changed: (slots) => copy.changedCategory(categoryFor(slots.category)?.phrase ?? 'a problem'),
     },

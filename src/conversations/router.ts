@@ -319,7 +319,7 @@ export class ConversationRouter {
       ...(reading ? { reading: { text, reading } } : {}),
     });
     const outcome = await runFlowStep(tenant.flows, (conversation.flow as FlowState | null) ?? undefined, { content, text, ...(reading ? { understood: reading } : {}) }, {
-      council: { name: council.name, officeHours: council.officeHours, timezone: council.timezone },
+      council: { name: council.name, officeHours: council.officeHours, timezone: council.timezone, ...(council.reportCategories ? { reportCategories: council.reportCategories } : {}) },
       services: flowServices,
     });
     const after = outcome.state;

@@ -44,6 +44,7 @@ export const councilPatchSchema = z.strictObject({
   interpreterLine: z.string().min(5).max(200).optional(),
   crisisLines: crisisLinesSchema.optional(),
   campgrounds: z.array(campgroundSchema).max(200).optional(),
+  reportCategories: z.array(z.string().regex(/^[a-z][a-z-]{1,40}$/)).min(1).max(50).optional(),
   cannedResponses: z.array(cannedResponseSchema).max(200).optional(),
   /** Provider secrets: written here, never shown again (stored sealed under APP_SECRET). */
   secrets: z

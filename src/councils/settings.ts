@@ -65,6 +65,8 @@ const councilFileEntry = z.strictObject({
   queues: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/)).min(1).optional(),
   crisisLines: crisisLinesSchema.optional(),
   interpreterLine: z.string().min(5).optional(),
+  /** The kinds of problem this council takes reports of (flows/report-issue CATEGORIES values; default: all). */
+  reportCategories: z.array(z.string().regex(/^[a-z][a-z-]{1,40}$/)).min(1).optional(),
   /** The flows this council runs (default: all); the main menu offers only these. */
   flows: z.array(z.string().regex(/^[a-z][a-z-]{1,40}$/)).min(1).optional(),
   branding: z.strictObject({ colour: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(), logoUrl: z.url().optional() }).optional(),
@@ -105,6 +107,8 @@ export interface CouncilSettings extends CouncilInfo {
   branding: { colour?: string; logoUrl?: string };
   /** The flows switched on (undefined: every flow). */
   flows?: string[];
+  /** Report categories taken (undefined: every one). */
+  reportCategories?: string[];
   /** Where its knowledge pages and campgrounds are read from (absent parts: the demo content). */
   contentFolder?: string;
 }
@@ -173,6 +177,7 @@ function fromFileEntry(entry: z.infer<typeof councilFileEntry>, config: Config, 
     open311: entry.open311 ?? { apiKeys: [] },
     branding: entry.branding ?? {},
     ...(entry.flows ? { flows: entry.flows } : {}),
+    ...(entry.reportCategories ? { reportCategories: entry.reportCategories } : {}),
     ...(entry.content ? { contentFolder: path.resolve(fileDir, entry.content) } : {}),
   };
 }

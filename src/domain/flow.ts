@@ -15,7 +15,8 @@ export interface StepInput {
 
 export interface StepContext {
   slots: Record<string, unknown>;
-  council: { name: string; officeHours: string; timezone: string };
+  /** `reportCategories`: the kinds of problem this council takes reports of (absent: all). */
+  council: { name: string; officeHours: string; timezone: string; reportCategories?: string[] };
   /** Flows this engine offers, for menus. */
   menu: Array<{ flowId: string; label: string }>;
   /** The council's services a flow may use (injected: flows never touch storage directly). */

@@ -171,6 +171,7 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       return {
         conversation: conversationView(conversation),
         who: whoLabel(contact?.name, identity ?? undefined, conversation.channel),
+        ...(councilsOf(agent).length > 1 && services.councils.has(conversation.councilId) ? { councilName: services.councils.council(conversation.councilId).name } : {}),
         captured: capturedDetails(services, conversation.councilId, flow),
         summary: summary ?? residentSaid.slice(-3).join(' / '),
         // The console labels a model's summary as generated, never as the resident's words.

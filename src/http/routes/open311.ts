@@ -145,12 +145,15 @@ export function open311Routes(services: Services): Router {
     }
   };
 
-  router.get('/services.:format', handle((_req, res, format) => {
-    send(res, format, 'services', 'service', CATEGORIES.map((c) => ({ service_code: c.value, service_name: c.label, description: `Report: ${c.label.toLowerCase()}`, metadata: false, type: 'realtime', keywords: c.value.replace('-', ','), group: 'Streets and waste' })));
+  /** The services (report categories) a jurisdiction takes. */
+  const servicesOf = (council: CouncilSettings) => (council.reportCategories ? CATEGORIES.filter((c) => council.reportCategories!.includes(c.value)) : CATEGORIES);
+
+  router.get('/services.:format', handle((req, res, format) => {
+    send(res, format, 'services', 'service', servicesOf(jurisdictionOf(req)).map((c) => ({ service_code: c.value, service_name: c.label, description: `Report: ${c.label.toLowerCase()}`, metadata: false, type: 'realtime', keywords: c.value.replace('-', ','), group: 'Streets and waste' })));
   }));
 
   router.get('/services/:code.:format', handle((req, res, format) => {
-    const category = CATEGORIES.find((c) => c.value === String(req.params.code));
+    const category = servicesOf(jurisdictionOf(req)).find((c) => c.value === String(req.params.code));
     if (!category) throw new NotFoundError(`Service ${String(req.params.code)}`);
     if (format === 'json') res.json({ service_code: category.value, attributes: [] });
     else res.type('application/xml').send(xml('service_definition', { encoding: 'UTF-8' }).ele('service_code', {}, category.value).up().ele('attributes').up().end({ pretty: false }));
@@ -189,7 +192,7 @@ export function open311Routes(services: Services): Router {
     const tenant = services.councils.tenant(jurisdictionOf(req).id);
     const { council } = tenant;
     if (!keyIsFor(council, body.api_key)) throw new AuthError('The api_key is not valid.', 'invalid_api_key', 403);
-    if (!CATEGORIES.some((c) => c.value === body.service_code)) throw new NotFoundError(`Service ${body.service_code}`);
+    if (!servicesOf(council).some((c) => c.value === body.service_code)) throw new NotFoundError(`Service ${body.service_code}`);
     const client = `open311-${ids.contact(body.api_key).slice(-8)}`;
     // A retried POST with the same Idempotency-Key names the same request, so it is made once.
     const key = parseInput(idempotencyKey, req.get('idempotency-key') ?? undefined);

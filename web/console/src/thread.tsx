@@ -43,7 +43,7 @@ export function ThreadPane(props: Props) {
     <section class="pane thread" aria-labelledby="conversation-title">
       <div class="thread-head">
         <div class="thread-title">
-          <h2 id="conversation-title" tabIndex={-1}>{opened.who} · {channelName(c.channel)}</h2>
+          <h2 id="conversation-title" tabIndex={-1}>{opened.who} · {channelName(c.channel)}{opened.councilName ? ` · ${opened.councilName}` : ''}</h2>
           <p class="muted">
             {statusName(c.status)}
             {c.assignee ? ` (${c.assignee.id === me.id ? 'you' : c.assignee.name})` : ''}

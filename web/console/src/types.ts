@@ -18,6 +18,8 @@ export interface Me {
 export interface Opened {
   conversation: ConversationWire;
   who: string;
+  /** Whose conversation, when the agent serves several councils. */
+  councilName?: string;
   captured: CapturedDetail[];
   summary: string;
   summarySource: 'generated' | 'resident';
