@@ -48,7 +48,8 @@ const engine = useTestEngine({ PUBLIC_URL, TENANTS_FILE: tenantsFile, get TWILIO
 const url = () => engine().url!;
 
 type Council = typeof RIVERBEND;
-const phone = () => `+614${String(10_000_000 + Math.floor(Math.random() * 89_999_999))}`;
+// +61 41x: always a valid Australian mobile (search reads only valid numbers as numbers).
+const phone = () => `+6141${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}`;
 
 async function sms(council: Council, from: string, body: string, extra: Record<string, string> = {}, token = council.token): Promise<Response> {
   const params = { To: council.number, From: from, Body: body, MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: council.account, NumMedia: '0', ...extra };

@@ -13,11 +13,10 @@ import { z } from 'zod';
 import { findInbox } from '../../src/conversations/inboxes';
 import { ingestInbound } from '../../src/conversations/ingest';
 import { isOpen } from '../../src/conversations/office-hours';
-import { awaitTurn } from '../../src/conversations/turn-result';
+import { awaitTurn, decidedTurn } from '../../src/conversations/turn-result';
 import type { InboundContent } from '../../src/domain/messages';
 import { NotFoundError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
-import { Message } from '../../src/models';
 import type { TurnDecision } from '../../src/conversations/router';
 import type { Services } from '../../src/services';
 import { parseInput } from '../../src/validation';
@@ -29,7 +28,7 @@ import { MAIN_FLOW_ID } from '../../src/flow-engine/registry';
 import type { CaseRecord } from '../../src/domain/flow';
 import { holdMusicWav } from './hold-music';
 import { PERSON_KEY, keypad, speakableText, spokenReference, unsayableQuestion } from './render';
-import { callerReference, textReference } from './text-reference';
+import { callerReference, textReference } from '../../src/cases/text-reference';
 import { newResponse, voiceOf, type VoiceResponse } from './twiml';
 
 const BASE = '/webhooks/twilio/voice';
@@ -174,8 +173,8 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   async function gatheredContent(params: CallParams, previousEventId?: string): Promise<InboundContent> {
     if (params.Digits === PERSON_KEY) return { kind: 'handoff', reason: 'Caller pressed 0 for a person' };
     if (params.Digits) {
-      const previous = previousEventId ? await Message.findById(ids.turnMessage(previousEventId, 0), { turn: 1 }).lean<{ turn?: TurnDecision }>() : null;
-      const lastReply = previous?.turn?.replies.at(-1);
+      const previous = previousEventId ? await decidedTurn(previousEventId) : undefined;
+      const lastReply = previous?.replies.at(-1);
       const picked = keypad((lastReply?.choices ?? []) as Array<{ value: string; label: string }>).find((k) => k.key === params.Digits);
       // A key that is not on offer is not a choice (and never another channel's "Reply 5").
       return picked ? { kind: 'choice', value: picked.choice.value, label: picked.choice.label } : { kind: 'text', text: `Pressed ${params.Digits}` };

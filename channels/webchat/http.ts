@@ -16,11 +16,11 @@ import { z } from 'zod';
 import { ingestInbound } from '../../src/conversations/ingest';
 import { AuthError, RateLimitError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
-import { readPosition, stripExif } from '../../src/media/photo-location';
-import { Identity, Media, insertOnce } from '../../src/models';
+import { findIdentity } from '../../src/conversations/identity';
+import { storeUploadedPhoto } from '../../src/media/uploads';
 import type { Services } from '../../src/services';
 import { parseInput } from '../../src/validation';
-import { WEBCHAT_INBOX_ADDRESS, sessionHash } from './namespace';
+import { sessionHash, widgetInbox } from './namespace';
 
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirname, '..', '..', '..', 'web')].find((p) => existsSync(p))!;
@@ -38,13 +38,14 @@ const uploadHeaders = z.object({
   'x-session-token': z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'is not a session token'),
   'x-client-message-id': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _'),
   'x-caption': z.string().max(500).optional(),
+  /** The council's widget the chat was opened with (absent: the default council's). */
+  'x-widget-key': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
 });
 
 export function mountWebchatHttp(app: Express, services: Services): void {
   const { config } = services;
   // Ten photos a minute per resident is plenty for a report and stops a flood.
   const limiter = new RateLimiterMemory({ points: 10, duration: 60 });
-  const inboxId = ids.inbox('webchat', WEBCHAT_INBOX_ADDRESS);
 
   app.post('/webchat/upload', express.raw({ type: () => true, limit: MAX_PHOTO_BYTES }), async (req, res) => {
     // Same origin only: a browser always sends Origin on a cross-site POST.
@@ -52,7 +53,8 @@ export function mountWebchatHttp(app: Express, services: Services): void {
     if (origin && origin !== config.PUBLIC_URL && origin !== `${req.protocol}://${req.get('host')}`) throw new AuthError('Uploads are accepted from the chat page only.', 'cross_origin', 403);
     const headers = parseInput(uploadHeaders, req.headers);
     const channelUserId = sessionHash(headers['x-session-token']);
-    const identity = await Identity.findById(ids.identity(inboxId, channelUserId)).lean();
+    const widget = widgetInbox(services, headers['x-widget-key']);
+    const identity = widget ? await findIdentity(ids.inbox('webchat', widget.widgetKey), channelUserId) : null;
     if (!identity) throw new AuthError('Start a chat first.', 'no_session', 401);
     await limiter.consume(identity._id).catch(() => {
       throw new RateLimitError('You are sending photos very quickly. Please wait a minute.');
@@ -63,15 +65,12 @@ export function mountWebchatHttp(app: Express, services: Services): void {
 
     const externalId = `${channelUserId}-${headers['x-client-message-id']}`;
     const eventId = ids.inboundEvent('webchat', externalId);
-    const mediaId = ids.media(eventId, 0);
-    const position = await readPosition(body);
-    const data = stripExif(body, contentType);
-    await insertOnce(Media.create({ _id: mediaId, inboundEventId: eventId, sourceUrl: 'webchat-upload', contentType, size: data.byteLength, data, ...(position ? { position } : {}) }));
+    const mediaId = await storeUploadedPhoto(eventId, body, contentType);
     const caption = headers['x-caption']?.trim();
     const result = await ingestInbound(services, {
       channel: 'webchat',
       externalId,
-      inboxAddress: WEBCHAT_INBOX_ADDRESS,
+      inboxAddress: widget!.widgetKey,
       channelUserId,
       receivedAt: new Date(),
       content: { kind: 'media', urls: [`/api/v1/media/${mediaId}`], contentTypes: [contentType], ...(caption ? { text: caption } : {}) },

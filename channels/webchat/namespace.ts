@@ -6,16 +6,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../../src/conversations/identity';
+import { currentConversationOf, ensureIdentity, ensureOpenConversation, findIdentity, type IdentityDoc } from '../../src/conversations/identity';
 import { continueOnPhone } from '../twilio/continue';
 import { ingestInbound } from '../../src/conversations/ingest';
 import type { ConversationRouter } from '../../src/conversations/router';
-import { messagePayload } from '../../src/conversations/view';
+import { residentHistory } from '../../src/conversations/view';
 import { sendReply } from '../../src/conversations/outbox';
 import type { InboundContent } from '../../src/domain/messages';
 import { AppError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
-import { Conversation, Identity, Message, type ConversationDoc, type MessageDoc } from '../../src/models';
 import { rooms } from '../../src/realtime/publisher';
 import { onCommand } from '../../src/realtime/socket-commands';
 import type { Services } from '../../src/services';
@@ -42,6 +41,17 @@ const messageSendSchema = z
     location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).optional(),
   })
   .refine((m) => m.text !== undefined || m.choice !== undefined || m.location !== undefined, 'send text, a choice or a location');
+
+/**
+ * The council and inbox address of a widget key (`webchat-<key>`); absent: the default council's
+ * first key. Undefined for a key no council lists.
+ */
+export function widgetInbox(services: Services, askedKey: string | undefined): { councilId: string; widgetKey: string } | undefined {
+  const tenant = askedKey ? services.councils.forWidgetKey(askedKey) : services.councils.default;
+  if (!tenant) return undefined;
+  const keys = tenant.council.webchat.widgetKeys;
+  return { councilId: tenant.council.id, widgetKey: askedKey && keys.includes(askedKey) ? askedKey : (keys[0] ?? WEBCHAT_INBOX_ADDRESS) };
+}
 
 /** The resident's webchat address: a hash of their session token (the token itself is never stored). */
 export const sessionHash = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 32);
@@ -84,34 +94,33 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
 
     onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq, widgetKey: askedKey }) => {
       // The widget key names the council (its inbox is `webchat-<key>`); an unknown key is refused.
-      const tenant = askedKey ? services.councils.forWidgetKey(askedKey) : services.councils.default;
-      if (!tenant) throw new ValidationError('This chat is not set up for any council. Check the widget key on the page.', 'unknown_widget');
-      const { council } = tenant;
-      const keys = council.webchat.widgetKeys;
-      const widgetKey = askedKey && keys.includes(askedKey) ? askedKey : (keys[0] ?? WEBCHAT_INBOX_ADDRESS);
+      const widget = widgetInbox(services, askedKey);
+      if (!widget) throw new ValidationError('This chat is not set up for any council. Check the widget key on the page.', 'unknown_widget');
+      const council = services.councils.council(widget.councilId);
+      const { widgetKey } = widget;
       const inboxId = ids.inbox('webchat', widgetKey);
       let token = sessionToken;
-      let identity: IdentityDoc | null = token ? await Identity.findById(ids.identity(inboxId, sessionHash(token))).lean<IdentityDoc>() : null;
+      let identity: IdentityDoc | null = token ? await findIdentity(inboxId, sessionHash(token)) : null;
       if (!identity) {
         await limits.sessionStarted(clientAddress);
         token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
       }
       const channelUserId = sessionHash(token!);
       identity ??= await ensureIdentity(council.id, { inboxId, channel: 'webchat', channelUserId });
-      const conversation: ConversationDoc = await ensureOpenConversation(council.id, identity, `webchat-start-${channelUserId}-${Date.now()}`);
+      const conversation = await ensureOpenConversation(council.id, identity, `webchat-start-${channelUserId}-${Date.now()}`);
       socket.data.identityId = identity._id;
       socket.data.channelUserId = channelUserId;
       socket.data.widgetKey = widgetKey;
       socket.data.councilId = council.id;
       await socket.join(rooms.resident(identity._id));
       const missed = sinceSeq !== undefined || sessionToken
-        ? await Message.find({ identityId: identity._id, seq: { $gt: sinceSeq ?? 0 }, internal: { $ne: true } }).sort({ seq: 1 }).limit(500).lean<MessageDoc[]>()
+        ? await residentHistory(identity._id, sinceSeq ?? 0)
         : [];
       return {
         sessionToken: token,
         conversationId: conversation._id,
         status: conversation.status,
-        messages: missed.map(messagePayload),
+        messages: missed,
       };
     });
 
@@ -141,7 +150,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       const parsed = z.object({ typing: z.boolean() }).safeParse(payload);
       const identityId = (socket.data as { identityId?: string }).identityId;
       if (!parsed.success || !identityId) return;
-      const identity = await Identity.findById(identityId).lean().catch(() => null);
+      const { identity } = await currentConversationOf(identityId).catch(() => ({ identity: null }));
       if (identity?.currentConversationId) {
         services.broadcaster.toAgents([rooms.conversation(identity.currentConversationId)], 'typing', { conversationId: identity.currentConversationId, who: 'resident', typing: parsed.data.typing });
       }
@@ -154,9 +163,8 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
     onCommand(socket, logger, 'continue.phone', continueSchema, async ({ mode, number }) => {
       const { identityId, channelUserId, widgetKey, councilId } = session();
       await limits.phoneRequest(identityId);
-      const identity = await Identity.findById(identityId).lean<IdentityDoc>();
-      const conversationId = identity?.currentConversationId ?? '';
-      const conversation = conversationId ? await Conversation.findById(conversationId).lean<ConversationDoc>() : null;
+      const { conversation } = await currentConversationOf(identityId);
+      const conversationId = conversation?._id ?? '';
       // Waiting for a person already: the phone keeps that place, and the chat leaves the queue.
       const keepPlace = conversation?.status === 'queued' && conversation.queuedAt ? { since: conversation.queuedAt, priority: conversation.priority ?? 2 } : undefined;
       const result = await continueOnPhone(services, { councilNumber: services.councils.smsNumber(councilId), mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}`, ...(keepPlace ? { keepPlace } : {}) });
@@ -193,8 +201,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         raw: {},
       }));
       await router.drainIdentity(identityId);
-      const identity = await Identity.findById(identityId).lean();
-      const conversation = identity?.currentConversationId ? await Conversation.findById(identity.currentConversationId).lean() : null;
+      const { conversation } = await currentConversationOf(identityId);
       return { status: conversation?.status ?? 'queued', conversationId: conversation?._id };
     });
   });

@@ -19,6 +19,18 @@ export function phoneOf(channelUserId: string): string | undefined {
   return /^(?:whatsapp:)?(\+[1-9]\d{6,14})$/.exec(channelUserId)?.[1];
 }
 
+/** The identity a channel address already has in an inbox, if any (e.g. a webchat session's). */
+export function findIdentity(inboxId: string, channelUserId: string): Promise<IdentityDoc | null> {
+  return findByKey<IdentityDoc>(Identity, ids.identity(inboxId, channelUserId));
+}
+
+/** A resident's current conversation (for a channel that holds only the identity, e.g. a chat socket). */
+export async function currentConversationOf(identityId: string): Promise<{ identity: IdentityDoc | null; conversation: ConversationDoc | null }> {
+  const identity = await findByKey<IdentityDoc>(Identity, identityId);
+  const conversation = identity?.currentConversationId ? await findByKey<ConversationDoc>(Conversation, identity.currentConversationId) : null;
+  return { identity, conversation };
+}
+
 export async function ensureIdentity(councilId: string, ref: IdentityRef): Promise<IdentityDoc> {
   const identityId = ids.identity(ref.inboxId, ref.channelUserId);
   const existing = await findByKey<IdentityDoc>(Identity, identityId);

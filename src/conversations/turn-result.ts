@@ -19,3 +19,8 @@ export async function awaitTurn(eventId: string, timeoutMs: number): Promise<Tur
     await sleep(POLL_MS);
   }
 }
+
+/** The turn decided for an event already (a caller's previous step), if it was. */
+export async function decidedTurn(eventId: string): Promise<TurnDecision | undefined> {
+  return (await Message.findById(ids.turnMessage(eventId, 0), { turn: 1 }).lean<{ turn?: TurnDecision }>())?.turn ?? undefined;
+}

@@ -2,7 +2,7 @@
 import type { ConversationView } from '../domain/conversation';
 import type { ConversationUpdatedPayload, MessageCreatedPayload } from '../domain/events';
 import type { ChannelId, Choice, MessageContext } from '../domain/messages';
-import type { ConversationDoc, MessageDoc } from '../models';
+import { Message, type ConversationDoc, type MessageDoc } from '../models';
 
 export function conversationView(c: ConversationDoc): ConversationView {
   // While a person has it, the flow shown is the one the resident was in when they asked.
@@ -70,4 +70,10 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
     ...(m.flow?.id ? { flow: { id: m.flow.id, ...(m.flow.step ? { step: m.flow.step } : {}) } } : {}),
     createdAt: new Date(m.createdAt).toISOString(),
   };
+}
+
+/** What a resident's chat shows after `sinceSeq`: every message of theirs and ours (never agents' notes), oldest first. */
+export async function residentHistory(identityId: string, sinceSeq: number): Promise<MessageCreatedPayload[]> {
+  const messages = await Message.find({ identityId, seq: { $gt: sinceSeq }, internal: { $ne: true } }).sort({ seq: 1 }).limit(500).lean<MessageDoc[]>();
+  return messages.map(messagePayload);
 }

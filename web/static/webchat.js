@@ -17,9 +17,10 @@
   var phoneError = document.getElementById('phone-error');
   var phoneSubmit = document.getElementById('phone-submit');
   var phoneLabel = document.getElementById('phone-label');
-  var TOKEN_KEY = 'sb-session';
   var params = new URLSearchParams(location.search);
   var widgetKey = params.get('council');
+  // One session per council: the chat page is the engine's own origin, whichever council's site frames it.
+  var TOKEN_KEY = 'sb-session' + (widgetKey && /^[A-Za-z0-9_-]{1,64}$/.test(widgetKey) ? '-' + widgetKey : '');
   var seen = {};
   var lastSeq = 0;
   var started = false;
@@ -205,6 +206,7 @@
     if (file.size > MAX_PHOTO) { errorEl.textContent = 'That photo is larger than 5 MB. Please choose a smaller one.'; return; }
     var caption = box.value.trim().slice(0, 500);
     var headers = { 'content-type': file.type, 'x-session-token': localStorage.getItem(TOKEN_KEY) || '', 'x-client-message-id': id() };
+    if (widgetKey && /^[A-Za-z0-9_-]{1,64}$/.test(widgetKey)) headers['x-widget-key'] = widgetKey;
     // HTTP headers carry plain ASCII only; other captions stay in the box to send as a message.
     if (caption && /^[\x20-\x7e]+$/.test(caption)) headers['x-caption'] = caption;
     setStatus('Sending your photo…');

@@ -4,17 +4,17 @@
  * often Twilio retries the step), a report then counts the caller's SMS address among those told
  * of status changes (src/cases/notify.ts), and the call's conversation gets a note saying so.
  */
-import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../../src/conversations/identity';
-import { findInbox } from '../../src/conversations/inboxes';
-import { announceMessages, buildReply } from '../../src/conversations/outbox';
-import { messagePayload } from '../../src/conversations/view';
-import { extractReference } from '../../src/ai/extract';
-import type { CaseRecord } from '../../src/domain/flow';
-import { ids, shortHash } from '../../src/ids';
-import { Case, Identity, Message, insertOnce, type MessageDoc } from '../../src/models';
-import { rooms } from '../../src/realtime/publisher';
-import { nextSeq } from '../../src/conversations/message-seq';
-import type { Services } from '../../src/services';
+import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../conversations/identity';
+import { findInbox } from '../conversations/inboxes';
+import { announceMessages, buildReply } from '../conversations/outbox';
+import { messagePayload } from '../conversations/view';
+import { extractReference } from '../ai/extract';
+import type { CaseRecord } from '../domain/flow';
+import { ids, shortHash } from '../ids';
+import { Case, Identity, Message, insertOnce, type MessageDoc } from '../models';
+import { rooms } from '../realtime/publisher';
+import { nextSeq } from '../conversations/message-seq';
+import type { Services } from '../services';
 
 export interface CallerRef {
   callSid: string;
