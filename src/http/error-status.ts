@@ -10,10 +10,10 @@ const UNAVAILABLE = /^Mongo(?:ose)?(?:ServerSelection|Network|NotConnected|Topol
 /** The database (or Redis) could not be reached: not our bug, and worth a retry. */
 export function isOutage(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 3) return false;
-  const { name = '', message = '', cause } = error as { name?: string; message?: string; cause?: unknown };
-  // A refused or reset connection to a dependency, however the driver wraps it (seen: a plain
-  // object `{ message: 'connect ECONNREFUSED …' }` from the MongoDB pool as its server went away).
-  if (/\b(ECONNREFUSED|ECONNRESET|EPIPE)\b/.test(String(message))) return true;
+  const { name = '', message = '', code = '', cause } = error as { name?: string; message?: string; code?: unknown; cause?: unknown };
+  // A refused or broken connection to a dependency, however the driver wraps it (seen as the
+  // database went away: `{ message: 'connect ECONNREFUSED …' }`, and a bare `{ code: 'EPIPE' }`).
+  if (/\b(ECONNREFUSED|ECONNRESET|EPIPE)\b/.test(`${String(code)} ${String(message)}`)) return true;
   if (cause && isOutage(cause, depth + 1)) return true;
   if (!(error instanceof Error)) return false;
   if (UNAVAILABLE.test(name)) return true;
