@@ -12,7 +12,6 @@ import express, { type Express, type Response } from 'express';
 import { z } from 'zod';
 import { findInbox } from '../../src/conversations/inboxes';
 import { ingestInbound } from '../../src/conversations/ingest';
-import { isOpen } from '../../src/conversations/office-hours';
 import { awaitTurn, decidedTurn } from '../../src/conversations/turn-result';
 import type { InboundContent } from '../../src/domain/messages';
 import { NotFoundError, ValidationError } from '../../src/errors';
@@ -127,7 +126,8 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
       say(twiml, text || 'Thanks for calling. Goodbye.');
       twiml.hangup();
     } else if (turn.statusAfter === 'queued' || turn.statusAfter === 'assigned') {
-      if (isOpen(new Date(), council.officeHours, council.timezone)) {
+      // The core decided whether people are answering (a turn stored before it did: the queue).
+      if (turn.staffed ?? true) {
         say(twiml, text || 'Please hold for the next available person.');
         twiml.enqueue({ waitUrl: url('wait'), waitUrlMethod: 'POST', action: url('queue-exit'), method: 'POST' }, queueName(turn.queue ?? 'general'));
       } else {

@@ -32,6 +32,7 @@ import type { CarriedEvent, InboundJob } from '../queues/queues';
 import type { Services } from '../services';
 import type { Tenant } from '../councils/directory';
 import { escalate } from './handoff';
+import { isOpen } from './office-hours';
 import { offerToAvailableAgent } from './offers';
 import { ensureIdentity, ensureOpenConversation, phoneOf, type IdentityDoc } from './identity';
 import { findInbox } from './inboxes';
@@ -63,6 +64,12 @@ export interface TurnDecision {
   handledBy?: HandledBy;
   /** Journey events of the turn, recorded after its replies are on their way. */
   journey?: JourneyEvent[];
+  /**
+   * Whether people are answering now (the council's office hours), so a channel that holds the
+   * resident while they wait (a call) can offer the queue or the after-hours choices without
+   * deciding hours itself. Turns stored before this have none.
+   */
+  staffed?: boolean;
 }
 
 const DRAIN_BATCH = 25;
@@ -169,6 +176,7 @@ export class ConversationRouter {
       statusAfter: status,
       ...(conversation.queue ? { queue: conversation.queue } : {}),
       journey: [],
+      staffed: isOpen(now, council.officeHours, council.timezone),
     };
     const journey = (type: JourneyEventType, fields: { flow?: string; step?: string; data?: JourneyData } = {}) => {
       const events = decision.journey!;
