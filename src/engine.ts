@@ -33,7 +33,6 @@ import { mountAgentsNamespace } from './realtime/agents-namespace';
 import { Broadcaster } from './realtime/broadcaster';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
-import { CATEGORIES } from '../flows/report-issue';
 import { createLanguageModel } from './ai/llm';
 import { CouncilDirectory } from './councils/directory';
 import { loadCouncilSettings } from './councils/settings';
@@ -63,11 +62,6 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   await connectDatabase(config.MONGODB_URI, config.MONGODB_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, logger, 'main');
   const settings = loadCouncilSettings(config);
-  // Categories are the report flow's: a council naming one it does not have is a configuration mistake.
-  for (const c of settings) {
-    const unknown = (c.reportCategories ?? []).filter((v) => !CATEGORIES.some((k) => k.value === v));
-    if (unknown.length) throw new Error(`TENANTS_FILE: council "${c.id}" lists unknown report categories ${unknown.join(', ')} (known: ${CATEGORIES.map((k) => k.value).join(', ')})`);
-  }
   const { adminCreated } = await seedDefaults(config, settings);
   if (adminCreated) logger.info({ email: config.SEED_ADMIN_EMAIL }, 'seed.admin_created');
 

@@ -5,23 +5,11 @@
  */
 import { seedAdmin } from './agents/auth';
 import type { Config } from './config';
-import type { CouncilSettings } from './councils/settings';
+import { inboxesOf, type CouncilSettings } from './councils/settings';
 import { ids } from './ids';
 import { Agent, Council, Inbox } from './models';
 
 export { DEFAULT_COUNCIL_ID } from './councils/settings';
-
-/** A council's inboxes: each number (SMS and phone), its page, each widget key. */
-export function inboxesOf(c: CouncilSettings): Array<{ channel: string; address: string; name: string }> {
-  return [
-    ...c.webchat.widgetKeys.map((key) => ({ channel: 'webchat', address: key, name: `${c.name} website chat` })),
-    ...c.twilio.phoneNumbers.flatMap((n) => [
-      { channel: 'sms', address: n, name: `${c.name} SMS` },
-      { channel: 'voice', address: n, name: `${c.name} phone` },
-    ]),
-    ...(c.meta.pageId ? [{ channel: 'social', address: c.meta.pageId, name: `${c.name} Facebook and Instagram` }] : []),
-  ];
-}
 
 export async function seedDefaults(config: Config, councils: CouncilSettings[]): Promise<{ adminCreated: boolean }> {
   for (const council of councils) {

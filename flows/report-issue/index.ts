@@ -50,11 +50,11 @@ function shorten(text: string, max: number): string {
 const PROBLEM_WORDS = /\b(broken|broke|damaged?|danger(ous)?|hazard|unsafe|wide|deep|big|huge|massive|large|blew|blown|blocked|leak(ing|s)?|smell(s|y)?|stink(s|ing)?|overflow(ing)?|fell|fallen|hurt|injur\w*|tyres?|cracks?|cracked|dumped|everywhere|again|weeks?|days?|months?|flooding|flooded|sharp|rubbish|mess|metres?|m wide|cm|dark|pitch black|flicker\w*|out|missing|stolen|ugly|offensive)\b/i;
 const soundsLikeProblem = (text: string) => PROBLEM_WORDS.test(text) || CATEGORIES.some((c) => c.value !== 'other' && c.words.test(text));
 
-/** The council's categories (TENANTS_FILE `reportCategories`), "Something else" always last. */
-function categoriesFor(context: StepContext): typeof CATEGORIES {
-  const taken = context.council.reportCategories;
+/** The categories a council takes (TENANTS_FILE `reportCategories`; absent: all), "Something else" always last. */
+export function categoriesTaken(taken: string[] | undefined): typeof CATEGORIES {
   return taken ? CATEGORIES.filter((c) => c.value === 'other' || taken.includes(c.value)) : CATEGORIES;
 }
+const categoriesFor = (context: StepContext) => categoriesTaken(context.council.reportCategories);
 
 /** The category the words name; one this council does not list is "something else" (the words stay in the description). */
 function categoryOf(text: string, context: StepContext): string | undefined {

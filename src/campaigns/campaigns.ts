@@ -91,7 +91,7 @@ export async function sendCampaignMessage(services: Services, job: Job<CampaignS
   const [campaign, send] = await Promise.all([Campaign.findById(campaignId).lean<CampaignDoc>(), CampaignSend.findById(sendId).lean()]);
   if (!campaign || !send || send.status !== 'queued') return;
   const council = services.councils.council(campaign.councilId);
-  const councilNumber = council.twilio.phoneNumbers[0];
+  const councilNumber = services.councils.smsNumber(council.id);
   if (!councilNumber) return void (await CampaignSend.updateOne({ _id: sendId }, { $set: { status: 'skipped', reason: 'no_council_number' } }));
   const wait = quietFor(new Date(), campaign.quietHours, council.timezone);
   if (wait > 0) {

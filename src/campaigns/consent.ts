@@ -23,7 +23,7 @@ export const consentSchema = z
 /** Records consent (or its withdrawal) for the person behind `phone` on the council's SMS number. */
 export async function recordConsent(services: Services, councilId: string, input: z.infer<typeof consentSchema>): Promise<{ id: string; contactId: string }> {
   const council = services.councils.council(councilId);
-  const councilNumber = council.twilio.phoneNumbers[0];
+  const councilNumber = services.councils.smsNumber(council.id);
   if (!councilNumber) throw new ValidationError(`${council.name} has no SMS number to message residents from.`);
   const identity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', councilNumber), channel: 'sms', channelUserId: input.phone });
   const id = `${identity.contactId}-${input.topic}`;

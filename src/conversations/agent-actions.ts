@@ -24,6 +24,9 @@ export type AgentPrincipal = Pick<AgentDoc, '_id' | 'name' | 'role' | 'queues'> 
 /** The councils an agent serves; a record from before councils were data served the default one. */
 export const councilsOf = (agent: { councils?: string[] | null }): string[] => (agent.councils?.length ? agent.councils : ['default']);
 
+/** The councils an agent serves that this engine has (a record may name one since taken out of TENANTS_FILE). */
+export const servedCouncils = (services: Services, agent: { councils?: string[] | null }): string[] => councilsOf(agent).filter((id) => services.councils.has(id));
+
 /** Whether the agent serves this council: nothing of any other council is theirs to see, by any route. */
 export const servesCouncil = (agent: AgentPrincipal, councilId: string | null | undefined): boolean => Boolean(councilId && councilsOf(agent).includes(councilId));
 

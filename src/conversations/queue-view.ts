@@ -5,7 +5,7 @@
  */
 import { Agent, AgentSlot, Conversation, type ConversationDoc } from '../models';
 import type { Services } from '../services';
-import { canSee, councilsOf, type AgentPrincipal } from './agent-actions';
+import { canSee, councilsOf, servedCouncils, type AgentPrincipal } from './agent-actions';
 
 export interface QueueItem {
   id: string;
@@ -90,7 +90,7 @@ export async function agentStates(services: Services, councils: string[]): Promi
 /** The supervisor's view: waiting per queue, the longest wait, agents by presence and load, handled today. */
 export async function supervisorOverview(services: Services, viewer: AgentPrincipal) {
   const since = new Date(Date.now() - 24 * 3_600_000);
-  const councils = councilsOf(viewer).filter((id) => services.councils.has(id));
+  const councils = servedCouncils(services, viewer);
   const [queued, agents, handled] = await Promise.all([
     Conversation.find({ status: 'queued', councilId: { $in: councils } }).limit(2000).lean<ConversationDoc[]>(),
     agentStates(services, councils),
@@ -109,7 +109,7 @@ export async function supervisorOverview(services: Services, viewer: AgentPrinci
   };
 }
 
-/** The queues of these councils, each name once (councils of a shared service often share queue names). */
+/** The queues of these councils, each name once (councils of a shared service often share queue names); unknown ids have none. */
 export function queueNamesOf(services: Services, councils: string[]): string[] {
-  return [...new Set(councils.flatMap((id) => services.councils.council(id).queues))];
+  return [...new Set(councils.filter((id) => services.councils.has(id)).flatMap((id) => services.councils.council(id).queues))];
 }

@@ -371,7 +371,7 @@ export class ConversationRouter {
     const { config } = this.services;
     const { council } = tenant;
     // The chat is linked to the resident's number as this council's SMS inbox knows it; a council without a number links nothing.
-    const councilNumber = council.twilio.phoneNumbers[0];
+    const councilNumber = this.services.councils.smsNumber(council.id);
     if (!councilNumber) return false;
     const smsInbox = ids.inbox('sms', councilNumber);
     const pending = identity.pendingLink;

@@ -8,7 +8,7 @@
 import type { WallboardView } from '../domain/workspace';
 import { Conversation, type ConversationDoc } from '../models';
 import type { Services } from '../services';
-import { councilsOf, type AgentPrincipal } from './agent-actions';
+import { servedCouncils, type AgentPrincipal } from './agent-actions';
 import { agentStates, queueNamesOf } from './queue-view';
 
 const HISTORY_HOURS = 4;
@@ -26,7 +26,7 @@ const time = (d: Date | null | undefined) => (d ? new Date(d).getTime() : undefi
 /** The wallboard of the councils the viewer serves (their day starts in the first one's time zone). */
 export async function wallboard(services: Services, viewer: AgentPrincipal): Promise<WallboardView> {
   const now = Date.now();
-  const councils = councilsOf(viewer).filter((id) => services.councils.has(id));
+  const councils = servedCouncils(services, viewer);
   const dayStart = startOfDay(services.councils.council(councils[0] ?? services.councils.default.council.id).timezone, new Date(now));
   const since = new Date(Math.min(dayStart.getTime(), now - HISTORY_HOURS * 3_600_000) - 24 * 3_600_000);
   const [recent, states] = await Promise.all([

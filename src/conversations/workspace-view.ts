@@ -101,8 +101,6 @@ export async function listConversations(services: Services, agent: AgentPrincipa
     Conversation.find({ status: 'assigned', councilId }).limit(500).lean<ConversationDoc[]>(),
     Conversation.find({ status: 'resolved', councilId }).sort({ resolvedAt: -1 }).limit(100).lean<ConversationDoc[]>(),
   ]);
-  // Agents who serve several councils see whose each conversation is.
-  const councilOf = (id: string) => (served.length > 1 && services.councils.has(id) ? { council: { id, name: services.councils.council(id).name } } : {});
   const matches = (c: ConversationDoc) => canSee(agent, c) && (!filter.queue || c.queue === filter.queue) && (!filter.channel || c.channel === filter.channel);
   const lists: Record<ListView, ConversationDoc[]> = {
     waiting: queued.filter(matches).sort(byQueueOrder),
@@ -125,11 +123,12 @@ export async function listConversations(services: Services, agent: AgentPrincipa
       const unread = view !== 'resolved' && (c.lastResidentSeq ?? 0) > lastRead
         ? await Message.countDocuments({ conversationId: c._id, 'sender.kind': 'contact', seq: { $gt: lastRead } })
         : 0;
+      const council = councilLabel(services, agent, c.councilId);
       return {
         id: c._id,
         channel: c.channel as ChannelId,
         status: c.status as ConversationStatus,
-        ...councilOf(c.councilId),
+        ...(council ? { council } : {}),
         priority: c.priority ?? 2,
         ...(c.queue ? { queue: c.queue } : {}),
         ...(c.queuedAt ? { queuedAt: new Date(c.queuedAt).toISOString(), waitingSeconds: Math.max(0, Math.round((now - new Date(c.queuedAt).getTime()) / 1000)) } : {}),
@@ -204,4 +203,9 @@ export async function personView(services: Services, agent: AgentPrincipal, cont
     cases: cases.map(caseSummary),
     permits: permits.map((p) => permitSummary(services, p)),
   };
+}
+
+/** Whose conversation, for agents who serve several councils (to an agent of one council it says nothing). */
+export function councilLabel(services: Services, agent: AgentPrincipal, councilId: string): { id: string; name: string } | undefined {
+  return councilsOf(agent).length > 1 && services.councils.has(councilId) ? { id: councilId, name: services.councils.council(councilId).name } : undefined;
 }

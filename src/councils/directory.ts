@@ -23,7 +23,7 @@ import { Council, KnowledgePage } from '../models';
 import { PermitRepository } from '../permits/repository';
 import { seal, unseal } from '../sealed-secrets';
 import type { Redis } from '../redis';
-import { DEFAULT_COUNCIL_ID, campgroundSchema, cannedResponseSchema, crisisLinesSchema, officeHoursSchema, timezoneSchema, type CouncilSettings, type DemoContent } from './settings';
+import { DEFAULT_COUNCIL_ID, campgroundSchema, inboxesOf, cannedResponseSchema, reportCategoriesSchema, crisisLinesSchema, officeHoursSchema, timezoneSchema, type CouncilSettings, type DemoContent } from './settings';
 
 export interface Tenant {
   council: CouncilSettings;
@@ -44,7 +44,7 @@ export const councilPatchSchema = z.strictObject({
   interpreterLine: z.string().min(5).max(200).optional(),
   crisisLines: crisisLinesSchema.optional(),
   campgrounds: z.array(campgroundSchema).max(200).optional(),
-  reportCategories: z.array(z.string().regex(/^[a-z][a-z-]{1,40}$/)).min(1).max(50).optional(),
+  reportCategories: reportCategoriesSchema.optional(),
   cannedResponses: z.array(cannedResponseSchema).max(200).optional(),
   /** Provider secrets: written here, never shown again (stored sealed under APP_SECRET). */
   secrets: z
@@ -66,7 +66,6 @@ const campgroundsFile = z.array(campgroundSchema).min(1);
 export class CouncilDirectory implements ChannelCredentials {
   private readonly tenants = new Map<string, Tenant>();
   private readonly inboxes = new Map<string, string>();
-  private readonly open311Keys = new Map<string, string>();
   private readonly rebuilding = new Map<string, Promise<void>>();
   private subscriber?: Redis;
 
@@ -78,15 +77,7 @@ export class CouncilDirectory implements ChannelCredentials {
     private readonly appSecret: string,
     private readonly llm?: LanguageModel,
   ) {
-    for (const c of settings) {
-      for (const number of c.twilio.phoneNumbers) {
-        this.inboxes.set(ids.inbox('sms', number), c.id);
-        this.inboxes.set(ids.inbox('voice', number), c.id);
-      }
-      if (c.meta.pageId) this.inboxes.set(ids.inbox('social', c.meta.pageId), c.id);
-      for (const key of c.webchat.widgetKeys) this.inboxes.set(ids.inbox('webchat', key), c.id);
-      for (const key of c.open311.apiKeys) this.open311Keys.set(key, c.id);
-    }
+    for (const c of settings) for (const inbox of inboxesOf(c)) this.inboxes.set(ids.inbox(inbox.channel, inbox.address), c.id);
   }
 
   static async load(settings: CouncilSettings[], deps: { demo: DemoContent; flows: FlowRegistry; logger: Logger; appSecret: string; llm?: LanguageModel }): Promise<CouncilDirectory> {
@@ -103,10 +94,6 @@ export class CouncilDirectory implements ChannelCredentials {
 
   all(): Tenant[] {
     return this.settings.map((c) => this.tenant(c.id));
-  }
-
-  ids(): string[] {
-    return this.settings.map((c) => c.id);
   }
 
   has(councilId: string): boolean {
@@ -142,11 +129,6 @@ export class CouncilDirectory implements ChannelCredentials {
   forWidgetKey(key: string): Tenant | undefined {
     const single = this.settings.length === 1 && this.settings[0]!.id === DEFAULT_COUNCIL_ID;
     return this.forInbox(ids.inbox('webchat', key)) ?? (single ? this.default : undefined);
-  }
-
-  forOpen311Key(key: string): Tenant | undefined {
-    const id = this.open311Keys.get(key);
-    return id ? this.tenants.get(id) : undefined;
   }
 
   /** The council's main number (texts the engine starts, such as a link code or a campaign). */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import type { Config } from '../config';
+import { CATEGORIES } from '../../flows/report-issue';
 import type { Campground } from '../domain/flow';
 import { NATIONAL_CRISIS_LINES } from '../conversations/safeguarding-notice';
 import type { CouncilInfo } from '../services';
@@ -44,6 +45,10 @@ export const campgroundSchema = z.strictObject({
   /** Closed from one MM-DD to another (inclusive), every year. */
   closed: z.tuple([z.string().regex(/^\d{2}-\d{2}$/), z.string().regex(/^\d{2}-\d{2}$/)]).optional(),
 });
+/** The report flow's categories a council takes; an unknown one is a mistake, named with the known ones. */
+export const reportCategoriesSchema = z
+  .array(z.string().refine((v) => CATEGORIES.some((c) => c.value === v), { error: `must be one of ${CATEGORIES.map((c) => c.value).join(', ')}` }))
+  .min(1);
 export const cannedResponseSchema = z.strictObject({ title: z.string().min(1).max(80), text: z.string().min(1).max(1000) });
 
 const councilFileEntry = z.strictObject({
@@ -66,7 +71,7 @@ const councilFileEntry = z.strictObject({
   crisisLines: crisisLinesSchema.optional(),
   interpreterLine: z.string().min(5).optional(),
   /** The kinds of problem this council takes reports of (flows/report-issue CATEGORIES values; default: all). */
-  reportCategories: z.array(z.string().regex(/^[a-z][a-z-]{1,40}$/)).min(1).optional(),
+  reportCategories: reportCategoriesSchema.optional(),
   /** The flows this council runs (default: all); the main menu offers only these. */
   flows: z.array(z.string().regex(/^[a-z][a-z-]{1,40}$/)).min(1).optional(),
   branding: z.strictObject({ colour: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(), logoUrl: z.url().optional() }).optional(),
@@ -111,6 +116,18 @@ export interface CouncilSettings extends CouncilInfo {
   reportCategories?: string[];
   /** Where its knowledge pages and campgrounds are read from (absent parts: the demo content). */
   contentFolder?: string;
+}
+
+/** A council's inboxes: each number (SMS and phone), its page, each widget key. */
+export function inboxesOf(c: CouncilSettings): Array<{ channel: string; address: string; name: string }> {
+  return [
+    ...c.webchat.widgetKeys.map((key) => ({ channel: 'webchat', address: key, name: `${c.name} website chat` })),
+    ...c.twilio.phoneNumbers.flatMap((n) => [
+      { channel: 'sms', address: n, name: `${c.name} SMS` },
+      { channel: 'voice', address: n, name: `${c.name} phone` },
+    ]),
+    ...(c.meta.pageId ? [{ channel: 'social', address: c.meta.pageId, name: `${c.name} Facebook and Instagram` }] : []),
+  ];
 }
 
 /** The demo content shipped with the engine: flows/faq/knowledge and the demo campgrounds. */

@@ -6,10 +6,10 @@
 import type { Server } from 'socket.io';
 import { z } from 'zod';
 import { authenticate } from '../agents/auth';
-import { AgentActions, canSee, councilsOf, loadVisible, resolveOutcomes, type AgentPrincipal } from '../conversations/agent-actions';
+import { AgentActions, canSee, councilsOf, loadVisible, servedCouncils, resolveOutcomes, type AgentPrincipal } from '../conversations/agent-actions';
 import { agentQueue, presenceOf, setPresence, type Presence } from '../conversations/queue-view';
 import { conversationView, messagePayload } from '../conversations/view';
-import { addressLabel, capturedDetails, listConversations, markRead, whoLabel } from '../conversations/workspace-view';
+import { addressLabel, capturedDetails, councilLabel, listConversations, markRead, whoLabel } from '../conversations/workspace-view';
 import { declineOffer } from '../conversations/offers';
 import { LIST_VIEWS } from '../domain/workspace';
 import { AuthError, NotFoundError, publicError } from '../errors';
@@ -50,7 +50,7 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
     const agent = socket.data.agent as AgentPrincipal;
     const supervising = agent.role !== 'agent';
     // Queue rooms are per council: an agent hears only of the councils they serve.
-    const councils = councilsOf(agent).filter((id) => services.councils.has(id));
+    const councils = servedCouncils(services, agent);
     const queueRooms = councils.flatMap((id) => (supervising ? services.councils.council(id).queues : (agent.queues ?? [])).map((q) => rooms.queue(id, q)));
     const supervisorRooms = councils.map(rooms.supervisors);
     void socket.join([rooms.agent(agent._id), rooms.session(socket.data.sessionId as string), ...queueRooms, ...(supervising ? supervisorRooms : [])]);
@@ -168,10 +168,11 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       await audit(agent, 'conversation.read', conversation.contactId, id);
       await markRead(services, agent._id, id, conversation.lastResidentSeq ?? 0);
       const flow = (conversation.flow ?? conversation.capturedFlow) as { id: string; slots?: Record<string, unknown> } | null | undefined;
+      const council = councilLabel(services, agent, conversation.councilId);
       return {
         conversation: conversationView(conversation),
         who: whoLabel(contact?.name, identity ?? undefined, conversation.channel),
-        ...(councilsOf(agent).length > 1 && services.councils.has(conversation.councilId) ? { councilName: services.councils.council(conversation.councilId).name } : {}),
+        ...(council ? { councilName: council.name } : {}),
         captured: capturedDetails(services, conversation.councilId, flow),
         summary: summary ?? residentSaid.slice(-3).join(' / '),
         // The console labels a model's summary as generated, never as the resident's words.

@@ -23,7 +23,7 @@ test('YAML works as well as JSON', () => {
 test('every problem is listed, with the council and field it is in', () => {
   const bad = {
     councils: [
-      { id: 'one', name: 'One Council', timezone: 'Mars/Olympus', twilio: { phoneNumbers: ['+61480000001'] } },
+      { id: 'one', name: 'One Council', timezone: 'Mars/Olympus', twilio: { phoneNumbers: ['+61480000001'] }, reportCategories: ['pothole', 'unicorns'] },
       { id: 'Two!', name: 'Two Council', officeHours: '9 to 5', twilio: { phoneNumbers: ['+61480000001'] }, surprise: true },
     ],
   };
@@ -34,6 +34,7 @@ test('every problem is listed, with the council and field it is in', () => {
     message = (error as Error).message;
   }
   expect(message).toContain('councils.0.timezone: must be an IANA time zone');
+  expect(message).toContain('councils.0.reportCategories.1: must be one of pothole');
   expect(message).toContain('councils.1.id: must be lower-case letters');
   expect(message).toContain('councils.1.officeHours: must look like "Mon-Fri 08:30-17:00"');
   expect(message).toContain('Unrecognized key: "surprise"');

@@ -5,7 +5,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { authenticate, login, logout } from '../../agents/auth';
-import { canSee, councilsOf, loadVisible, servesCouncil, type AgentPrincipal } from '../../conversations/agent-actions';
+import { canSee, councilsOf, loadVisible, servedCouncils, servesCouncil, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
 import { AuthError, ConflictError, NotFoundError } from '../../errors';
 import { SignInLimits } from '../../agents/sign-in-limits';
@@ -145,7 +145,7 @@ export function apiRoutes(services: Services): Router {
   });
 
   router.get('/queues', requireAgent, (req: Authed, res) => {
-    const councils = councilsOf(req.agent!).filter((id) => services.councils.has(id));
+    const councils = servedCouncils(services, req.agent!);
     res.json({ queues: queueNamesOf(services, councils), byCouncil: Object.fromEntries(councils.map((id) => [id, services.councils.council(id).queues])) });
   });
 

@@ -7,7 +7,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { councilsOf } from '../../conversations/agent-actions';
+import { servedCouncils } from '../../conversations/agent-actions';
 import { councilPatchSchema, type CouncilPatch } from '../../councils/directory';
 import type { CouncilSettings } from '../../councils/settings';
 import { NotFoundError } from '../../errors';
@@ -56,7 +56,7 @@ export function councilRoutes(services: Services, guards: Guards): Router {
   const theirs = (req: Authed, id: unknown) => actingCouncil(services, req.agent!, id);
 
   router.get('/councils', ...admin, (req: Authed, res) => {
-    res.json({ councils: councilsOf(req.agent!).filter((id) => councils.has(id)).map((id) => councilView(councils.council(id))) });
+    res.json({ councils: servedCouncils(services, req.agent!).map((id) => councilView(councils.council(id))) });
   });
 
   router.get('/councils/:id', ...admin, (req: Authed, res) => {

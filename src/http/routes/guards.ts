@@ -1,6 +1,6 @@
 /** The REST API's sign-in guards, shared by every route module under `/api/v1`. */
 import type { NextFunction, Request, Response } from 'express';
-import { councilsOf, type AgentPrincipal } from '../../conversations/agent-actions';
+import { servedCouncils, type AgentPrincipal } from '../../conversations/agent-actions';
 import { NotFoundError } from '../../errors';
 import type { Services } from '../../services';
 
@@ -19,7 +19,7 @@ export interface Guards {
  * they do not serve is a 404, as if it did not exist.
  */
 export function actingCouncil(services: Services, agent: AgentPrincipal, requested?: unknown): string {
-  const theirs = councilsOf(agent).filter((id) => services.councils.has(id));
+  const theirs = servedCouncils(services, agent);
   if (typeof requested === 'string' && requested) {
     if (!theirs.includes(requested)) throw new NotFoundError(`The council "${requested}"`);
     return requested;

@@ -10,7 +10,7 @@ import { Router, type Request, type Response } from 'express';
 import express from 'express';
 import { create as xml } from 'xmlbuilder';
 import { z } from 'zod';
-import { CATEGORIES } from '../../../flows/report-issue';
+import { CATEGORIES, categoriesTaken } from '../../../flows/report-issue';
 import { OPEN_STATUSES, statusWords } from '../../domain/cases';
 import { AuthError, NotFoundError, ValidationError } from '../../errors';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -22,7 +22,7 @@ import type { CouncilSettings } from '../../councils/settings';
 import { parseInput } from '../../validation';
 import { auditEach } from '../../privacy/audit';
 import { publicStreet, publicText, roundedPosition } from '../../privacy/public-record';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 type Format = 'json' | 'xml';
 
@@ -82,9 +82,9 @@ function mediaSignature(secret: string, mediaId: string, expires: number): strin
   return createHmac('sha256', secret).update(`open311-media.${mediaId}.${expires}`).digest('base64url');
 }
 
-function toRequest(c: CaseDoc, council: CouncilSettings, services: Services, full: boolean): Record<string, unknown> {
+/** `country`: the council's, so local phone numbers in public text are recognised (and hidden). */
+function toRequest(c: CaseDoc, council: CouncilSettings, country: CountryCode | undefined, services: Services, full: boolean): Record<string, unknown> {
   const category = CATEGORIES.find((k) => k.value === c.category);
-  const country = parsePhoneNumberFromString(council.twilio.phoneNumbers[0] ?? services.config.TWILIO_PHONE_NUMBER)?.country;
   const note = c.history?.at(-1)?.note;
   return {
     service_request_id: c._id,
@@ -126,7 +126,8 @@ export function open311Routes(services: Services): Router {
   const view = async (req: Request, council: CouncilSettings, found: CaseDoc[]) => {
     const holder = keyHolder(req, council);
     if (holder) await auditEach({ _id: holder, role: 'open311' }, 'case.read', found.map((c) => ({ contactId: c.contactId, target: c._id })));
-    return found.map((c) => toRequest(c, council, services, Boolean(holder)));
+    const country = parsePhoneNumberFromString(services.councils.smsNumber(council.id) ?? services.config.TWILIO_PHONE_NUMBER)?.country;
+    return found.map((c) => toRequest(c, council, country, services, Boolean(holder)));
   };
   // `.json`/`.xml` are part of each path; the format is read once, errors use it too.
   const formatOf = (req: Request): Format => (String(req.params.format) === 'xml' ? 'xml' : 'json');
@@ -146,7 +147,7 @@ export function open311Routes(services: Services): Router {
   };
 
   /** The services (report categories) a jurisdiction takes. */
-  const servicesOf = (council: CouncilSettings) => (council.reportCategories ? CATEGORIES.filter((c) => council.reportCategories!.includes(c.value)) : CATEGORIES);
+  const servicesOf = (council: CouncilSettings) => categoriesTaken(council.reportCategories);
 
   router.get('/services.:format', handle((req, res, format) => {
     send(res, format, 'services', 'service', servicesOf(jurisdictionOf(req)).map((c) => ({ service_code: c.value, service_name: c.label, description: `Report: ${c.label.toLowerCase()}`, metadata: false, type: 'realtime', keywords: c.value.replace('-', ','), group: 'Streets and waste' })));

@@ -168,9 +168,10 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     res.json({ agents: agents.filter((a) => councilsOf(a).some((c) => theirs.includes(c))).map((a) => adminView(a, stateOf.get(a._id))) });
   });
 
-  /** The councils asked for, each one the admin serves (else 404), and the queues each must have. */
-  const checkCouncilsAndQueues = (admin: AgentPrincipal, councils: string[], queues: string[]) => {
-    for (const c of councils) actingCouncil(services, admin, c);
+  /** Councils an admin gives an agent must be ones the admin serves (else 404). */
+  const assertServes = (admin: AgentPrincipal, councils: string[]) => councils.forEach((c) => actingCouncil(services, admin, c));
+  /** Queues an agent is given must be queues of the agent's councils (else 404). */
+  const assertQueuesOf = (councils: string[], queues: string[]) => {
     const known = queueNamesOf(services, councils);
     const unknown = queues.filter((q) => !known.includes(q));
     if (unknown.length) throw new NotFoundError(`The queue "${unknown[0]}"`);
@@ -179,7 +180,8 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
   router.post('/agents', requireAgent, requireAdmin, validateBody(agentCreateSchema), async (req: Authed, res) => {
     const input = req.body as z.infer<typeof agentCreateSchema>;
     const councils = input.councils ?? councilsOf(req.agent!);
-    checkCouncilsAndQueues(req.agent!, councils, input.queues ?? []);
+    assertServes(req.agent!, councils);
+    assertQueuesOf(councils, input.queues ?? []);
     if (await Agent.exists({ email: input.email })) throw new ConflictError('already_exists', 'An agent with that email already exists.');
     const created = await createAgent({ email: input.email, name: input.name, password: input.password, role: input.role, queues: input.queues ?? ['general'], councils });
     if (input.capacity) await Agent.updateOne({ _id: created._id }, { $set: { capacity: input.capacity } });
@@ -195,10 +197,8 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     if (id === req.agent!._id && (patch.active === false || (patch.role && patch.role !== 'admin'))) {
       throw new AuthError('You cannot deactivate yourself or give up your own admin role: ask another admin.', 'forbidden', 403);
     }
-    checkCouncilsAndQueues(req.agent!, patch.councils ?? [], []);
-    const known = queueNamesOf(services, (patch.councils ?? councilsOf(agent)).filter((c) => services.councils.has(c)));
-    const unknown = (patch.queues ?? []).filter((q) => !known.includes(q));
-    if (unknown.length) throw new NotFoundError(`The queue "${unknown[0]}"`);
+    assertServes(req.agent!, patch.councils ?? []);
+    assertQueuesOf(patch.councils ?? councilsOf(agent), patch.queues ?? []);
     await Agent.updateOne({ _id: id }, { $set: patch });
     if (patch.active === false) {
       // A deactivated agent's sign-ins end now, on every node.
