@@ -1,10 +1,18 @@
 /**
- * The channel-adapter contract every provider channel passes (SMS, voice, social): a genuine
- * signed request shaped like the provider's documented payload is accepted and normalised;
- * every forged variant is refused with 403 and stores nothing; choices degrade to what the
- * channel can show; provider statuses map onto ours without ever going backwards.
+ * The channel-adapter contract all four channels pass (SMS, voice, social and webchat): a genuine
+ * request shaped like the channel's documented payload is accepted and normalised into the stored
+ * inbound event and message; every forged variant is refused and stores nothing; choices degrade
+ * to what the channel can show; delivery statuses map onto ours without ever going backwards.
+ * The provider channels are signed webhooks (a forgery gets 403). Webchat is the `/webchat` socket
+ * (CONTRACT.md §3) and its photo upload: bad input is refused with its documented error code, a
+ * repeated clientMessageId is stored and answered once, choices are native buttons, and replies are
+ * stored as sent when emitted, a chat that was away getting them on resume. The council comes from
+ * a TENANTS_FILE so that an unknown widget key is refused (a lone default council answers any key).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import twilio from 'twilio';
 import { renderMessage } from '../channels/social/adapter';
 import { renderSms } from '../channels/sms/render';
@@ -12,8 +20,8 @@ import { speakable } from '../channels/voice/render';
 import { startGraphDouble, type GraphDouble } from './helpers/graph-double';
 import { metaJson, metaSignature } from './helpers/meta';
 import type { Choice, InboundContent } from '../src/domain/messages';
-import { Conversation, InboundEvent, Message } from '../src/models';
-import { useTestEngine, waitUntil } from './helpers/engine';
+import { Conversation, Identity, InboundEvent, Media, Message } from '../src/models';
+import { useTestEngine, waitUntil, WebchatResident, type AckResult } from './helpers/engine';
 import { startTwilioDouble, type TwilioDouble } from './helpers/twilio-double';
 
 const PUBLIC_URL = 'https://council.example';
@@ -32,8 +40,16 @@ afterAll(async () => {
   await double.stop();
   await graph.stop();
 });
+const WIDGET = 'riverbend-web';
+const COUNCIL_SITE = 'https://www.riverbend.example.gov.au';
+// One council, as the environment would build it, but named in a file: its Twilio and Meta credentials are the variables above.
+const tenantsDir = mkdtempSync(path.join(tmpdir(), 'contract-tenants-'));
+const TENANTS_FILE = path.join(tenantsDir, 'tenants.json');
+writeFileSync(TENANTS_FILE, JSON.stringify({ councils: [{ id: 'riverbend', name: 'Riverbend Council', officeHours: 'Mon-Sun 00:00-23:59', twilio: { phoneNumbers: [COUNCIL] }, meta: { pageId: PAGE }, webchat: { widgetKeys: [WIDGET], allowedOrigins: [COUNCIL_SITE] } }] }));
+afterAll(() => rmSync(tenantsDir, { recursive: true, force: true }));
 const engine = useTestEngine({
   PUBLIC_URL,
+  TENANTS_FILE,
   TWILIO_AUTH_TOKEN: TOKEN,
   TWILIO_ACCOUNT_SID: ACCOUNT,
   META_APP_SECRET: META_SECRET,
@@ -232,5 +248,176 @@ describe.each(cases)('$channel adapter', (c) => {
     const from = `+614124${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
     expect((await c.deliver(c.fixture(from))).status).toBe(200);
     expect(await c.statusMapping(signedPost(), from)).toEqual(c.statusExpected);
+  });
+});
+
+/** The greeting menu (CONTRACT.md §8's flows and a person), as the webchat shows it. */
+const GREETING_MENU: Choice[] = [
+  { value: 'camping-permit', label: 'Camping permits' },
+  { value: 'faq', label: 'Questions about council services' },
+  { value: 'report-issue', label: 'Report a problem' },
+  { value: 'case-status', label: 'Check a report' },
+  { value: 'agent', label: 'Talk to a person' },
+];
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4890000000049454e44ae426082', 'hex');
+
+function acked<T>(ack: AckResult<T>): T {
+  if (!ack.ok) throw new Error(`refused: ${ack.error.code} ${ack.error.message}`);
+  return ack.data;
+}
+/** `message.send`'s ack data (CONTRACT.md §3; the engine also says whether it was a repeat). */
+type Sent = { messageId: string; duplicate: boolean };
+const sent = (ack: AckResult<{ messageId: string }>) => acked(ack as AckResult<Sent>);
+
+describe('webchat adapter', () => {
+  const chats: WebchatResident[] = [];
+  afterAll(() => chats.forEach((c) => c.close()));
+  const chat = () => {
+    const c = new WebchatResident(engine().url!);
+    chats.push(c);
+    return c;
+  };
+  /** A photo from the chat page (same origin as PUBLIC_URL), as webchat.js sends it. */
+  const upload = (headers: Record<string, string>, body: Buffer = PNG) =>
+    fetch(`${engine().url}/webchat/upload`, { method: 'POST', headers: { 'content-type': 'image/png', origin: PUBLIC_URL, 'x-widget-key': WIDGET, ...headers }, body: new Uint8Array(body) });
+  const capabilities = () => engine().services.channels.get('webchat').capabilities;
+
+  test('a genuine session and message are acknowledged, stored once as the normalised text and answered', async () => {
+    const resident = chat();
+    const session = await resident.start({ widgetKey: WIDGET });
+    const hash = resident.sessionHash();
+    const identityId = `webchat-${WIDGET}-${hash}`;
+    // The widget key names the council and its inbox; the resident is known by a hash of the token.
+    expect(await Identity.findById(identityId).lean()).toMatchObject({ channel: 'webchat', inboxId: `webchat-${WIDGET}`, channelUserId: hash });
+    expect(await Conversation.findById(session.conversationId).lean()).toMatchObject({ channel: 'webchat', councilId: 'riverbend', inboxId: `webchat-${WIDGET}`, identityId, status: 'bot' });
+
+    const { messageId, duplicate } = sent(await resident.say('  Hello from the docs, ça va?  ', 'docs-1'));
+    expect(duplicate).toBe(false);
+    const event = await InboundEvent.findById(`webchat-${hash}-docs-1`).lean();
+    expect(event).toMatchObject({ channel: 'webchat', channelUserId: hash, inboxId: `webchat-${WIDGET}`, identityId, content: { kind: 'text', text: 'Hello from the docs, ça va?' } });
+    const message = await waitUntil(() => Message.findById(messageId).lean(), 10_000, 'the stored message');
+    expect(message).toMatchObject({ direction: 'inbound', channel: 'webchat', identityId, conversationId: session.conversationId, sender: { kind: 'contact' }, text: 'Hello from the docs, ça va?', deliveryStatus: 'received' });
+    const reply = await resident.waitForReply((m) => m.sender.kind === 'bot');
+    expect(reply.conversationId).toBe(session.conversationId);
+    expect(reply.seq).toBeGreaterThan(message.seq);
+    expect(await InboundEvent.countDocuments({ identityId })).toBe(1);
+  });
+
+  test('forged and bad input is refused with its error and stores nothing', async () => {
+    const resident = chat();
+    const session = await resident.start({ widgetKey: WIDGET });
+    const token = session.sessionToken;
+    const footprint = async () => ({
+      events: await InboundEvent.countDocuments({ channel: 'webchat' }),
+      identities: await Identity.countDocuments({ channel: 'webchat' }),
+      conversations: await Conversation.countDocuments({ channel: 'webchat' }),
+      messages: await Message.countDocuments({ conversationId: session.conversationId }),
+      media: await Media.countDocuments({}),
+    });
+    const before = await footprint();
+    const ackCode = async (ack: Promise<AckResult>) => ((a) => (a.ok ? 'accepted' : a.error.code))(await ack);
+    const httpCode = async (res: Promise<Response>) => {
+      const r = await res;
+      return `${r.status} ${((await r.json()) as { error?: { code?: string } }).error?.code}`;
+    };
+    const send = (payload: unknown) => ackCode(resident.emit('message.send', payload));
+    const attempts: Array<[string, Promise<string>, string]> = [
+      ['unknown widget key', ackCode(chat().emit('session.start', { widgetKey: 'no-such-council' })), 'unknown_widget'],
+      ['malformed widget key', ackCode(chat().emit('session.start', { widgetKey: '../riverbend-web' })), 'invalid_payload'],
+      ['malformed session token', ackCode(chat().emit('session.start', { widgetKey: WIDGET, sessionToken: 'not a token' })), 'invalid_payload'],
+      ['message before session.start', ackCode(chat().emit('message.send', { clientMessageId: 'forged-1', text: 'hello' })), 'no_session'],
+      ["message carrying another session's token", ackCode(chat().emit('message.send', { clientMessageId: 'forged-1', text: 'hello', sessionToken: token })), 'no_session'],
+      ['malformed clientMessageId', send({ clientMessageId: 'has spaces', text: 'hello' }), 'invalid_payload'],
+      ['no clientMessageId', send({ text: 'hello' }), 'invalid_payload'],
+      ['text that is not a string', send({ clientMessageId: 'forged-1', text: 42 }), 'invalid_payload'],
+      ['nothing to say', send({ clientMessageId: 'forged-1' }), 'invalid_payload'],
+      ['location off the globe', send({ clientMessageId: 'forged-1', location: { lat: 91, lng: 0 } }), 'invalid_payload'],
+      ['oversized text', send({ clientMessageId: 'forged-1', text: 'x'.repeat(2001) }), 'message_too_long'],
+      ['blank text', send({ clientMessageId: 'forged-1', text: ' \n ' }), 'empty_message'],
+      ['photo with a forged session token', httpCode(upload({ 'x-session-token': randomBytes(24).toString('base64url'), 'x-client-message-id': 'forged-1' })), '401 no_session'],
+      ['photo without a session token', httpCode(upload({ 'x-client-message-id': 'forged-1' })), '400 invalid_payload'],
+      ['photo from another site', httpCode(upload({ origin: 'https://evil.example', 'x-session-token': token, 'x-client-message-id': 'forged-1' })), '403 cross_origin'],
+      ['photo that is not an image', httpCode(upload({ 'x-session-token': token, 'x-client-message-id': 'forged-1' }, Buffer.from('<svg onload=alert(1)>'))), '400 not_an_image'],
+    ];
+    for (const [what, attempt, expected] of attempts) {
+      expect({ what, refused: await attempt }).toEqual({ what, refused: expected });
+    }
+    expect(await footprint()).toEqual(before);
+    // The positive control: in the same session, the id no refusal used up is accepted, and so is a photo.
+    expect(await resident.say('hello', 'forged-1')).toMatchObject({ ok: true, data: { duplicate: false } });
+    expect((await upload({ 'x-session-token': token, 'x-client-message-id': 'photo-1' })).status).toBe(201);
+    expect(await InboundEvent.findById(`webchat-${resident.sessionHash()}-photo-1`).lean()).toMatchObject({ channel: 'webchat', content: { kind: 'media', contentTypes: ['image/png'] } });
+  });
+
+  test('the same clientMessageId sent twice is stored and answered once', async () => {
+    const resident = chat();
+    const session = await resident.start({ widgetKey: WIDGET });
+    const both = (await Promise.all([resident.say('hello', 'twice-1'), resident.say('hello', 'twice-1')])).map(sent);
+    expect(both.map((a) => a.duplicate).sort()).toEqual([false, true]);
+    expect(both[1]!.messageId).toBe(both[0]!.messageId);
+    await resident.waitForReply((m) => m.sender.kind === 'bot');
+    // Again once it was answered: the same message, not a new turn.
+    expect(sent(await resident.say('hello', 'twice-1'))).toEqual({ messageId: both[0]!.messageId, duplicate: true });
+    // One resident's turns run in order, so anything the repeats caused would come before this answer.
+    acked(await resident.emit('message.send', { clientMessageId: 'after-1', choice: 'faq' }));
+    await resident.waitForReply((m) => m.text.startsWith('What would you like to know?'));
+    const stored = await Message.find({ conversationId: session.conversationId }).sort({ seq: 1 }).lean();
+    expect(stored.map((m) => [m.direction, m.text])).toEqual([
+      ['inbound', 'hello'],
+      ['outbound', expect.stringContaining('What can I help with today?')],
+      ['inbound', expect.any(String)],
+      ['outbound', expect.stringContaining('What would you like to know?')],
+    ]);
+    expect(resident.replies().map((m) => m.id)).toEqual(stored.filter((m) => m.direction === 'outbound').map((m) => m._id));
+    expect(await InboundEvent.countDocuments({ identityId: `webchat-${WIDGET}-${resident.sessionHash()}` })).toBe(2);
+  });
+
+  test('choices arrive as native buttons, and a button press is stored as that choice', async () => {
+    expect(capabilities().choices).toBe('native');
+    const resident = chat();
+    await resident.start({ widgetKey: WIDGET });
+    acked(await resident.say('hello'));
+    const menu = await resident.waitForReply((m) => m.sender.kind === 'bot');
+    // Structured choices, and a text that does not number them ("Reply 1, 2 or 3" is SMS's).
+    expect({ text: menu.text, choices: menu.choices }).toEqual({
+      text: "Hi, I'm the Riverbend Council assistant. What can I help with today?\nChoose an option, or type your question.",
+      choices: GREETING_MENU,
+    });
+    expect((await Message.findById(menu.id).lean())?.choices).toEqual(GREETING_MENU);
+
+    acked(await resident.emit('message.send', { clientMessageId: 'press-1', choice: { value: 'faq', label: 'Questions about council services' } }));
+    expect(await InboundEvent.findById(`webchat-${resident.sessionHash()}-press-1`).lean()).toMatchObject({ content: { kind: 'choice', value: 'faq', label: 'Questions about council services' } });
+    const answer = await resident.waitForReply((m) => m.seq > menu.seq);
+    expect(answer.text).toMatch(/^What would you like to know\?/);
+  });
+
+  test('replies are stored as sent when emitted, and a chat that was away gets them on resume', async () => {
+    expect(capabilities().delivery).toBe('realtime');
+    const away = chat();
+    const session = await away.start({ widgetKey: WIDGET });
+    const { messageId } = acked(await away.say('hello', 'away-1'));
+    away.close(); // gone before the reply is emitted
+    const own = await waitUntil(() => Message.findById(messageId).lean(), 10_000, 'the stored message');
+    const replies = await waitUntil(async () => {
+      const found = await Message.find({ conversationId: session.conversationId, direction: 'outbound' }).sort({ seq: 1 }).lean();
+      return found.length ? found : undefined;
+    }, 10_000, 'the reply');
+    // No provider to report on it: sent (emitted to the resident's room) is where a webchat reply stays.
+    expect(replies.map((r) => ({ status: r.deliveryStatus, to: r.to, from: r.from }))).toEqual([{ status: 'sent', to: away.sessionHash(), from: WIDGET }]);
+
+    const back = chat();
+    const resumed = await back.start({ widgetKey: WIDGET, sessionToken: session.sessionToken, sinceSeq: own.seq });
+    expect(resumed.conversationId).toBe(session.conversationId);
+    expect(resumed.messages.map((m) => ({ id: m.id, text: m.text, choices: m.choices }))).toEqual(replies.map((r) => ({ id: r._id, text: r.text, choices: r.choices })));
+
+    acked(await back.say('hello', 'back-1'));
+    const live = await back.waitForReply((m) => m.seq > replies.at(-1)!.seq);
+    expect(await Message.findById(live.id).lean()).toMatchObject({ deliveryStatus: 'sent', seq: live.seq, text: live.text });
+  });
+
+  test("the chat can be framed by the council's listed sites only", async () => {
+    const res = await fetch(`${engine().url}/webchat/embed?council=${WIDGET}`);
+    expect(res.status).toBe(200);
+    expect(/frame-ancestors ([^;]*)/.exec(res.headers.get('content-security-policy') ?? '')?.[1]).toBe(`'self' ${COUNCIL_SITE}`);
   });
 });

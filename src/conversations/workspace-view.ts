@@ -5,8 +5,9 @@
  * readable summary. Access is `canSee` (conversations) and the case rule of agents/access.ts.
  * Unread counts: each agent's last-read sequence per conversation is a Redis hash field.
  */
+import { followersOfCases } from '../cases/followers';
 import { statusWords } from '../domain/cases';
-import { CHANNEL_LABELS, FLOW_LABELS, PRIORITY_LABELS, SLOT_LABELS, type CapturedDetail, type CaseSummary, type ListItem, type ListResult, type ListView, type PersonView } from '../domain/workspace';
+import { CHANNEL_LABELS, FLOW_LABELS, PRIORITY_LABELS, SLOT_LABELS, type CapturedDetail, type CaseFollower, type CaseSummary, type ListItem, type ListResult, type ListView, type PersonView } from '../domain/workspace';
 import type { ChannelId } from '../domain/messages';
 import type { ConversationStatus } from '../domain/conversation';
 import { Case, Contact, Conversation, Identity, Message, Permit, type CaseDoc, type ConversationDoc } from '../models';
@@ -152,7 +153,7 @@ export { PRIORITY_LABELS };
 
 export type PermitLean = { _id: string; councilId: string; campgroundId: string; arrive: string; nights: number; partySize: number; status: string; createdAt: Date; updatedAt: Date; history?: Array<{ status: string; at: Date; by?: string; note?: string }> };
 
-export function caseSummary(c: CaseDoc): CaseSummary {
+export function caseSummary(c: CaseDoc, followers?: CaseFollower[]): CaseSummary {
   return {
     reference: c._id,
     kind: 'report',
@@ -162,6 +163,7 @@ export function caseSummary(c: CaseDoc): CaseSummary {
     summary: [c.location?.text, c.description].filter(Boolean).join(': '),
     createdAt: new Date(c.createdAt).toISOString(),
     history: (c.history ?? []).map((h) => ({ status: h.status ?? '', at: new Date(h.at ?? c.createdAt).toISOString(), ...(h.note ? { note: h.note } : {}), ...((h as { by?: string }).by ? { by: (h as { by?: string }).by } : {}) })),
+    ...(followers ? { followers } : {}),
   };
 }
 
@@ -193,6 +195,7 @@ export async function personView(services: Services, agent: AgentPrincipal, cont
     Case.find({ contactId }).sort({ createdAt: -1 }).limit(50).lean<CaseDoc[]>(),
     Permit.find({ contactId }).sort({ createdAt: -1 }).limit(50).lean<PermitLean[]>(),
   ]);
+  const followers = await followersOfCases(cases);
   return {
     id: contact._id,
     councilId: contact.councilId,
@@ -200,7 +203,7 @@ export async function personView(services: Services, agent: AgentPrincipal, cont
     identities: identities.map((i) => ({ channel: i.channel as ChannelId, address: i.channelUserId, label: addressLabel(i), optedOut: Boolean(i.optedOut), inboxId: i.inboxId })),
     languages: [...new Set(conversations.map((c) => c.language).filter((l): l is string => Boolean(l)))],
     conversations: visible.map((c) => ({ id: c._id, channel: c.channel as ChannelId, status: c.status as ConversationStatus, createdAt: new Date(c.createdAt).toISOString(), ...(c.lastResidentText ? { preview: c.lastResidentText } : {}), ...(c.outcome ? { outcome: c.outcome } : {}) })),
-    cases: cases.map(caseSummary),
+    cases: cases.map((c) => caseSummary(c, followers.get(c._id))),
     permits: permits.map((p) => permitSummary(services, p)),
   };
 }

@@ -99,6 +99,15 @@ export interface CaseSummary {
   summary: string;
   createdAt: string;
   history: Array<{ status: string; at: string; note?: string; by?: string }>;
+  /** Reports only: who else is told of its changes (the reporter always is). */
+  followers?: CaseFollower[];
+}
+
+/** Someone besides the reporter who is told when a report changes. */
+export interface CaseFollower {
+  /** Their channel identity (the id to remove them by). */
+  id: string;
+  label: string;
 }
 
 export interface PersonView {

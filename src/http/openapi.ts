@@ -9,7 +9,7 @@ const bearer = [{ bearerAuth: [] }];
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const ok = (description: string) => ({ 200: { description }, 401: { description: 'Missing or expired sign-in' } });
 
-export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; webhook: z.ZodType; analyticsQuery: z.ZodObject; consent: z.ZodType; campaign: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
+export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; webhook: z.ZodType; analyticsQuery: z.ZodObject; consent: z.ZodType; campaign: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; follower: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
   const get = (summary: string, extra: Record<string, unknown> = {}) => ({ get: { summary, security: bearer, responses: ok(summary), ...extra } });
   const idParam = (name: string) => ({ parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }] });
   const pathParams = (...names: string[]) => names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
@@ -74,6 +74,8 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       '/campaigns': { post: { summary: 'Create an SMS campaign to residents who opted in to a topic, answered from its own document (admins)', security: bearer, requestBody: json(schemas.campaign), responses: { 201: { description: '{ id, status, quietHours }' } } } },
       '/campaigns/{id}': get('A campaign and its sends: queued, sent, skipped (supervisors)', idParam('id')),
       '/campaigns/{id}/send': { post: { summary: 'Send the campaign: paced at CAMPAIGN_SMS_PER_SECOND, held in quiet hours, never to opted-out numbers (admins)', security: bearer, ...idParam('id'), responses: { 202: { description: 'Sending' }, 409: { description: 'Sent already' } } } },
+      '/cases/{reference}/followers': { post: { summary: 'Add someone who asked for updates on a report, by mobile number: texted once now and at every status change (recorded with who did it)', security: bearer, ...idParam('reference'), requestBody: json(schemas.follower), responses: { 201: { description: 'The report with its followers' }, 409: { description: 'Already told, opted out of texts, or no SMS number' } } } },
+      '/cases/{reference}/followers/{identityId}': { delete: { summary: 'Stop a follower hearing about the report (not the reporter)', security: bearer, parameters: pathParams('reference', 'identityId'), responses: ok('The report with its followers') } },
       '/cases/{reference}/status': { post: { summary: 'Change a report\'s status; the resident is told (a note: supervisors and admins only)', security: bearer, ...idParam('reference'), requestBody: json(schemas.caseStatus), responses: ok('The case') } },
     },
   };

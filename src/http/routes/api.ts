@@ -23,7 +23,7 @@ import { assertMayTextResidents, loadContactOfTheirCouncil, loadVisibleCase } fr
 import { AuditEntry, audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
-import { agentCreateSchema, agentPatchSchema, cannedSchema, contactPatchSchema, permitCancelSchema, workspaceRoutes } from './workspace';
+import { agentCreateSchema, agentPatchSchema, cannedSchema, contactPatchSchema, followerSchema, permitCancelSchema, workspaceRoutes } from './workspace';
 import { listCanned } from '../../conversations/canned';
 import { personView } from '../../conversations/workspace-view';
 import { analyticsQuery, analyticsRoutes } from './analytics';
@@ -59,7 +59,7 @@ export function apiRoutes(services: Services): Router {
   const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.councils.default.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, follower: followerSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

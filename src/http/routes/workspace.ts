@@ -1,6 +1,6 @@
 /**
  * The agent workspace's REST routes (under `/api/v1`, bearer token): search (CONTRACT.md §12),
- * the person (name editable), back-office actions on reports and permits, agents'
+ * the person (name editable), back-office actions on reports (status, followers) and permits, agents'
  * administration (CONTRACT.md §9) and the supervisor wallboard. Every route asks the same
  * access rules as the rest of the API (`canSee`, `loadVisibleCase`): what an agent may not
  * see answers 404; every change is on the audit log with who made it.
@@ -15,12 +15,13 @@ import { ensureOpenConversation, type IdentityDoc } from '../../conversations/id
 import { sendReply } from '../../conversations/outbox';
 import { agentStates, queueNamesOf } from '../../conversations/queue-view';
 import { conversationView } from '../../conversations/view';
-import { personView, permitSummary, whoLabel, type PermitLean } from '../../conversations/workspace-view';
+import { caseSummary, personView, permitSummary, whoLabel, type PermitLean } from '../../conversations/workspace-view';
+import { addFollowerByPhone, followersOfCases, removeFollower } from '../../cases/followers';
 import { wallboard } from '../../conversations/wallboard';
 import { removeCanned, saveCanned } from '../../conversations/canned';
 import { AGENT_ROLES, type AgentAdminView, type SearchResult } from '../../domain/workspace';
 import { AuthError, ConflictError, NotFoundError } from '../../errors';
-import { Agent, AgentSession, Case, Contact, Conversation, Identity, Message, Permit, PermitNight, type ConversationDoc } from '../../models';
+import { Agent, AgentSession, Case, Contact, Conversation, Identity, Message, Permit, PermitNight, type CaseDoc, type ConversationDoc } from '../../models';
 import { audit } from '../../privacy/audit';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
@@ -32,6 +33,7 @@ type Guard = (req: Authed, res: Response, next: NextFunction) => unknown;
 
 export const searchQuery = z.object({ q: z.string().trim().min(2).max(100) });
 export const contactPatchSchema = z.object({ name: z.string().trim().max(120) });
+export const followerSchema = z.object({ phone: z.string().trim().min(6).max(30) });
 export const permitCancelSchema = z.object({ note: z.string().trim().min(1).max(300).optional() });
 const queueName = z.string().trim().min(1).max(50).regex(/^[a-z0-9-]+$/, 'queue names use lower-case letters, digits and dashes');
 export const agentCreateSchema = z.object({
@@ -157,6 +159,29 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
       await sendReply(services, conversation, { kind: 'system' }, { text: `${council.name}: your camping permit ${reference} has been cancelled.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}` });
     }
     res.json(permitSummary(services, (await Permit.findById(reference).lean<PermitLean>())!));
+  });
+
+  /** A report's followers: someone who asked for updates is added by mobile number and texted once; any agent who may see the report. */
+  const reportSummary = async (reference: string) => {
+    const report = (await Case.findById(reference).lean<CaseDoc>())!;
+    return caseSummary(report, (await followersOfCases([report])).get(reference));
+  };
+  router.post('/cases/:reference/followers', requireAgent, validateBody(followerSchema), async (req: Authed, res) => {
+    const reference = String(req.params.reference).toUpperCase();
+    if (!reference.startsWith('RC-')) throw new NotFoundError(`Report ${reference}`);
+    const owner = await loadVisibleCase(req.agent!, reference);
+    const identityId = await addFollowerByPhone(services, owner.reference, (req.body as z.infer<typeof followerSchema>).phone);
+    await audit(req.agent!, 'case.follower.add', owner.contactId, owner.reference, `follower ${identityId}`);
+    res.status(201).json(await reportSummary(owner.reference));
+  });
+  router.delete('/cases/:reference/followers/:identityId', requireAgent, async (req: Authed, res) => {
+    const reference = String(req.params.reference).toUpperCase();
+    if (!reference.startsWith('RC-')) throw new NotFoundError(`Report ${reference}`);
+    const owner = await loadVisibleCase(req.agent!, reference);
+    const identityId = String(req.params.identityId);
+    await removeFollower(owner.reference, identityId);
+    await audit(req.agent!, 'case.follower.remove', owner.contactId, owner.reference, `follower ${identityId}`);
+    res.json(await reportSummary(owner.reference));
   });
 
   // Agents (CONTRACT.md §9): supervisors see the list (to reassign); admins create and change.
