@@ -183,6 +183,18 @@ const schema = z.object({
   CAMPAIGN_QUIET_HOURS: z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be HH:MM-HH:MM').default('20:00-09:00'),
   /** The currency of CONTACT_COSTS (the defaults are SOCITM's figures in pounds). */
   COST_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('GBP'),
+  /**
+   * A Nominatim-compatible reverse geocoder (`{base}/reverse?format=jsonv2`) that turns a shared
+   * location into a short address for agents (src/geo/reverse-geocode.ts), off the resident's
+   * turn. Unset: off, places show as coordinates. The public nominatim.openstreetmap.org allows
+   * at most 1 request a second from an application that names itself in its User-Agent; the
+   * engine keeps to that and caches answers, but a council with volume should run its own.
+   */
+  GEOCODER_URL: z.url({ protocol: /^https?$/ }).optional().transform((v) => v?.replace(/\/+$/, '')),
+  /** How long the geocoder has to answer one lookup (it is retried twice later if it does not). */
+  GEOCODER_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(5000),
+  /** Lookups a second at most, across every worker process (cached answers count too). Raise it only for the council's own server. */
+  GEOCODER_PER_SECOND: z.coerce.number().min(0.1).max(100).default(1),
 });
 
 export type Config = z.infer<typeof schema> & { PUBLIC_URL: string };

@@ -34,6 +34,7 @@ import { Broadcaster } from './realtime/broadcaster';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
 import { createLanguageModel } from './ai/llm';
+import { createReverseGeocoder } from './geo/reverse-geocode';
 import { CouncilDirectory } from './councils/directory';
 import { loadCouncilSettings } from './councils/settings';
 import { emitterPublisher, serverPublisher, socketChannelKey } from './realtime/publisher';
@@ -91,6 +92,10 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   await councils.listen(redis, config.QUEUE_PREFIX);
   const channelModules = createChannelModules({ publisher, config, credentials: councils });
   const queues = new Queues(redis, config.QUEUE_PREFIX, config.WEBHOOK_RETRY_DELAYS_MS);
+  // Nominatim's usage policy: an application names itself (and where it runs) in its User-Agent.
+  const geocoder = config.GEOCODER_URL
+    ? createReverseGeocoder({ baseUrl: config.GEOCODER_URL, timeoutMs: config.GEOCODER_TIMEOUT_MS, userAgent: `Switchboard-Geocoder/1.0 (council contact centre; +${config.PUBLIC_URL})`, redis, prefix: config.QUEUE_PREFIX })
+    : undefined;
   const services: Services = {
     config,
     logger,
@@ -106,6 +111,7 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     metrics: createMetrics(),
     councils,
     ...(llm ? { llm } : {}),
+    ...(geocoder ? { geocoder } : {}),
   };
   const router = new ConversationRouter(services);
   // Round trips by collection and operation on /metrics (the benchmark reads them per message).

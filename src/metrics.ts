@@ -13,6 +13,7 @@ export function createMetrics() {
     /** Every collection call mongoose makes (one database round trip each), counted through mongoose's debug hook. */
     databaseOperations: new Counter({ name: 'switchboard_database_operations_total', help: 'Database calls by collection and operation', labelNames: ['collection', 'operation'] as const, registers: [registry] }),
     webhooks: new Counter({ name: 'switchboard_webhook_attempts_total', help: 'Outbound webhook attempts by outcome (delivered, retrying, failed)', labelNames: ['outcome'] as const, registers: [registry] }),
+    geocoder: new Counter({ name: 'switchboard_geocoder_lookups_total', help: 'Addresses looked up for shared places, by outcome (found, none, cached, retrying, failed)', labelNames: ['outcome'] as const, registers: [registry] }),
     claims: new Counter({ name: 'switchboard_claims_total', help: 'Agent claim attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
   };
 }

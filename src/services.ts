@@ -16,6 +16,7 @@ import type { RiskKind } from './ai/safeguarding';
 import type { LanguageModel } from './ai/llm';
 import type { CouncilDirectory } from './councils/directory';
 import type { Journal } from './journey/journal';
+import type { ReverseGeocoder } from './geo/reverse-geocode';
 
 export interface CouncilInfo {
   id: string;
@@ -55,4 +56,6 @@ export interface Services {
   llm?: LanguageModel;
   /** Journey events, recorded off the hot path (src/journey/journal.ts). */
   journal: Journal;
+  /** Addresses for shared places (GEOCODER_URL), looked up by a queue job, never on a turn. */
+  geocoder?: ReverseGeocoder;
 }

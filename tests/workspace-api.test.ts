@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { createAgent } from '../src/agents/auth';
 import { AuditEntry } from '../src/privacy/audit';
-import { Conversation, Permit, PermitNight } from '../src/models';
+import { Conversation, Identity, Permit, PermitNight } from '../src/models';
 import { agentCommand, agentSocket, loginAgent, startTestEngine, stopAndDrop, testEnv, waitUntil } from './helpers/engine';
 import { startTwilioDouble, type TwilioDouble } from './helpers/twilio-double';
 
@@ -158,4 +158,42 @@ test('admins edit canned responses; agents read them and may not change them', a
   expect(after).toContain('Looking into it');
   expect(after).not.toContain('Greeting');
   expect((await call('admin', '/canned-responses/canned-nothing', { method: 'DELETE' })).status).toBe(404);
+});
+
+test('an agent adds a neighbour as a follower of a report: texted once, then told of each change; repeats, STOP and bad numbers refused; other queues get 404; audited', async () => {
+  const from = '+61412800004';
+  const neighbour = '+61412800005';
+  const stopped = '+61412800006';
+  await smsFrom(from, 'talk to a person about the bin outside number 9 not being emptied');
+  const conversation = await queued(from);
+  const report = await engine.services.councils.default.cases.create({ category: 'missed-bin', description: 'Bin not emptied', location: { text: '9 Elm Street' }, photoCount: 0 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `api-follow-${conversation._id}`);
+  const reference = report.reference;
+
+  expect((await call('roads', `/cases/${reference}/followers`, { method: 'POST', body: { phone: '0412 800 005' } })).status).toBe(404);
+  const added = await call('gen', `/cases/${reference}/followers`, { method: 'POST', body: { phone: '0412 800 005' } });
+  expect(added).toMatchObject({ status: 201, body: { reference, followers: [{ id: expect.any(String), label: neighbour }] } });
+  await waitUntil(() => double.sent.find((m) => m.To === neighbour && m.Body === `Riverbend Council: you asked for updates on report ${reference} (missed bin, now received). We'll text you when it changes.`), 15_000, 'the follower\'s first text');
+  expect((await call('gen', `/cases/${reference}/followers`, { method: 'POST', body: { phone: '+61 412 800 005' } })).body.error.code).toBe('unchanged');
+  expect((await call('gen', `/cases/${reference}/followers`, { method: 'POST', body: { phone: '0412 800 004' } })).body.error.code).toBe('unchanged'); // the reporter
+  expect((await call('gen', `/cases/${reference}/followers`, { method: 'POST', body: { phone: '12345 not a number' } })).status).toBe(400);
+  await smsFrom(stopped, 'STOP');
+  await waitUntil(async () => (await Identity.findOne({ channelUserId: stopped, optedOut: true }).lean()) ?? undefined, 15_000, 'STOP recorded');
+  expect((await call('gen', `/cases/${reference}/followers`, { method: 'POST', body: { phone: stopped } })).body.error.code).toBe('opted_out');
+  expect(double.sent.filter((m) => m.To === neighbour)).toHaveLength(1);
+
+  // The person pane shows the follower; a status change texts the reporter and the follower, each in their own words.
+  expect((await call('gen', `/contacts/${conversation.contactId}`)).body.cases).toEqual([expect.objectContaining({ reference, followers: [expect.objectContaining({ label: neighbour })] })]);
+  expect((await call('gen', `/cases/${reference}/status`, { method: 'POST', body: { status: 'fixed' } })).status).toBe(200);
+  await waitUntil(() => double.sent.find((m) => m.To === from && m.Body === `Riverbend Council: your report ${reference} is now fixed.`), 15_000, 'the reporter told');
+  await waitUntil(() => double.sent.find((m) => m.To === neighbour && m.Body === `Riverbend Council: report ${reference} is now fixed.`), 15_000, 'the follower told');
+
+  const followerId = added.body.followers[0].id as string;
+  expect(await AuditEntry.exists({ action: 'case.follower.add', target: reference, actorRole: 'agent' })).toBeTruthy();
+  expect((await call('gen', `/cases/${reference}/followers/${conversation.identityId}`, { method: 'DELETE' })).body.error.code).toBe('reporter');
+  expect((await call('gen', `/cases/${reference}/followers/${followerId}`, { method: 'DELETE' })).body.followers).toEqual([]);
+  expect((await call('gen', `/cases/${reference}/followers/${followerId}`, { method: 'DELETE' })).status).toBe(404);
+  expect(await AuditEntry.exists({ action: 'case.follower.remove', target: reference })).toBeTruthy();
+  expect((await call('gen', `/cases/${reference}/status`, { method: 'POST', body: { status: 'closed' } })).status).toBe(200);
+  await waitUntil(() => double.sent.find((m) => m.To === from && m.Body.includes('is now closed')), 15_000, 'the reporter told of closing');
+  expect(double.sent.filter((m) => m.To === neighbour)).toHaveLength(2);
 });

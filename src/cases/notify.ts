@@ -25,7 +25,9 @@ export async function changeCaseStatus(services: Services, reference: string, st
   const fields = { councilId: council.id, contactId: found.contactId, channel: found.channel, at: entry.at, data: { reference, status, category: found.category } };
   await services.journal.note('case.status_changed', seed, fields);
   if (!OPEN_STATUSES.includes(status)) await services.journal.note('case.closed', seed, fields);
-  const text = `${council.name}: your report ${reference} is now ${statusWords(status)}.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}`;
+  const news = `is now ${statusWords(status)}.${note ? ` ${note.replace(/[.!?]\s*$/, '')}.` : ''}`;
+  // A caller's own SMS number follows their report too: it is still theirs. A neighbour added as a follower is not told it is theirs.
+  const textFor = (identity: IdentityDoc) => `${council.name}: ${identity.contactId === found.contactId ? 'your report' : 'report'} ${reference} ${news}`;
   for (const identityId of new Set([found.identityId, ...(found.followers ?? [])])) {
     const identity = await Identity.findById(identityId).lean<IdentityDoc>();
     if (!identity) continue;
@@ -35,7 +37,7 @@ export async function changeCaseStatus(services: Services, reference: string, st
       continue;
     }
     const conversation = await ensureOpenConversation(council.id, identity, `case-${reference}-${status}-${identityId}`);
-    await sendReply(services, conversation, { kind: 'system' }, { text });
+    await sendReply(services, conversation, { kind: 'system' }, { text: textFor(identity) });
   }
   return caseRecord((await Case.findById(reference).lean<CaseDoc>())!);
 }

@@ -13,6 +13,7 @@ import { nextStatus, type ConversationStatus, type FlowState } from '../domain/c
 import type { DomainEvent } from '../domain/events';
 import { handoffKind, type HandledBy, type JourneyData, type JourneyEvent, type JourneyEventType } from '../domain/journey';
 import { journeyId } from '../journey/journal';
+import { locatePlaces } from '../geo/place-addresses';
 import { focusedAnswer, journeyStep } from '../flow-engine/form';
 import { campaignKnowledge } from '../campaigns/campaigns';
 import { withdrawAllConsent } from '../campaigns/consent';
@@ -491,6 +492,8 @@ export class ConversationRouter {
 
     // After the replies are on their way: a turn's journey never delays what the resident hears.
     await services.journal.record(decision.journey ?? []);
+    // Nor does an address for a shared place: queued, not awaited (src/geo/place-addresses.ts).
+    locatePlaces(services, resident, decision.journey);
     if (decision.statusAfter === 'bot') {
       const lastWrote = new Date(decision.conversation.lastResidentAt ?? Date.now()).getTime();
       await services.inactivity.set(resident.conversationId, resident.identityId, lastWrote + services.config.INACTIVITY_CLOSE_MINUTES * 60_000);

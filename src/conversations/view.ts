@@ -49,12 +49,12 @@ export function messagePayload(m: Pick<MessageDoc, '_id' | 'seq' | 'conversation
   const choices = (m.choices ?? []) as Choice[];
   // Photos a resident sent (MMS, webchat upload): agents fetch them with their token, from
   // our own copy (`/api/v1/media/{id}`), never from the provider's URL.
-  const content = m.content as { kind?: string; urls?: string[]; contentTypes?: string[]; lat?: number; lng?: number; text?: string } | undefined;
+  const content = m.content as { kind?: string; urls?: string[]; contentTypes?: string[]; lat?: number; lng?: number; text?: string; address?: string } | undefined;
   const urls = content?.kind === 'media' ? (content.urls ?? []) : [];
   const media = urls
     .map((url, n) => ({ url: m.mediaIds?.[n] ? `/api/v1/media/${m.mediaIds[n]}` : url.startsWith('/api/v1/media/') ? url : '', ...(content?.contentTypes?.[n] ? { contentType: content.contentTypes[n] } : {}) }))
     .filter((item) => item.url);
-  const location = content?.kind === 'location' && typeof content.lat === 'number' && typeof content.lng === 'number' ? { lat: content.lat, lng: content.lng, ...(content.text ? { text: content.text } : {}) } : undefined;
+  const location = content?.kind === 'location' && typeof content.lat === 'number' && typeof content.lng === 'number' ? { lat: content.lat, lng: content.lng, ...(content.text ? { text: content.text } : {}), ...(content.address ? { address: content.address } : {}) } : undefined;
   return {
     id: m._id,
     seq: m.seq,

@@ -160,7 +160,8 @@ export function caseSummary(c: CaseDoc, followers?: CaseFollower[]): CaseSummary
     title: words(c.category),
     status: c.status,
     statusText: statusWords(c.status),
-    summary: [c.location?.text, c.description].filter(Boolean).join(': '),
+    // The resident's own words for the place, else the address looked up from its point.
+    summary: [c.location?.text ?? c.location?.address, c.description].filter(Boolean).join(': '),
     createdAt: new Date(c.createdAt).toISOString(),
     history: (c.history ?? []).map((h) => ({ status: h.status ?? '', at: new Date(h.at ?? c.createdAt).toISOString(), ...(h.note ? { note: h.note } : {}), ...((h as { by?: string }).by ? { by: (h as { by?: string }).by } : {}) })),
     ...(followers ? { followers } : {}),

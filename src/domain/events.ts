@@ -18,8 +18,11 @@ export interface MessageCreatedPayload {
   internal?: boolean;
   /** Photos the resident sent; `/api/v1/media/…` URLs are fetched with the agent's token. */
   media?: Array<{ url: string; contentType?: string }>;
-  /** A place the resident shared (the address when known). */
-  location?: { lat: number; lng: number; text?: string };
+  /**
+   * A place the resident shared: `text` is what came with it (the resident's words, a pin's
+   * label); `address` is looked up from the point after the turn (src/geo), when a geocoder is set.
+   */
+  location?: { lat: number; lng: number; text?: string; address?: string };
   /** A step of a phone call (started, ended, no answer, chose a call-back). */
   call?: boolean;
   /** Bot messages: the flow (and step) that produced them. */

@@ -192,6 +192,11 @@ export const FLOW_LABELS: Record<string, string> = {
   welcome: 'At the menu',
 };
 
+/** How a shared place reads: the address looked up for it, else what came with it, else its coordinates. */
+export function placeLabel(place: { lat: number; lng: number; text?: string; address?: string }): string {
+  return place.address ?? place.text ?? `${place.lat.toFixed(5)}, ${place.lng.toFixed(5)}`;
+}
+
 /** A map link for a place (OpenStreetMap, opened in a new tab; nothing is loaded into the console). */
 export function mapLink(lat: number, lng: number): string {
   return `https://www.openstreetmap.org/?mlat=${lat.toFixed(6)}&mlon=${lng.toFixed(6)}#map=18/${lat.toFixed(6)}/${lng.toFixed(6)}`;

@@ -331,7 +331,8 @@ const caseSchema = new Schema(
     kind: { type: String, required: true, enum: ['report', 'permit'] },
     category: { type: String, required: true },
     description: { type: String, default: '' },
-    location: { text: String, street: String, lat: Number, lng: Number },
+    /** `address`: looked up from lat/lng after the report was made (src/geo/place-addresses.ts); `text` is what the resident said. */
+    location: { text: String, street: String, lat: Number, lng: Number, address: String },
     photoCount: { type: Number, default: 0 },
     /** The report's photos: stored media ids (a resident's) or URLs given by a council system (Open311 `media_url`). */
     photos: { type: [String], default: undefined },

@@ -59,6 +59,8 @@ export async function anonymiseCases(caseIds: string[]): Promise<number> {
   let count = 0;
   for (const found of await Case.find({ _id: { $in: caseIds } }).lean()) {
     const street = publicStreet(found.location?.text);
+    // A looked-up address (src/geo) names the house too: only its street stays, or nothing.
+    const lookedUp = publicStreet(found.location?.address);
     await Case.updateOne(
       { _id: found._id },
       {
@@ -68,8 +70,10 @@ export async function anonymiseCases(caseIds: string[]): Promise<number> {
           description: '',
           followers: [],
           'location.text': street ?? undefined,
+          ...(lookedUp ? { 'location.address': lookedUp } : {}),
           history: (found.history ?? []).map((h) => ({ status: h.status, at: h.at })),
         },
+        ...(found.location?.address && !lookedUp ? { $unset: { 'location.address': '' } } : {}),
       },
     );
     count++;
@@ -94,7 +98,7 @@ export async function eraseFromRedis(services: Services, person: PersonRecords):
   const needles = needlesOf(person);
   const names = (value: string) => needles.some((n) => value.includes(n));
   const queues: Record<string, Queue> = Object.fromEntries(
-    [services.queues.inbound, services.queues.outbound, services.queues.timers, services.queues.media].map((q) => [q.name, q as Queue]),
+    [services.queues.inbound, services.queues.outbound, services.queues.timers, services.queues.media, services.queues.geocode].map((q) => [q.name, q as Queue]),
   );
   let removed = 0;
   let cursor = '0';

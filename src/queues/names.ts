@@ -4,6 +4,7 @@ export const QUEUES = {
   outbound: 'outbound-messages',
   timers: 'conversation-timers',
   media: 'media-downloads',
+  geocode: 'place-addresses',
   journey: 'journey-events',
   webhooks: 'webhook-deliveries',
   campaignPlans: 'campaign-plans',

@@ -27,6 +27,8 @@ export interface InboundJob { inboundEventId: string; identityId: string; event?
 /** `identityId` names the resident's outbox line (older jobs without it look it up). */
 export interface OutboundJob { messageId: string; identityId?: string }
 export interface MediaJob { inboundEventId: string; channel: string; urls: string[] }
+/** A shared place to put an address to: a resident's location message, or a report (src/geo/place-addresses.ts). */
+export interface GeocodeJob { target: 'message' | 'case'; id: string }
 /** One delivery of an event to one endpoint; `replay` names a replay asked for by an admin. */
 export interface WebhookJob { deliveryId: string; replay?: number }
 export interface CampaignPlanJob { campaignId: string }
@@ -44,6 +46,7 @@ export class Queues {
   readonly outbound: Queue<OutboundJob>;
   readonly timers: Queue<TimerJob>;
   readonly media: Queue<MediaJob>;
+  readonly geocode: Queue<GeocodeJob>;
   readonly journey: Queue<JourneyJob>;
   readonly webhooks: Queue<WebhookJob>;
   readonly campaignPlans: Queue<CampaignPlanJob>;
@@ -58,6 +61,7 @@ export class Queues {
     this.outbound = new Queue(QUEUES.outbound, options);
     this.timers = new Queue(QUEUES.timers, options);
     this.media = new Queue(QUEUES.media, options);
+    this.geocode = new Queue(QUEUES.geocode, options);
     this.journey = new Queue(QUEUES.journey, options);
     this.webhooks = new Queue(QUEUES.webhooks, options);
     this.campaignPlans = new Queue(QUEUES.campaignPlans, options);
@@ -105,6 +109,14 @@ export class Queues {
   }
 
   /**
+   * An address for a shared place, looked up after the turn (once per record: the job id is the
+   * record's). A geocoder that is down or slow is asked twice more, a few seconds apart.
+   */
+  addGeocode(job: GeocodeJob): Promise<unknown> {
+    return this.geocode.add(job.target, job, { ...keepLittle, jobId: safeJobId(`geo-${job.target}`, job.id), attempts: 3, backoff: { type: 'exponential', delay: 2000 } });
+  }
+
+  /**
    * Turn and send jobs are removed once done: the database and the pending set are the guards
    * against a second turn or a second send, so a kept job only costs Redis work per message.
    */
@@ -139,6 +151,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close(), this.journey.close(), this.webhooks.close(), this.campaignPlans.close(), this.campaignSends.close()]);
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close(), this.media.close(), this.geocode.close(), this.journey.close(), this.webhooks.close(), this.campaignPlans.close(), this.campaignSends.close()]);
   }
 }

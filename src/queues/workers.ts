@@ -13,7 +13,8 @@ import { Conversation, Media, Message, PendingInbound, insertOnce, type Conversa
 import type { Services } from '../services';
 import { readPosition, stripExif } from '../media/photo-location';
 import { QUEUES, safeJobId } from './names';
-import type { CampaignPlanJob, CampaignSendJob, InboundJob, MediaJob, OutboundJob, TimerJob, WebhookJob } from './queues';
+import type { CampaignPlanJob, CampaignSendJob, GeocodeJob, InboundJob, MediaJob, OutboundJob, TimerJob, WebhookJob } from './queues';
+import { fillAddress } from '../geo/place-addresses';
 import { planCampaign, sendCampaignMessage } from '../campaigns/campaigns';
 import { storeJourneyEvent, type JourneyJob } from '../journey/journal';
 import { attemptDelivery } from '../webhooks/deliver';
@@ -46,6 +47,13 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     new Worker<OutboundJob>(QUEUES.outbound, (job, token) => sendInOrder(services, job, token), common),
     new Worker<TimerJob>(QUEUES.timers, (job) => runTimer(services, job), { ...common, concurrency: 4 }),
     new Worker<MediaJob>(QUEUES.media, (job) => downloadMedia(services, job.data), { ...common, concurrency: 2 }),
+    // Addresses for shared places: GEOCODER_PER_SECOND lookups at most across every worker process
+    // (Nominatim's public server allows 1 a second), one at a time per process by default.
+    new Worker<GeocodeJob>(
+      QUEUES.geocode,
+      (job) => fillAddress(services, job.data, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+      { ...common, concurrency: Math.ceil(config.GEOCODER_PER_SECOND), limiter: perSecondLimiter(config.GEOCODER_PER_SECOND) },
+    ),
     // Journey events and webhooks have their own workers: a slow or dead endpoint holds only these.
     new Worker<JourneyJob>(QUEUES.journey, (job) => storeJourneyEvent(services, job.data), { ...common, concurrency: 4 }),
     new Worker<WebhookJob>(
@@ -56,7 +64,7 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
     ),
     new Worker<CampaignPlanJob>(QUEUES.campaignPlans, (job) => planCampaign(services, job.data.campaignId).then(() => undefined), { ...common, concurrency: 1 }),
     // The number's SMS throughput, across every worker process (BullMQ's limiter lives in Redis).
-    new Worker<CampaignSendJob>(QUEUES.campaignSends, (job, token) => sendCampaignMessage(services, job, token), { ...common, concurrency: 4, limiter: campaignLimiter(config.CAMPAIGN_SMS_PER_SECOND) }),
+    new Worker<CampaignSendJob>(QUEUES.campaignSends, (job, token) => sendCampaignMessage(services, job, token), { ...common, concurrency: 4, limiter: perSecondLimiter(config.CAMPAIGN_SMS_PER_SECOND) }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job: Job | undefined, error: Error) =>
@@ -93,8 +101,8 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
   };
 }
 
-/** `perSecond` as BullMQ's limiter: whole messages per second, or one every so many ms below 1/s. */
-function campaignLimiter(perSecond: number): { max: number; duration: number } {
+/** `perSecond` as BullMQ's limiter: whole jobs per second, or one every so many ms below 1/s. */
+function perSecondLimiter(perSecond: number): { max: number; duration: number } {
   return perSecond >= 1 ? { max: Math.floor(perSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / perSecond) };
 }
 

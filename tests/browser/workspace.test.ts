@@ -248,11 +248,18 @@ test('search by phone number and by reference finds the conversation; an agent c
   // The report in the person pane: change its status; the resident is told by SMS.
   const pane = page.getByRole('complementary');
   await pane.getByText(report.reference).first().waitFor();
+  // A neighbour who rang about the same pothole is added as a follower: texted now, and told of the fix.
+  await pane.getByLabel(`Add a follower to ${report.reference} (mobile number)`).fill('0412 700 040');
+  await pane.getByRole('button', { name: 'Add follower' }).click();
+  await page.getByRole('status').filter({ hasText: `now follows ${report.reference}` }).waitFor();
+  await pane.getByRole('list', { name: 'Also told of changes' }).getByText('+61412700040').waitFor();
+  await waitUntil(() => smsTo('+61412700040').find((m) => m.Body.includes(`updates on report ${report.reference}`)), 15_000, 'the follower\'s first SMS');
   await pane.getByLabel(`Status of ${report.reference}`).selectOption('fixed');
   await pane.getByRole('button', { name: `Update ${report.reference}` }).click();
   await page.getByRole('status').filter({ hasText: `${report.reference} is now fixed` }).waitFor();
   const told = await waitUntil(() => smsTo(from).find((m) => m.Body.includes(`${report.reference} is now fixed`)), 15_000, 'the status SMS');
   expect(told.Body).toBe(`Riverbend Council: your report ${report.reference} is now fixed.`);
+  await waitUntil(() => smsTo('+61412700040').find((m) => m.Body === `Riverbend Council: report ${report.reference} is now fixed.`), 15_000, 'the follower told of the fix');
   const stored = await Case.findById(report.reference).lean();
   expect(stored!.history!.at(-1)).toMatchObject({ status: 'fixed', by: 'Alex Agent' });
   await pane.getByText('Fixed', { exact: false }).first().waitFor();

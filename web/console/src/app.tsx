@@ -189,8 +189,15 @@ export function App() {
       }
       scheduleRefresh();
     });
-    io.on('message.updated', (update: { id: string; conversationId: string; deliveryStatus: string; deliveryError?: string }) => {
-      setOpened((current) => (current && current.conversation.id === update.conversationId ? { ...current, messages: current.messages.map((m) => (m.id === update.id ? { ...m, deliveryStatus: update.deliveryStatus, ...(update.deliveryError ? { deliveryError: update.deliveryError } : {}) } : m)) } : current));
+    // A reply's delivery changed, or a shared place's address was found (it arrives after the message).
+    io.on('message.updated', (update: { id: string; conversationId: string; deliveryStatus?: string; deliveryError?: string; location?: ThreadMessage['location'] }) => {
+      const changed = (m: ThreadMessage): ThreadMessage => ({
+        ...m,
+        ...(update.deliveryStatus ? { deliveryStatus: update.deliveryStatus } : {}),
+        ...(update.deliveryError ? { deliveryError: update.deliveryError } : {}),
+        ...(update.location ? { location: update.location } : {}),
+      });
+      setOpened((current) => (current && current.conversation.id === update.conversationId ? { ...current, messages: current.messages.map((m) => (m.id === update.id ? changed(m) : m)) } : current));
     });
     io.on('typing', (event: { conversationId: string; typing: boolean }) => {
       if (event.conversationId === state.current.openId) setTyping(event.typing);

@@ -176,7 +176,58 @@ function Report(props: Props & { record: CaseSummary; onChanged: () => Promise<v
         {!maySpeak && <p id={`note-help-${id}`} class="muted">Only supervisors and admins can send a note; the resident is still told the new status.</p>}
         <button type="submit" disabled={status === record.status}>Update {id}</button>
       </form>
+      <Followers {...props} />
     </li>
+  );
+}
+
+/** Neighbours who rang about the same pothole hear about it too: each follower is texted once on being added and on every status change. */
+function Followers(props: Props & { record: CaseSummary; onChanged: () => Promise<void> }) {
+  const { record } = props;
+  const [phone, setPhone] = useState('');
+  const id = record.reference;
+  const followers = record.followers ?? [];
+  const add = async (event: Event) => {
+    event.preventDefault();
+    try {
+      await api(`/cases/${encodeURIComponent(id)}/followers`, { method: 'POST', body: { phone: phone.trim() } });
+      props.say(`${phone.trim()} now follows ${id} and has been sent a text to say so.`);
+      setPhone('');
+      await props.onChanged();
+    } catch (error) {
+      props.say((error as Error).message);
+    }
+  };
+  const remove = async (follower: { id: string; label: string }) => {
+    try {
+      await api(`/cases/${encodeURIComponent(id)}/followers/${encodeURIComponent(follower.id)}`, { method: 'DELETE' });
+      props.say(`${follower.label} no longer hears about ${id}.`);
+      await props.onChanged();
+    } catch (error) {
+      props.say((error as Error).message);
+    }
+  };
+  return (
+    <div class="followers">
+      <h4 id={`followers-${id}`}>Also told of changes</h4>
+      {followers.length === 0 ? (
+        <p class="muted">Only the person who reported it.</p>
+      ) : (
+        <ul aria-labelledby={`followers-${id}`}>
+          {followers.map((f) => (
+            <li>
+              {f.label}{' '}
+              <button type="button" class="secondary" onClick={() => void remove(f)}>Remove<span class="visually-hidden"> {f.label} from {id}</span></button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="follower-form" onSubmit={add}>
+        <label for={`follower-${id}`}>Add a follower to {id} (mobile number)</label>
+        <input id={`follower-${id}`} type="tel" autocomplete="off" inputMode="tel" value={phone} required minLength={6} maxLength={30} onInput={(e) => setPhone((e.currentTarget as HTMLInputElement).value)} />
+        <button type="submit">Add follower</button>
+      </form>
+    </div>
   );
 }
 

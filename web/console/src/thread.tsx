@@ -1,7 +1,7 @@
 /** The middle pane: who and why, the actions, the whole transcript, and the composer (always in view). */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Socket } from 'socket.io-client';
-import { DELIVERY_LABELS, OUTCOME_LABELS, RESOLVE_OUTCOMES, deliveryReason, mapLink, type ThreadMessage } from '../../../src/domain/workspace';
+import { DELIVERY_LABELS, OUTCOME_LABELS, RESOLVE_OUTCOMES, deliveryReason, mapLink, placeLabel, type ThreadMessage } from '../../../src/domain/workspace';
 import { api, command, mediaUrl } from './api';
 import { channelName, statusName, time } from './format';
 import type { CannedResponse, Me, Opened } from './types';
@@ -133,14 +133,17 @@ function Message({ message: m }: { message: ThreadMessage }) {
   const delivery = m.sender.kind !== 'contact' && !m.internal ? DELIVERY_LABELS[m.deliveryStatus ?? ''] : undefined;
   const failed = m.deliveryStatus === 'failed' || m.deliveryStatus === 'unknown';
   const reason = failed ? deliveryReason(m.deliveryError) : undefined;
+  // A place's text is said once: on its own line only when the place line shows the address instead
+  // (a place without text has a stored "Location <coordinates>" text, which the place line says better).
+  const showText = !m.location || Boolean(m.location.text && m.location.address && m.location.text !== m.location.address);
   return (
     <li class={`msg ${kind}`}>
       <span class="who">{who(m)} · {time(m.createdAt)}</span>
       {m.context?.kind === 'comment' && <span class="context">Comment by {m.context.authorName ?? 'someone'} on post {m.context.postUrl ?? m.context.postId ?? ''}</span>}
-      {m.call ? <span class="call-step">Call: {m.text}</span> : m.text && <span class="text">{m.text}</span>}
+      {m.call ? <span class="call-step">Call: {m.text}</span> : showText && m.text && <span class="text">{m.text}</span>}
       {m.location && (
         <span class="place">
-          <span>Shared a place: {m.location.text ?? `${m.location.lat.toFixed(5)}, ${m.location.lng.toFixed(5)}`}</span>{' '}
+          <span>Shared a place: {placeLabel(m.location)}</span>{' '}
           <a href={mapLink(m.location.lat, m.location.lng)} target="_blank" rel="noopener noreferrer">Open map<span class="visually-hidden"> of this place (new tab)</span></a>
         </span>
       )}
