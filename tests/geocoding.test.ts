@@ -109,7 +109,11 @@ test('the reply does not wait for a slow geocoder; the address then reaches the 
   expect(person.cases.find((c) => c.reference === reference)?.summary).toBe(`${address}: about a metre wide, right in the wheel track`);
   // Anonymised (erasure, retention), the report keeps the street of the address, not the house.
   await anonymiseCases([reference!]);
-  expect((await Case.findById(reference).lean())!.location).toMatchObject({ ...TOWN_HALL, address: 'George Street' });
+  // …and the point to about 100 m; a description with no street in it goes altogether.
+  expect((await Case.findById(reference).lean())!.location).toMatchObject({ lat: -33.869, lng: 151.209, address: 'George Street' });
+  await Case.updateOne({ _id: reference }, { $set: { 'location.text': 'behind the old church hall' } });
+  await anonymiseCases([reference!]);
+  expect((await Case.findById(reference).lean())!.location?.text).toBeUndefined();
 
   // Another resident sharing the same point: answered from the cache.
   const other = new WebchatResident(engine().url!);

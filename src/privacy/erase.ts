@@ -58,24 +58,20 @@ export async function erasePerson(services: Services, contactId: string): Promis
 export async function anonymiseCases(caseIds: string[]): Promise<number> {
   let count = 0;
   for (const found of await Case.find({ _id: { $in: caseIds } }).lean()) {
-    const street = publicStreet(found.location?.text);
+    const location = found.location ?? {};
+    const street = publicStreet(location.text);
     // A looked-up address (src/geo) names the house too: only its street stays, or nothing.
-    const lookedUp = publicStreet(found.location?.address);
-    await Case.updateOne(
-      { _id: found._id },
-      {
-        $set: {
-          contactId: ERASED,
-          identityId: ERASED,
-          description: '',
-          followers: [],
-          'location.text': street ?? undefined,
-          ...(lookedUp ? { 'location.address': lookedUp } : {}),
-          history: (found.history ?? []).map((h) => ({ status: h.status, at: h.at })),
-        },
-        ...(found.location?.address && !lookedUp ? { $unset: { 'location.address': '' } } : {}),
-      },
-    );
+    const lookedUp = publicStreet(location.address);
+    // About 100 m: the street and the block, not the house.
+    const coarse = (degrees?: number | null) => (typeof degrees === 'number' ? Math.round(degrees * 1000) / 1000 : undefined);
+    const set: Record<string, unknown> = { contactId: ERASED, identityId: ERASED, description: '', followers: [], history: (found.history ?? []).map((h) => ({ status: h.status, at: h.at })) };
+    const unset: Record<string, ''> = {};
+    // mongoose drops an undefined $set value, which would keep the full text: unset it instead.
+    for (const [field, value] of [['text', street], ['address', lookedUp], ['lat', coarse(location.lat)], ['lng', coarse(location.lng)]] as const) {
+      if (value !== undefined && value !== null) set[`location.${field}`] = value;
+      else if (location[field] !== undefined && location[field] !== null) unset[`location.${field}`] = '';
+    }
+    await Case.updateOne({ _id: found._id }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
     count++;
   }
   return count;
