@@ -303,6 +303,20 @@ describe('webchat adapter', () => {
     expect(await InboundEvent.countDocuments({ identityId })).toBe(1);
   });
 
+  test('a chat is started from the chat page or the council\'s own site, never from another website', async () => {
+    const from = (origin: string) => {
+      const c = new WebchatResident(engine().url!, { origin });
+      chats.push(c);
+      return c.emit('session.start', { widgetKey: WIDGET });
+    };
+    const before = await Identity.countDocuments({ channel: 'webchat' });
+    expect(await from('https://phish.example')).toMatchObject({ ok: false, error: { code: 'forbidden_origin' } });
+    expect(await from('http://www.riverbend.example.gov.au')).toMatchObject({ ok: false, error: { code: 'forbidden_origin' } });
+    expect(await Identity.countDocuments({ channel: 'webchat' })).toBe(before);
+    expect(await from(COUNCIL_SITE)).toMatchObject({ ok: true });
+    expect(await from(PUBLIC_URL)).toMatchObject({ ok: true });
+  });
+
   test('forged and bad input is refused with its error and stores nothing', async () => {
     const resident = chat();
     const session = await resident.start({ widgetKey: WIDGET });

@@ -15,6 +15,7 @@ import { sendReply } from '../../src/conversations/outbox';
 import type { InboundContent } from '../../src/domain/messages';
 import { AppError, ValidationError } from '../../src/errors';
 import { ids } from '../../src/ids';
+import { originAllowed, sameOrigin } from '../../src/http/origins';
 import { rooms } from '../../src/realtime/publisher';
 import { onCommand } from '../../src/realtime/socket-commands';
 import type { Services } from '../../src/services';
@@ -51,6 +52,20 @@ export function widgetInbox(services: Services, askedKey: string | undefined): {
   if (!tenant) return undefined;
   const keys = tenant.council.webchat.widgetKeys;
   return { councilId: tenant.council.id, widgetKey: askedKey && keys.includes(askedKey) ? askedKey : (keys[0] ?? WEBCHAT_INBOX_ADDRESS) };
+}
+
+/**
+ * A browser on another site may not start a council's chat with its widget key: the chat page
+ * (our own origin, framed by the council's site) and the origins the council lists (or, without a
+ * list, WEBCHAT_EMBED_ORIGINS) may. No Origin header: not a browser, nothing to check.
+ */
+function assertWidgetOrigin(socket: Socket, councilOrigins: readonly string[], config: Services['config']): void {
+  const origin = socket.handshake.headers.origin;
+  if (!origin) return;
+  const ownHost = socket.handshake.headers.host;
+  const own = sameOrigin(origin, new URL(config.PUBLIC_URL).origin) || (ownHost !== undefined && URL.canParse(origin) && new URL(origin).host === ownHost);
+  if (own || originAllowed(origin, councilOrigins.length ? councilOrigins : config.WEBCHAT_EMBED_ORIGINS)) return;
+  throw new AppError('forbidden_origin', 'This chat cannot be started from this website.', 403, true);
 }
 
 /** The resident's webchat address: a hash of their session token (the token itself is never stored). */
@@ -97,6 +112,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       const widget = widgetInbox(services, askedKey);
       if (!widget) throw new ValidationError('This chat is not set up for any council. Check the widget key on the page.', 'unknown_widget');
       const council = services.councils.council(widget.councilId);
+      assertWidgetOrigin(socket, council.webchat.allowedOrigins, services.config);
       const { widgetKey } = widget;
       const inboxId = ids.inbox('webchat', widgetKey);
       let token = sessionToken;

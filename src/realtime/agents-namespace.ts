@@ -3,6 +3,7 @@
  * bearer token; every command re-checks what the agent may see, so guessing a
  * conversation id gets nothing.
  */
+import { sameOrigin } from '../http/origins';
 import type { Server } from 'socket.io';
 import { z } from 'zod';
 import { authenticate } from '../agents/auth';
@@ -29,7 +30,7 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       // CORS does not guard WebSocket upgrades: refuse browsers on other sites (no Origin = not a browser).
       const origin = socket.handshake.headers.origin;
       const ownOrigin = new URL(publicUrl()).origin;
-      if (origin && origin !== ownOrigin && !isLoopbackOrigin(origin, ownOrigin)) {
+      if (origin && !sameOrigin(origin, ownOrigin)) {
         throw new AuthError('This console only accepts connections from its own site.', 'forbidden_origin', 403);
       }
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
@@ -189,10 +190,4 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       return { typing };
     });
   });
-}
-
-/** localhost and 127.0.0.1 name the same local engine in development. */
-function isLoopbackOrigin(origin: string, ownOrigin: string): boolean {
-  const normalise = (o: string) => o.replace('://localhost', '://127.0.0.1');
-  return normalise(origin) === normalise(ownOrigin);
 }

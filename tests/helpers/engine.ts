@@ -110,8 +110,9 @@ export class WebchatResident {
   conversationId?: string;
   private counter = 0;
 
-  constructor(url: string) {
-    this.socket = io(`${url}/webchat`, { transports: ['websocket'], forceNew: true, reconnection: false });
+  /** `origin`: the Origin header a browser on that site would send (none by default, as from a server). */
+  constructor(url: string, options: { origin?: string } = {}) {
+    this.socket = io(`${url}/webchat`, { transports: ['websocket'], forceNew: true, reconnection: false, ...(options.origin ? { extraHeaders: { origin: options.origin } } : {}) });
     this.socket.on('message.created', (m: ChatMessage) => this.received.push(m));
     this.socket.on('conversation.updated', (u: Record<string, unknown>) => this.updates.push(u));
   }
