@@ -426,7 +426,12 @@ describe('webchat adapter', () => {
 
     acked(await back.say('hello', 'back-1'));
     const live = await back.waitForReply((m) => m.seq > replies.at(-1)!.seq);
-    expect(await Message.findById(live.id).lean()).toMatchObject({ deliveryStatus: 'sent', seq: live.seq, text: live.text });
+    const stored = await Message.findById(live.id).lean();
+    expect(stored).toMatchObject({ deliveryStatus: 'sent', seq: live.seq, text: live.text });
+    // A live bot reply names the flow that produced it, as the replay and the REST timeline do (CONTRACT.md §3).
+    expect(stored!.flow?.id).toEqual(expect.any(String));
+    expect(live.flow).toEqual({ id: stored!.flow!.id, ...(stored!.flow!.step ? { step: stored!.flow!.step } : {}) });
+    expect(resumed.messages.at(-1)!.flow).toEqual(expect.objectContaining({ id: expect.any(String) }));
   });
 
   test("the chat can be framed by the council's listed sites only", async () => {

@@ -18,6 +18,7 @@ export function createWebchatAdapter(publisher: RealtimePublisher): ChannelAdapt
         sender: delivery.sender,
         text: delivery.content.text,
         ...(delivery.content.choices?.length ? { choices: delivery.content.choices } : {}),
+        ...(delivery.flow ? { flow: delivery.flow } : {}),
         createdAt: delivery.createdAt.toISOString(),
       });
       return {};

@@ -103,6 +103,7 @@ function toDelivery(message: MessageDoc): OutboundDelivery {
     sender: { kind: message.sender!.kind as 'bot' | 'agent' | 'system', ...(message.sender!.name ? { name: message.sender!.name } : {}) },
     content: { text: message.text ?? '', ...(message.choices?.length ? { choices: message.choices as Choice[] } : {}) },
     createdAt: new Date(message.createdAt),
+    ...(message.flow?.id ? { flow: { id: message.flow.id, ...(message.flow.step ? { step: message.flow.step } : {}) } } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface OutboundDelivery {
   sender: { kind: 'bot' | 'agent' | 'system'; name?: string };
   content: OutboundContent;
   createdAt: Date;
+  /** Bot replies: the flow and step that produced them (CONTRACT.md §3). */
+  flow?: { id: string; step?: string };
   /** When the resident last wrote in this conversation (providers with a reply window, e.g. Meta's 24 hours). */
   residentLastWroteAt?: Date;
 }

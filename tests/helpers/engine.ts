@@ -99,7 +99,7 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | null | f
 
 export type AckResult<T = Record<string, unknown>> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
-export interface ChatMessage { id: string; seq: number; conversationId: string; sender: { kind: string; name?: string }; text: string; choices?: Array<{ value: string; label: string }> }
+export interface ChatMessage { id: string; seq: number; conversationId: string; sender: { kind: string; name?: string }; text: string; choices?: Array<{ value: string; label: string }>; flow?: { id: string; step?: string } }
 
 /** A resident in the webchat, speaking CONTRACT.md §3 over a real socket. */
 export class WebchatResident {
