@@ -42,6 +42,11 @@ test('a hostile draft (phishing link, a stranger\'s phone and email, markup) nev
     'Email bookings@pool-offers.example.net for the $7.50 rate.',
     'Entry is $7.50 <img src=x onerror=alert(1)> see [this](http://evil.example.org).',
     'Entry is now $2.00 for adults.',
+    // Numbers that appear only inside the passage's own ($7.50, $19), and days or months it never names.
+    'Adult entry is $50.',
+    'Entry is $75 for a family.',
+    'The pool closes for winter on 19 June.',
+    'Entry is free on Sundays.',
   ];
   for (const answer of hostile) {
     model.behaviour = faqWith(answer);
@@ -50,7 +55,7 @@ test('a hostile draft (phishing link, a stranger\'s phone and email, markup) nev
     const reply = await r.say('how much to swim at the aquatic centre');
     expect(reply).toContain('Adult entry is $7.50, child and concession $5.20');
     expect(reply).toContain('More: https://www.riverbend.example.gov.au/recreation/pools');
-    for (const bad of ['riverend-refunds', 'riverbend-refunds', '1900', 'pool-offers', '<img', 'evil.example', '$2.00']) expect(reply).not.toContain(bad);
+    for (const bad of ['riverend-refunds', 'riverbend-refunds', '1900', 'pool-offers', '<img', 'evil.example', '$2.00', '$50', '$75', 'June', 'Sunday']) expect(reply).not.toContain(bad);
   }
 });
 

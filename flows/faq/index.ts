@@ -5,6 +5,7 @@
  */
 import type { FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
 import { focusedAnswer } from '../../src/flow-engine/form';
+import utterances from './utterances.json';
 
 const copy = {
   ask: 'What would you like to know? For example "when is bin day" or "tip opening hours".',
@@ -27,7 +28,7 @@ export const faqFlow: FlowDefinition = {
   version: 1,
   menuLabel: 'Questions about council services',
   // The knowledge pages' own sample questions are added to these at start-up.
-  examples: ['I have a question', 'can you tell me', 'what are the opening hours', 'how much does it cost', 'where is the', 'how do I apply for'],
+  examples: ['I have a question', 'can you tell me', 'what are the opening hours', 'how much does it cost', 'where is the', 'how do I apply for', ...utterances],
   start: 'start',
   steps: {
     start: (input, context) => (isMenuPick(input) ? { say: [copy.ask], next: 'question' } : answer(input, context)),

@@ -1,6 +1,7 @@
 /**
  * Limits on guessing passwords, shared by every web process through Redis
- * (rate-limiter-flexible). Only failures count, three ways: per account (guessing one
+ * (rate-limiter-flexible). Only failures count (each attempt is counted first and given back
+ * when right), three ways: per account (guessing one
  * password), per client address (spraying many accounts from one place) and in all (a spray
  * from many places). A successful sign-in clears its account's count, so signing in often
  * never locks anyone out; and the client address is the connection's own unless TRUST_PROXY
@@ -34,27 +35,38 @@ export class SignInLimits {
     this.global = limiter('all', config.LOGIN_MAX_FAILURES_GLOBAL);
   }
 
-  /** Refuses before the password is checked when any of the three budgets is spent. */
-  async check(email: string, address: string): Promise<void> {
-    const [account, byAddress, all] = await Promise.all([this.account.get(email), this.address.get(address), this.global.get('all')]);
-    const spent = (res: RateLimiterRes | null, limiter: RateLimiterRedis) => res !== null && res.consumedPoints >= limiter.points;
-    const blocked = [
-      [account, this.account],
-      [byAddress, this.address],
-      [all, this.global],
-    ].filter(([res, limiter]) => spent(res as RateLimiterRes | null, limiter as RateLimiterRedis)) as Array<[RateLimiterRes, RateLimiterRedis]>;
-    if (blocked.length > 0) {
-      const minutes = Math.max(1, Math.ceil(Math.max(...blocked.map(([res]) => res.msBeforeNext)) / 60_000));
-      throw new RateLimitError(`Too many sign-in attempts. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
+  /**
+   * Counts the attempt as a failure before the password is checked, and refuses it when any of
+   * the three budgets is spent. Counting first is what makes it a limit: guesses sent in
+   * parallel each take their point atomically in Redis, so no more than the budget ever reach the
+   * password check. An attempt that turns out right (or only needs its second factor) gives the
+   * points back.
+   */
+  async attempt(email: string, address: string): Promise<void> {
+    // One budget after another, each point taken atomically; a refused attempt gives back the
+    // points it took, so only attempts that reach the password check are counted.
+    const taken: Array<[RateLimiterRedis, string]> = [];
+    for (const [limiter, key] of [[this.account, email], [this.address, address], [this.global, 'all']] as const) {
+      try {
+        await limiter.consume(key);
+        taken.push([limiter, key]);
+      } catch (refusal) {
+        await Promise.all(taken.map(([l, k]) => l.reward(k).catch(() => undefined)));
+        // A RateLimiterRes when over budget; an Error when Redis and the in-memory insurance both failed.
+        const wait = refusal instanceof Error ? 60_000 : (refusal as RateLimiterRes).msBeforeNext;
+        const minutes = Math.max(1, Math.ceil(wait / 60_000));
+        throw new RateLimitError(`Too many sign-in attempts. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
+      }
     }
   }
 
-  async failed(email: string, address: string): Promise<void> {
-    // Over-budget consumes reject; the count is what matters here, not the rejection.
-    await Promise.all([this.account.consume(email), this.address.consume(address), this.global.consume('all')].map((p) => p.catch(() => undefined)));
+  /** The password was right: this account starts afresh, and the address's and the engine's points come back. */
+  async succeeded(email: string, address: string): Promise<void> {
+    await Promise.all([this.account.delete(email), this.address.reward(address), this.global.reward('all')].map((p) => p.catch(() => undefined)));
   }
 
-  async succeeded(email: string): Promise<void> {
-    await this.account.delete(email);
+  /** The password was right but a second factor is still to come: not a failure, and not yet a sign-in. */
+  async passwordAccepted(email: string, address: string): Promise<void> {
+    await Promise.all([this.account.reward(email), this.address.reward(address), this.global.reward('all')].map((p) => p.catch(() => undefined)));
   }
 }

@@ -19,7 +19,7 @@ const NOT_A_BOT = /\bnot (?:a |an |some |this |the )?(?:stupid |dumb |bloody )?(
 /** Frustration with the assistant itself (not with a pothole): the resident needs a person. */
 const FRUSTRATED = /\b(?:you'?re|you are|this is|this bot is|what a|so) (?:useless|hopeless|pointless|a joke|no help|not helping)\b|\buseless\b(?!.{0,20}\b(?:bin|bins|light|lights|road|park|footpath|drain|bus)\b)|\bwaste of (?:my )?time\b|\b(?:not|isn'?t|aren'?t) helping\b|\b(?:not getting|getting) nowhere\b|\bgoing (?:a)?round (?:and round |in )?(?:in )?circles\b|\bround in circles\b|\byou (?:don'?t|do not|dont|just don'?t|clearly don'?t) (?:understand|get it|get me)\b|\b(?:doesn'?t|does not|doesnt|can'?t|cannot) understand (?:me|what i|anything)\b|\bnot understanding (?:me|what)\b|\bsame (?:answer|thing|question) (?:again|over and over)\b|\b(?:keep|keeps) (?:asking|saying) (?:me )?the same\b/i;
 /** "who can I talk to", "with a person rather than online". */
-const WHO_TO_TALK_TO = /\bwho (?:\w+ ){0,5}(?:can|could|should|do) i (?:talk|speak|chat) (?:to|with)\b|\b(?:with|to) (?:a|an|one of your) (?:real |actual |live |proper )?(?:person|human|staff member|officer|worker|employee|member of (?:staff|the team))\b(?! (?:who|that) )/i;
+const WHO_TO_TALK_TO = /\bwho (?:\w+ ){0,5}(?:can|could|should|do) i (?:actually |really |just |please )?(?:talk|speak|chat) (?:to|with)\b|\b(?:with|to) (?:a|an|one of your) (?:real |actual |live |proper )?(?:person|human|staff member|officer|worker|employee|member of (?:staff|the team))\b(?! (?:who|that) )/i;
 /** A person in a place or a role, not a request: "pay in person", "someone dumped rubbish". */
 const NOT_A_REQUEST = /\bin person\b|\bperson(?:al)? (?:who|that)\b|\b(?:travel|estate|real estate|insurance|booking) agents?\b|\bhuman (?:remains|waste|rights)\b/i;
 
@@ -50,6 +50,16 @@ const OTHER_LANGUAGES = [
   /কারো সাথে কথা|ব্যক্তির সাথে/, // Bengali
   /با یک (?:نفر|شخص)|کارمند/, // Persian
   /με (?:κάποιον|άνθρωπο)/i,
+  // Broader phrasings in the languages councils serve most (a message we cannot read is better with a person than a menu).
+  /\b(?:persona real|ser humano|alguien (?:del|de la|que)|hablar con (?:un|una|el|la|alguien)|un asesor|una asesora|que me llamen|me llamen|llámeme|llamenme|llámenme|contactarme|comunicarme con)\b/i, // Spanish
+  /\b(?:persona vera|essere umano|qualcuno (?:del|che)|un dipendente|un impiegato|un consulente|parlare con|mi chiami|mi richiami|mi chiamate|mettermi in contatto|passarmi)\b/i, // Italian
+  /ακούσω άνθρωπο|πραγματικό (?:άνθρωπο|άτομο)|κάποιο(?:ν|ς) (?:από|να)|να μιλήσω|συνδέστε με|πάρτε με|καλέστε με|τηλεφωνήστε μου|χειριστή|υπεύθυνο/i, // Greek
+  /nói chuyện|trò chuyện|gặp (?:ai|một người|nhân viên|người)|người thật|ai đó|có ai|cán bộ|chuyên viên|người hỗ trợ|liên (?:hệ|lạc) (?:với|lại với) tôi|gọi lại|tổng đài/i, // Vietnamese
+  /员工|員工|人员|人員|联系我|聯繫我|聯絡我|打给我|打給我|找个人|找個人|跟人(?:说|講|讲|聊)|和人(?:说|講|讲|聊)|有人(?:能|可以)|专人|專人|接通|坐席/, // Chinese
+  /أكلم|اكلم|أتكلم|اتكلم|التكلم|التواصل مع|كلموني|بشري|أحد الموظفين|حد من|يكلمني|اتصال بي|تتصلوا|مسؤول/, // Arabic
+  /बात (?:करना|करनी|करवा|कराइए|कराएं)|जोड़ (?:दीजिए|दें|दो)|कनेक्ट|असली (?:आदमी|इंसान|व्यक्ति)|मुझसे संपर्क|फ़ोन कर|फोन कर|कॉल कर|किसी से|कोई (?:इंसान|व्यक्ति|आदमी)/, // Hindi
+  /사람이랑|사람하고|통화|연결해|담당자|상담/, // Korean
+  /\b(?:gerçek bir|görüşmek|görüşebilir|konuşmak istiyorum|konuşabilir|beni arayın|beni arar|personel|operatör)\b/i, // Turkish
 ];
 
 export function wantsPerson(text: string): boolean {

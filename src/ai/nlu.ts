@@ -36,12 +36,40 @@ export class EmbeddedNlu implements IntentClassifier {
     return new EmbeddedNlu(nlp);
   }
 
-  /** `text` is already normalised (see normalise.ts). */
+  /**
+   * `text` is already normalised (see normalise.ts). A long message is also read sentence by
+   * sentence: the classifier's perceptrons add up every word, so backstory around a request
+   * ("for the fourth week running the green bin has been skipped. I'm sick of it.") can drown
+   * it. The sentences' readings are summed with the whole message's, so one stray sentence does
+   * not decide a long message on its own.
+   */
   async classify(text: string): Promise<IntentGuess> {
     const clean = text.trim();
-    if (!clean) return { intent: OUT_OF_SCOPE, score: 1 };
-    const result = await this.nlp.process('en', clean);
-    if (!result.intent || result.intent === 'None' || result.score < MIN_CONFIDENCE) return { intent: OUT_OF_SCOPE, score: result.intent === 'None' ? 1 : 1 - result.score };
-    return { intent: result.intent, score: result.score };
+    // A bare number or symbol (a slot answer such as "9") is no request.
+    if (!/[a-z]{2,}/i.test(clean)) return { intent: OUT_OF_SCOPE, score: 1 };
+    const whole = await this.scores(clean);
+    const sentences = clean.split(/(?<=[.!?;])\s+|\s+(?:but|because|and then|so now|although)\s+|,\s+(?=(?:can|could|would|will|how|what|when|where|is|are|do|does|please|pls|i|we)\b)/).map((s) => s.trim()).filter((s) => s.split(/\s+/).length >= 2);
+    let scores = whole;
+    if (sentences.length > 1) {
+      scores = new Map(whole);
+      for (const sentence of sentences) for (const [intent, score] of await this.scores(sentence)) scores.set(intent, (scores.get(intent) ?? 0) + score);
+      const total = [...scores.values()].reduce((a, b) => a + b, 0);
+      if (total > 0) for (const [intent, score] of scores) scores.set(intent, score / total);
+    }
+    let best = 'None';
+    let top = 0;
+    for (const [intent, score] of scores) if (score > top) [best, top] = [intent, score];
+    // `unplaced`: no class fits at all, not even "none of ours"; the caller may still know the words (a council page).
+    if (best === 'None') return { intent: OUT_OF_SCOPE, score: 1, unplaced: true } as IntentGuess;
+    if (top < MIN_CONFIDENCE) return { intent: OUT_OF_SCOPE, score: 1 - top };
+    return { intent: best, score: top };
+  }
+
+  /** The classifier's scores for `text` (they sum to 1, or are all 0 when nothing fits: "None"). */
+  private async scores(text: string): Promise<Map<string, number>> {
+    const result = await this.nlp.process('en', text);
+    const scores = new Map<string, number>();
+    for (const c of (result.classifications ?? []) as Array<{ intent: string; score: number }>) if (c.intent !== 'None' && c.score > 0) scores.set(c.intent, c.score);
+    return scores;
   }
 }

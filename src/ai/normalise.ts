@@ -3,7 +3,15 @@
  * SMS shorthand expanded, and misspelt words put right against the training vocabulary
  * (fastest-levenshtein). "Hiya, after a campsite for the weekend" → "after a campsite for the weekend".
  */
+import nlp from 'compromise';
 import { closest, distance } from 'fastest-levenshtein';
+
+let english: Set<string> | undefined;
+/** Everyday English words (compromise's lexicon, with its inflections): a word residents spelt right is never "corrected". */
+export function isEnglishWord(word: string): boolean {
+  english ??= new Set(Object.keys((nlp.world() as { model: { one: { lexicon: Record<string, unknown> } } }).model.one.lexicon).filter((w) => /^[a-z']+$/.test(w)));
+  return english.has(word);
+}
 
 /** SMS shorthand residents use. */
 const SHORTHAND: Array<[RegExp, string]> = [
@@ -97,9 +105,16 @@ export class SpellingCorrector {
     return new Set(texts.flatMap((t) => normaliseUtterance(t).split(/[^a-z']+/)).filter((w) => w.length >= 2));
   }
 
+  /** The words of `texts`, most used first: a typo two words are equally near goes to the commoner ("bloked" → "blocked"). */
+  static byFrequency(texts: string[]): string[] {
+    const counts = new Map<string, number>();
+    for (const t of texts) for (const w of normaliseUtterance(t).split(/[^a-z']+/)) if (w.length >= 2) counts.set(w, (counts.get(w) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1]).map(([w]) => w);
+  }
+
   correct(text: string): string {
     return text.replace(/[a-z']{5,}/g, (word) => {
-      if (this.known.has(word)) return word;
+      if (this.known.has(word) || isEnglishWord(word)) return word;
       const budget = word.length >= 8 ? 2 : 1;
       const candidates: string[] = [];
       for (let len = word.length - budget; len <= word.length + budget; len++) candidates.push(...(this.byLength.get(len) ?? []));

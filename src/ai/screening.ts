@@ -16,6 +16,8 @@ import { normaliseUtterance } from './normalise';
 
 /** Confidence above which the classifier's "at risk" stands without a rule. Chosen with `npm run eval:nlu` (dev set), leaning to recall. */
 const RISK_CONFIDENCE = 0.5;
+/** In a message of several sentences, the confidence one sentence must reach on its own. */
+const SENTENCE_RISK_CONFIDENCE = 0.8;
 /** Confidence above which its "wants a person" stands without a rule. */
 const PERSON_CONFIDENCE = 0.85;
 
@@ -34,12 +36,26 @@ export class Screening {
     return new Screening(nlp);
   }
 
-  /** `text` is normalised (see normalise.ts). */
+  /**
+   * `text` is normalised (see normalise.ts). In a message of several sentences the risk must
+   * also be found in one of them: read whole, a long account of a council problem (dark
+   * streets, a tenant who will not pay, "cancel it NOW") adds up to "at risk" from words
+   * that say nothing of the kind on their own, while a real risk is said in a sentence.
+   */
   async screen(text: string): Promise<{ atRisk: boolean; wantsPerson: boolean }> {
     const result = await this.nlp.process('en', text);
-    return {
-      atRisk: result.intent === 'at_risk' && result.score >= RISK_CONFIDENCE,
-      wantsPerson: result.intent === 'person' && result.score >= PERSON_CONFIDENCE,
-    };
+    let atRisk = result.intent === 'at_risk' && result.score >= RISK_CONFIDENCE;
+    const sentences = text.split(/(?<=[.!?;])\s+|\s+(?:but|because|and then)\s+/).filter((s) => s.split(/\s+/).length >= 3);
+    if (atRisk && sentences.length > 1) {
+      atRisk = false;
+      for (const sentence of sentences) {
+        const part = await this.nlp.process('en', sentence);
+        if (part.intent === 'at_risk' && part.score >= SENTENCE_RISK_CONFIDENCE) {
+          atRisk = true;
+          break;
+        }
+      }
+    }
+    return { atRisk, wantsPerson: result.intent === 'person' && result.score >= PERSON_CONFIDENCE };
   }
 }

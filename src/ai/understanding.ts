@@ -39,6 +39,10 @@ const ABOUT_A_REPORT = /\b(?:i|we) (?:reported|logged|lodged|told you about|rang
 
 /** A question about how things work, not a problem to fix ("how do I report graffiti", "what does the tip charge"). */
 const ASKS_ABOUT_A_RULE = /^(?:how|what|when|where|which|who|why|do i|do you|does|is it|is there|are there|am i|are we|can i|may i|should i|will)\b|\b(?:allowed|fees?|costs?|charges?|rules?|policy|policies|permits?|apply|application|hours|open|legal|illegal to|fine for)\b/i;
+/** Camping words that are shopping, another operator's park or a meal, not a council campground booking. */
+const NOT_OUR_CAMPGROUND = /\b(?:buy|buying|bought|shop|shops|store|sell|selling|sale|cheap|cheapest|gear|equipment|tent for|hotel|motel|pub|restaurant|cafe|table for|a table|caravan park|holiday park|big ?4|airbnb)\b/i;
+/** "fences" on a page, "fence" in the question: council words are compared by their stem. */
+const stem = (word: string) => word.replace(/(?:ies|es|s|ing|ed)$/, '');
 const QUESTION = /\?|^(?:how|what|when|where|who|which|why|is|are|can|could|do|does|will|would|should|may|am i|any)\b/i;
 
 export class Understanding {
@@ -53,6 +57,8 @@ export class Understanding {
     private readonly councilWords: Set<string>,
     private readonly screening: Screening,
     readonly llm?: LanguageModel,
+    /** The council's pages: a request no class fits that a page answers is a question for it. */
+    private readonly knowledge?: KnowledgeBase,
   ) {}
 
   async understand(text: string, options: { allowLlm: boolean }): Promise<Reading> {
@@ -84,12 +90,17 @@ export class Understanding {
     const trigger = this.triggered(words);
     if (ABOUT_A_REPORT.test(normalised) && trigger?.flowId !== 'cancel-permit') return { intent: 'case-status', score: 0.9, language };
     const guess = await this.embedded.classify(words);
+    if (trigger?.flowId === 'camping-permit' && !trigger.decisive && NOT_OUR_CAMPGROUND.test(words)) return guess.intent === 'camping-permit' ? { intent: OUT_OF_SCOPE, score: 0.75, language } : { ...guess, language };
+    // "how big is the fine for dumping", "how do I report graffiti": a question about the rules the classifier could not place, not a report.
+    if (trigger?.flowId === 'report-issue' && !trigger.decisive && guess.intent === OUT_OF_SCOPE && QUESTION.test(words) && ASKS_ABOUT_A_RULE.test(words)) return { intent: 'faq', score: 0.6, language };
     if (trigger && (guess.intent === OUT_OF_SCOPE || trigger.decisive)) return { intent: trigger.flowId, score: Math.max(guess.score, 0.75), language };
     // A problem described (or a request to fix it) is a report, even when it reads like the policy page.
     if (trigger?.flowId === 'report-issue' && guess.intent === 'faq' && !ASKS_ABOUT_A_RULE.test(words)) return { intent: 'report-issue', score: 0.75, language };
     // A question about council business the classifier did not place is still a council question:
     // the knowledge answer (or an honest "I don't have that" with a person) fits better than "not us".
-    if (guess.intent === OUT_OF_SCOPE && QUESTION.test(words) && words.split(/[^a-z']+/).some((w) => this.councilWords.has(w))) return { intent: 'faq', score: 0.6, language };
+    // Words the classifier could not place at all ("I need a residential parking permit") that a council page covers: a question for that page.
+    if (guess.intent === OUT_OF_SCOPE && (guess as { unplaced?: boolean }).unplaced && this.knowledge?.search(request)[0]) return { intent: 'faq', score: 0.8, language };
+    if (guess.intent === OUT_OF_SCOPE && QUESTION.test(words) && words.split(/[^a-z']+/).some((w) => this.councilWords.has(w) || this.councilWords.has(stem(w)))) return { intent: 'faq', score: 0.6, language };
     return { ...guess, language };
   }
 }
@@ -121,9 +132,9 @@ export async function buildUnderstanding(flows: FlowRegistry, knowledge: Knowled
   examples['camping-permit'] = [...(examples['camping-permit'] ?? []), ...unseen.flatMap((n) => [`book ${n}`, `is ${n} available this weekend`, `2 nights at ${n}`, `a site at ${n} please`])];
   const byName = campgroundTrigger(campgroundNames);
   const [nlu, screening] = await Promise.all([EmbeddedNlu.train(examples), Screening.train(Object.values(examples).flat())]);
-  const speller = new SpellingCorrector(SpellingCorrector.vocabularyOf([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
+  const speller = new SpellingCorrector(SpellingCorrector.byFrequency([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
   const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
-  const councilWords = new Set([...SpellingCorrector.vocabularyOf(knowledge.topics)].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)));
+  const councilWords = new Set([...SpellingCorrector.vocabularyOf(knowledge.topics)].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)).flatMap((w) => [w, stem(w)]).filter((w) => w.length >= 4));
   const triggered = (text: string) => flows.triggered(text) ?? (byName && flows.get('camping-permit') && byName.test(text) ? { flowId: 'camping-permit', decisive: false } : undefined);
-  return new Understanding(nlu, Object.keys(examples), timezone, triggered, speller, councilWords, screening, llm);
+  return new Understanding(nlu, Object.keys(examples), timezone, triggered, speller, councilWords, screening, llm, knowledge);
 }

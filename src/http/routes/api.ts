@@ -68,16 +68,17 @@ export function apiRoutes(services: Services): Router {
     const { email: typed, password, code } = req.body as z.infer<typeof loginSchema>;
     const email = typed.toLowerCase();
     const address = clientAddress(req);
-    await signInLimits.check(email, address);
+    await signInLimits.attempt(email, address);
     let session: Awaited<ReturnType<typeof login>>;
     try {
       session = await login(email, password, services.config.AGENT_SESSION_HOURS, (agent) => secondFactor.verifyAtSignIn(agent, code));
     } catch (error) {
-      // Asking for the code is not a failure (the password matched); a wrong code is.
-      if (error instanceof AuthError && error.code !== 'second_factor_required') await signInLimits.failed(email, address);
+      // Asking for the code is not a failure (the password matched); a wrong code is, and stays counted.
+      if (error instanceof AuthError && error.code === 'second_factor_required') await signInLimits.passwordAccepted(email, address);
+      else if (!(error instanceof AuthError)) await signInLimits.passwordAccepted(email, address); // our fault (e.g. the database), not a guess
       throw error;
     }
-    await signInLimits.succeeded(email);
+    await signInLimits.succeeded(email, address);
     res.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), agent: { id: session.agent._id, name: session.agent.name, role: session.agent.role } });
   });
 
