@@ -136,7 +136,7 @@ const schema = z.object({
   WEBCHAT_HANDOFFS_PER_SESSION_HOUR: z.coerce.number().int().min(1).default(5),
   WEBCHAT_MESSAGES_PER_SESSION_10S: z.coerce.number().int().min(1).default(30),
   WEBCHAT_MESSAGES_PER_ADDRESS_MINUTE: z.coerce.number().int().min(1).default(300),
-  /** Bearer token for `/metrics`. Unset: only clients on this machine (or METRICS_PORT) may read them. */
+  /** Bearer token for `/metrics`. Unset: only clients on this machine, not through a proxy (or METRICS_PORT), may read them. */
   METRICS_TOKEN: z.string().min(16).optional(),
   /** A separate port for /healthz, /readyz and /metrics on every process (workers too); /metrics then leaves PORT. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -159,6 +159,8 @@ const schema = z.object({
     .pipe(z.array(z.number().int().min(10)).min(1)),
   /** Webhook attempts in flight at once per worker process (they wait on the network, not the CPU). */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  /** Attempts in flight at once to any one endpoint, across the engine: a dead endpoint holds no more than these. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** How long an endpoint has to answer one webhook attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /**

@@ -310,7 +310,7 @@ describe('topic changes mid-flow', () => {
     expect(await Case.countDocuments({ category: 'pothole', 'location.text': '22 Banksia Road' })).toBe(1);
   });
 
-  test('webchat: a question mid-flow is answered and the flow resumes, in at most 2 SMS segments', async () => {
+  test('SMS: a question mid-flow is answered and the flow resumes, in at most 2 SMS segments', async () => {
     const r = smsResident();
     await r.say('hello');
     await r.say('camping');

@@ -147,7 +147,7 @@ test('a status change is told to the reporter and followers on the channel they 
   const reply = await r.say('yes');
   const reference = /report number is (RC-\d{6})/.exec(reply)![1]!;
   const token = await (await fetch(`${engine().url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@council.example', password: 'test-admin-password' }) })).json() as { token: string };
-  const res = await fetch(`${engine().url}/api/v1/cases/${reference}/status`, { method: 'POST', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'fixed', note: 'Removed by the graffiti team' }) });
+  const res = await fetch(`${engine().url}/api/v1/cases/${reference}/status`, { method: 'POST', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'fixed', note: 'Removed by the graffiti team.' }) });
   expect(res.status).toBe(200);
   const notice = await r.chat.waitForReply((m) => m.text.includes(`${reference} is now fixed`));
   expect(notice.text).toBe(`Riverbend Council: your report ${reference} is now fixed. Removed by the graffiti team.`);

@@ -19,6 +19,10 @@ test('/healthz, /readyz and /metrics answer', async () => {
   expect(metrics).toMatch(/switchboard_inbound_events_total\{channel="webchat",outcome="stored"\} 1/);
   expect(metrics).toMatch(/switchboard_turns_total\{outcome="decided"\} 1/);
   expect(metrics).toMatch(/switchboard_outbound_messages_total\{channel="webchat",outcome="sent"\} 1/);
+  // Without METRICS_TOKEN, a request a proxy on this machine forwards is not "on this machine".
+  for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+    expect((await fetch(`${engine().url}/metrics`, { headers: { [header]: header === 'forwarded' ? 'for=203.0.113.9' : '203.0.113.9' } })).status).toBe(401);
+  }
 });
 
 test('pages are served with a strict Content-Security-Policy', async () => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import twilio from 'twilio';
-import { Case, Contact, Conversation, InboundEvent, Media, Message } from '../src/models';
+import { Case, Contact, Conversation, InboundEvent, Media, Message, Permit } from '../src/models';
 import { agentCommand, agentSocket, loginAgent, spawnEngineProcess, startTestEngine, stopAndDrop, testEnv, waitForOutput, waitUntil, WebchatResident } from './helpers/engine';
 import { startTwilioDouble, type TwilioDouble } from './helpers/twilio-double';
 
@@ -165,6 +165,17 @@ test('retention: a worker\'s scheduled job removes conversations older than RETE
   const oldIdentity = (await Conversation.findById(oldId).lean())!.identityId;
   await InboundEvent.collection.updateMany({ identityId: oldIdentity }, { $set: { receivedAt: tenDaysAgo } });
   expect(await Message.countDocuments({ conversationId: oldId })).toBeGreaterThan(0);
+  // A photo, a report and a permit of the old resident, last touched ten days ago too.
+  const oldConversation = (await Conversation.findById(oldId).lean())!;
+  const owner = { contactId: oldConversation.contactId, identityId: oldIdentity, channel: 'webchat', conversationId: oldId, address: oldConversation.identityId };
+  await Media.create({ _id: `media-retention-${oldId}`, inboundEventId: `event-retention-${oldId}`, sourceUrl: 'upload', contentType: 'image/png', data: Buffer.from('x') });
+  await Media.collection.updateOne({ _id: `media-retention-${oldId}` as never }, { $set: { createdAt: tenDaysAgo, updatedAt: tenDaysAgo } });
+  const report = await engine.services.councils.default.cases.create({ category: 'pothole', description: 'Pothole outside my house, call Jo on 0412 555 666', location: { text: '14 Smith Street, Riverbend', lat: -33.86881, lng: 151.20929 }, photoCount: 1 }, owner, `retention-${oldId}`);
+  await Case.collection.updateOne({ _id: report.reference as never }, { $set: { updatedAt: tenDaysAgo, createdAt: tenDaysAgo } });
+  const campground = engine.services.councils.default.permits.list()[0]!;
+  const booked = await engine.services.councils.default.permits.book({ campgroundId: campground.id, arrive: new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10), nights: 1, partySize: 2 }, owner, `retention-permit-${oldId}`);
+  if (!booked.ok) throw new Error('not booked');
+  await Permit.collection.updateOne({ _id: booked.reference as never }, { $set: { updatedAt: tenDaysAgo, createdAt: tenDaysAgo } });
 
   const worker = spawnEngineProcess({ ...env, ROLE: 'worker', LOG_LEVEL: 'info', SEED_DEMO: 'false', RETENTION_DAYS: '7', RETENTION_SWEEP_MINUTES: '0.02' });
   try {
@@ -179,4 +190,10 @@ test('retention: a worker\'s scheduled job removes conversations older than RETE
     await worker.exited;
   }
   expect(await Case.countDocuments({ contactId: { $ne: 'erased' }, updatedAt: { $lt: new Date(Date.now() - 7 * 86_400_000) } })).toBe(0);
+  // The photo is gone; the report stays for the council's work with nobody and no house in it; the permit names nobody.
+  expect(await Media.exists({ _id: `media-retention-${oldId}` })).toBeNull();
+  const kept = (await Case.findById(report.reference).lean())!;
+  expect(kept).toMatchObject({ contactId: 'erased', identityId: 'erased', description: '', category: 'pothole' });
+  expect(kept.location).toMatchObject({ text: 'Smith Street', lat: -33.869, lng: 151.209 });
+  expect(await Permit.findById(booked.reference).lean()).toMatchObject({ contactId: 'erased', identityId: 'erased' });
 }, 90_000);

@@ -7,6 +7,7 @@ export const copy = {
   help: 'I need the campground, the night you arrive, how many nights, and how many people. To stop, say "never mind".',
   changeHint: 'OK. What should I change? For example "3 nights", "arrive Saturday" or "4 people". Or say "start again".',
   changedStay: (arrive: string, nights: number) => `Changed to ${nights} ${nights === 1 ? 'night' : 'nights'} from ${day(arrive)}.`,
+  changedNights: (nights: number) => `Changed to ${nights} ${nights === 1 ? 'night' : 'nights'}.`,
   changedArrive: (arrive: string) => `Changed to arriving ${day(arrive)}.`,
   changedParty: (people: number) => `Changed to ${people} ${people === 1 ? 'person' : 'people'}.`,
   changedCampground: (name: string) => `Changed to ${name}.`,

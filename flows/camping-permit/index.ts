@@ -92,7 +92,7 @@ export const campingPermitFlow = defineFormFlow({
       name: 'nights',
       ask: copy.askNights,
       read: (input) => extractNights(input.text) ?? asInteger(proposed(input, 'nights')),
-      changed: (slots) => (slots.arrive !== undefined ? copy.changedStay(String(slots.arrive), Number(slots.nights)) : `Changed to ${slots.nights} nights.`),
+      changed: (slots) => (slots.arrive !== undefined ? copy.changedStay(String(slots.arrive), Number(slots.nights)) : copy.changedNights(Number(slots.nights))),
       answer: (input) => extractBareNumber(input.text),
       check: (value, slots, context) => {
         const nights = asInteger(value);

@@ -6,7 +6,8 @@
  */
 import type { JourneyData, JourneyEvent, JourneyEventType } from '../domain/journey';
 import { shortHash } from '../ids';
-import { JourneyEventRecord, insertOnce } from '../models';
+import { isDuplicateKeyError } from '../errors';
+import { JourneyEventRecord, insertRecords } from '../models';
 import type { Queues } from '../queues/queues';
 import type { Services } from '../services';
 import { dispatchWebhooks } from '../webhooks/dispatch';
@@ -35,9 +36,16 @@ export class Journal {
   }
 }
 
-/** The `journey-events` job: store the event once, then offer it to subscribed webhooks. */
-export async function storeJourneyEvent(services: Services, job: JourneyJob): Promise<void> {
-  const { id, ...fields } = job;
-  await insertOnce(JourneyEventRecord.create({ _id: id, ...fields, at: new Date(job.at) }));
-  await dispatchWebhooks(services, { ...job, at: new Date(job.at) });
+/**
+ * The `journey-events` job: a turn's events stored once (one unordered insert; ids already stored
+ * by an earlier try are skipped), then offered to subscribed webhooks.
+ */
+export async function storeJourneyEvents(services: Services, jobs: JourneyJob[]): Promise<void> {
+  const events = jobs.map((job) => ({ ...job, at: new Date(job.at) }));
+  try {
+    await insertRecords(JourneyEventRecord, events.map(({ id, ...fields }) => ({ _id: id, ...fields })), false);
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  await dispatchWebhooks(services, events);
 }

@@ -6,6 +6,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from '../redis';
 import type { JourneyJob } from '../journey/journal';
+import { shortHash } from '../ids';
 import { QUEUES, safeJobId } from './names';
 
 /**
@@ -47,7 +48,7 @@ export class Queues {
   readonly timers: Queue<TimerJob>;
   readonly media: Queue<MediaJob>;
   readonly geocode: Queue<GeocodeJob>;
-  readonly journey: Queue<JourneyJob>;
+  readonly journey: Queue<{ events: JourneyJob[] }>;
   readonly webhooks: Queue<WebhookJob>;
   readonly campaignPlans: Queue<CampaignPlanJob>;
   readonly campaignSends: Queue<CampaignSendJob>;
@@ -78,9 +79,12 @@ export class Queues {
     await this.campaignSends.addBulk(jobs.map((data) => ({ name: 'send', data, opts: { ...keepLittle, jobId: safeJobId('cs', `${data.campaignId}-${data.phone}`), attempts: 8, backoff: { type: 'exponential', delay: 2000 } } })));
   }
 
-  /** Journey events, stored by a worker off the turn's path (one job per event, id = event id). */
+  /**
+   * A turn's journey events, stored by a worker off the turn's path: one job for them all (a job
+   * costs some thirty Redis commands), its id from their ids, so a replayed turn queues nothing new.
+   */
   async addJourney(events: JourneyJob[]): Promise<void> {
-    await this.journey.addBulk(events.map((data) => ({ name: data.type, data, opts: { ...keepLittle, jobId: safeJobId('j', data.id), attempts: 10, backoff: { type: 'exponential', delay: 500 } } })));
+    await this.journey.add('events', { events }, { ...keepLittle, jobId: safeJobId('j', events.length === 1 ? events[0]!.id : shortHash(events.map((e) => e.id).join(' '), 24)), attempts: 10, backoff: { type: 'exponential', delay: 500 } });
   }
 
   /**

@@ -16,7 +16,7 @@ import { QUEUES, safeJobId } from './names';
 import type { CampaignPlanJob, CampaignSendJob, GeocodeJob, InboundJob, MediaJob, OutboundJob, TimerJob, WebhookJob } from './queues';
 import { fillAddress } from '../geo/place-addresses';
 import { planCampaign, sendCampaignMessage } from '../campaigns/campaigns';
-import { storeJourneyEvent, type JourneyJob } from '../journey/journal';
+import { storeJourneyEvents, type JourneyJob } from '../journey/journal';
 import { attemptDelivery } from '../webhooks/deliver';
 import { journeyId } from '../journey/journal';
 import { journeyStep } from '../flow-engine/form';
@@ -55,11 +55,12 @@ export function startWorkers(services: Services, router: ConversationRouter): Wo
       { ...common, concurrency: Math.ceil(config.GEOCODER_PER_SECOND), limiter: perSecondLimiter(config.GEOCODER_PER_SECOND) },
     ),
     // Journey events and webhooks have their own workers: a slow or dead endpoint holds only these.
-    new Worker<JourneyJob>(QUEUES.journey, (job) => storeJourneyEvent(services, job.data), { ...common, concurrency: 4 }),
+    // A job queued before an upgrade carries one event itself.
+    new Worker<{ events: JourneyJob[] } | JourneyJob>(QUEUES.journey, (job) => storeJourneyEvents(services, 'events' in job.data ? job.data.events : [job.data]), { ...common, concurrency: 4 }),
     new Worker<WebhookJob>(
       QUEUES.webhooks,
-      (job) => attemptDelivery(services, job.data.deliveryId, `${job.data.replay ?? 0}-${job.attemptsMade}`, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
-      // Waiting on endpoints costs no CPU: enough attempts at once that a dead endpoint's hanging ones never starve the others.
+      (job, token) => attemptDelivery(services, job.data.deliveryId, `${job.data.replay ?? 0}-${job.attemptsMade}`, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), { job, token }),
+      // Waiting on endpoints costs no CPU; each endpoint holds at most WEBHOOK_ENDPOINT_CONCURRENCY of these (src/webhooks/deliver.ts).
       { ...common, concurrency: config.WEBHOOK_CONCURRENCY, settings: { backoffStrategy: (attemptsMade: number) => services.queues.webhookBackoff(attemptsMade) } },
     ),
     new Worker<CampaignPlanJob>(QUEUES.campaignPlans, (job) => planCampaign(services, job.data.campaignId).then(() => undefined), { ...common, concurrency: 1 }),

@@ -15,19 +15,26 @@ export interface WebhookPayload {
   data: Record<string, unknown>;
 }
 
-export async function dispatchWebhooks(services: Services, event: JourneyEvent): Promise<number> {
-  const type = WEBHOOK_TYPE_OF[event.type];
-  if (!type) return 0;
+/** Returns how many deliveries were queued. One endpoint lookup for the whole batch (a turn's events). */
+export async function dispatchWebhooks(services: Services, events: JourneyEvent[]): Promise<number> {
+  const wanted = events.filter((e) => WEBHOOK_TYPE_OF[e.type]);
+  if (wanted.length === 0) return 0;
   // A small collection (a council registers a handful of endpoints).
-  const endpoints = await WebhookEndpoint.find({ councilId: event.councilId, active: true, events: type }).lean();
-  if (endpoints.length === 0) return 0;
-  const payload: WebhookPayload = { type, timestamp: new Date(event.at).toISOString(), data: await payloadData(event) };
-  for (const endpoint of endpoints) {
-    const deliveryId = `${endpoint._id}-${event.id}`;
-    await insertOnce(WebhookDelivery.create({ _id: deliveryId, endpointId: endpoint._id, messageId: `msg_${event.id}`, type, payload, status: 'pending' }));
-    await services.queues.addWebhook({ deliveryId });
+  const endpoints = await WebhookEndpoint.find({ councilId: { $in: [...new Set(wanted.map((e) => e.councilId))] }, active: true, events: { $in: wanted.map((e) => WEBHOOK_TYPE_OF[e.type]!) } }).lean();
+  let queued = 0;
+  for (const event of wanted) {
+    const type = WEBHOOK_TYPE_OF[event.type]!;
+    const theirs = endpoints.filter((endpoint) => endpoint.councilId === event.councilId && endpoint.events.includes(type));
+    if (theirs.length === 0) continue;
+    const payload: WebhookPayload = { type, timestamp: new Date(event.at).toISOString(), data: await payloadData(event) };
+    for (const endpoint of theirs) {
+      const deliveryId = `${endpoint._id}-${event.id}`;
+      await insertOnce(WebhookDelivery.create({ _id: deliveryId, endpointId: endpoint._id, messageId: `msg_${event.id}`, type, payload, status: 'pending' }));
+      await services.queues.addWebhook({ deliveryId });
+      queued++;
+    }
   }
-  return endpoints.length;
+  return queued;
 }
 
 /** What a back-office system needs about the event: the record itself for cases and permits. */

@@ -18,14 +18,18 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `guarded`: token, else loopback only; `open`: token when configured; `off`: not served here. */
+/** `guarded`: token, else loopback only (never through a proxy); `open`: token when configured; `off`: not served here. */
 export type MetricsAccess = 'guarded' | 'open' | 'off';
 
 export function healthRoutes(services: Services, isShuttingDown: () => boolean, metricsAccess: MetricsAccess = 'guarded'): Router {
   const token = services.config.METRICS_TOKEN;
   const mayReadMetrics = (req: Request): boolean => {
     if (token) return sameSecret(req.get('authorization') ?? '', `Bearer ${token}`);
-    return metricsAccess === 'open' || LOOPBACK.test(req.socket.remoteAddress ?? '');
+    if (metricsAccess === 'open') return true;
+    // A reverse proxy on the same machine also connects from loopback: what it forwards carries
+    // its headers, and is someone else's request.
+    const forwarded = ['x-forwarded-for', 'forwarded', 'x-real-ip'].some((h) => req.headers[h] !== undefined);
+    return !forwarded && LOOPBACK.test(req.socket.remoteAddress ?? '');
   };
   const router = Router();
   router.get('/healthz', (_req, res) => {
