@@ -298,7 +298,7 @@ describe('topic changes mid-flow', () => {
     expect(reply).toMatch(new RegExp(`^Book Bayside Reserve for 2 nights from ${arrive.day}, for 4 people\\?`));
   });
 
-  test('SMS: "any update on my pothole report?" is a status check, not a new report', async () => {
+  test('SMS: "any update on my pothole report?" is a status check, not a new report, after the report and in the middle of a booking', async () => {
     const r = smsResident();
     await r.say('pothole outside 22 Banksia Road');
     await r.say('skip');
@@ -308,6 +308,14 @@ describe('topic changes mid-flow', () => {
     const reply = await r.say('any update on my pothole report?');
     expect(reply).toBe(`${reference}, pothole at 22 Banksia Road: received on ${new Intl.DateTimeFormat('en-AU', { day: 'numeric', month: 'long' }).format(new Date())}.`);
     expect(await Case.countDocuments({ category: 'pothole', 'location.text': '22 Banksia Road' })).toBe(1);
+
+    // In the middle of a booking, the same question is a topic change too, and the booking is kept.
+    await r.say('camping at bayside reserve please');
+    const asked = await r.say(`from ${futureDate(64).spoken} for 2 nights`);
+    expect(asked).toBe('How many people, including children?');
+    expect(await r.say(`any update on ${reference}?`)).toBe('That sounds like a new request: check a report. Do that now? Your camping booking is kept for after.\n1 Yes, do that now\n2 No, carry on\nReply 1 or 2.');
+    expect(await r.say('yes')).toMatch(new RegExp(`^${reference}, pothole at 22 Banksia Road: received on \\d+ \\w+\\.\\nBack to your camping booking: How many people, including children\\?$`));
+    expect(await r.say('2 people')).toMatch(new RegExp(`^Book Bayside Reserve for 2 nights from ${futureDate(64).day}, for 2 people\\?`));
   });
 
   test('SMS: a question mid-flow is answered and the flow resumes, in at most 2 SMS segments', async () => {
