@@ -254,7 +254,7 @@ describe.each(cases)('$channel adapter', (c) => {
 /** The greeting menu (CONTRACT.md §8's flows and a person), as the webchat shows it. */
 const GREETING_MENU: Choice[] = [
   { value: 'camping-permit', label: 'Camping permits' },
-  { value: 'faq', label: 'Questions about council services' },
+  { value: 'faq', label: 'Ask a question' },
   { value: 'report-issue', label: 'Report a problem' },
   { value: 'case-status', label: 'Check a report' },
   { value: 'agent', label: 'Talk to a person' },
@@ -399,8 +399,8 @@ describe('webchat adapter', () => {
     });
     expect((await Message.findById(menu.id).lean())?.choices).toEqual(GREETING_MENU);
 
-    acked(await resident.emit('message.send', { clientMessageId: 'press-1', choice: { value: 'faq', label: 'Questions about council services' } }));
-    expect(await InboundEvent.findById(`webchat-${resident.sessionHash()}-press-1`).lean()).toMatchObject({ content: { kind: 'choice', value: 'faq', label: 'Questions about council services' } });
+    acked(await resident.emit('message.send', { clientMessageId: 'press-1', choice: { value: 'faq', label: 'Ask a question' } }));
+    expect(await InboundEvent.findById(`webchat-${resident.sessionHash()}-press-1`).lean()).toMatchObject({ content: { kind: 'choice', value: 'faq', label: 'Ask a question' } });
     const answer = await resident.waitForReply((m) => m.seq > menu.seq);
     expect(answer.text).toMatch(/^What would you like to know\?/);
   });

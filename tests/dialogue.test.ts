@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { smsBilling } from '../channels/sms/render';
-import { Case, Conversation, Permit } from '../src/models';
+import { Case, Conversation, Message, Permit } from '../src/models';
 import { botMessagesAsSms } from './helpers/bot-messages';
 import { useTestEngine, waitUntil, WebchatResident, type ChatMessage } from './helpers/engine';
 import { startGraphDouble, type GraphDouble } from './helpers/graph-double';
@@ -191,7 +191,7 @@ describe('a person on offer: two misses offer one, yes queues, no carries on, a 
     expect(reply).toMatch(/^Sorry, I didn't catch that\.\nWhich campground/);
     expect(reply).toMatch(/\n1 River Flats\n2 Lookout Hill\n3 Bayside Reserve\nReply 1, 2 or 3\.$/);
     reply = await r.say('zebra crossing lollipop');
-    expect(reply).toMatch(/Would you like to talk to a person\?\n1 Yes, talk to a person\n2 No, carry on\nReply 1 or 2\.$/);
+    expect(reply).toMatch(/Would you like to talk to a person\?\n1 Yes, a person please\n2 No, carry on\nReply 1 or 2\.$/);
     reply = await r.say('yes');
     expect(reply).toMatch(/asked a person to help/);
     expect(await statusOf(r)).toBe('queued');
@@ -218,6 +218,17 @@ describe('a person on offer: two misses offer one, yes queues, no carries on, a 
     reply = await sms.say('who won the cricket');
     expect(reply).toMatch(/^Sorry, I'm still not getting it\. I'll pass you to a person\.\nThanks\. I've asked a person to help/);
     expect(await statusOf(sms)).toBe('queued');
+  });
+
+  test('Messenger: two misses offer a person with buttons; a third queues', async () => {
+    const r = messengerResident();
+    await r.say('hello');
+    await r.say('what is the meaning of life');
+    let reply = await r.say('tell me a joke');
+    expect(reply).toMatch(/Would you like to talk to a person\?\n\[Yes, a person please\]\n\[No, carry on\]$/);
+    reply = await r.say('who won the cricket');
+    expect(reply).toMatch(/^Sorry, I'm still not getting it\. I'll pass you to a person\.\nThanks\. I've asked a person to help/);
+    expect(await statusOf(r)).toBe('queued');
   });
 });
 
@@ -422,4 +433,8 @@ test('no bot message in these transcripts suggests a carrier opt-out word, or ha
   expect(said.filter((m) => suggestsOptOut.test(m.sms)).map((m) => m.sms)).toEqual([]);
   expect(said.length).toBeGreaterThan(50);
   expect(said.filter((m) => /\.\.(?!\.)|It is now received/.test(m.sms)).map((m) => m.sms)).toEqual([]);
+  // Every button fits Messenger's 20-character quick reply whole (campground names are the council's own).
+  const labels = (await Message.find({ direction: 'outbound', 'choices.0': { $exists: true } }, { choices: 1 }).lean()).flatMap((m) => (m.choices ?? []).map((c) => c.label));
+  expect(labels.length).toBeGreaterThan(20);
+  expect([...new Set(labels.filter((l) => (l ?? '').length > 20))]).toEqual([]);
 });

@@ -26,7 +26,7 @@ async function answer(input: StepInput, context: StepContext): Promise<StepResul
 export const faqFlow: FlowDefinition = {
   id: 'faq',
   version: 1,
-  menuLabel: 'Questions about council services',
+  menuLabel: 'Ask a question',
   // The knowledge pages' own sample questions are added to these at start-up.
   examples: ['I have a question', 'can you tell me', 'what are the opening hours', 'how much does it cost', 'where is the', 'how do I apply for', ...utterances],
   start: 'start',

@@ -40,7 +40,8 @@ const SWITCH = 'switch';
 
 export const runnerCopy = {
   offerPerson: 'Would you like to talk to a person?',
-  yesPerson: 'Yes, talk to a person',
+  // Button labels fit Messenger's 20-character quick replies whole.
+  yesPerson: 'Yes, a person please',
   noCarryOn: 'No, carry on',
   stillLost: "Sorry, I'm still not getting it. I'll pass you to a person.",
   carryOn: "OK, let's carry on.",
