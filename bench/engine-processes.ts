@@ -66,7 +66,8 @@ async function metricSum(url: string, name: string): Promise<number> {
 /** `nodeArgs`: extra Node flags for both processes (e.g. `--cpu-prof` when profiling). */
 export async function startEngineProcesses(base: Record<string, string>, nodeArgs: string[] = []): Promise<EngineProcesses> {
   const [webPort, workerPort] = [await freePort(), await freePort()];
-  const env = { PUBLIC_URL: `http://127.0.0.1:${webPort}`, ...base, SEED_DEMO: 'false' };
+  // No seeded admin unless `base` asks for one (SEED_DEMO=true, with SEED_ADMIN_EMAIL/SEED_ADMIN_PASSWORD).
+  const env = { PUBLIC_URL: `http://127.0.0.1:${webPort}`, SEED_DEMO: 'false', ...base };
   const web = await startProcess({ ...env, ROLE: 'web', PORT: String(webPort) }, 'Switchboard is running', nodeArgs);
   const worker = await startProcess({ ...env, ROLE: 'worker', PORT: String(workerPort) }, 'is taking jobs', nodeArgs);
   const children = [web, worker];
