@@ -111,7 +111,7 @@ test('a supervisor opens the analytics from the console and sees the day drawn, 
   const drawn = await page.evaluate(() => Array.from(document.querySelectorAll('canvas')).map((c) => ({ id: c.id, drawn: Boolean((window as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(c)) })));
   expect(drawn.length).toBeGreaterThanOrEqual(6);
   expect(drawn.every((d) => d.drawn)).toBe(true);
-  await expect(page.locator('#outcomes-summary').textContent()).resolves.toBe('Webchat: 4 contacts, 2 resolved by the assistant, 1 passed to a person. SMS: 1 contacts, 1 resolved by the assistant, 0 passed to a person.');
+  await expect(page.locator('#outcomes-summary').textContent()).resolves.toBe('Webchat: 4 contacts, 2 resolved by the assistant, 1 passed to a person. SMS: 1 contact, 1 resolved by the assistant, 0 passed to a person.');
   await expect(page.locator('#cost-summary').textContent()).resolves.toBe('Actual £2.07 against £14.15 had every contact come by phone: £12.08 saved.');
   const camping = page.locator('#funnels figure').filter({ hasText: 'Camping permits' });
   await expect(camping.locator('figcaption').textContent()).resolves.toBe('Camping permits: 50% finished');

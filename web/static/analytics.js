@@ -24,6 +24,7 @@
   // Colours with at least 3:1 contrast on white (WCAG 1.4.11), told apart by position and labels too.
   var COLOURS = ['#005ea5', '#b35900', '#1d6b1d', '#6f3996', '#8a1c1c', '#4a4a4a'];
 
+  function contacts(n) { return n + (n === 1 ? ' contact' : ' contacts'); }
   function label(map, key) { return map[key] || String(key).replace(/[-_]/g, ' '); }
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text); if (cls) e.className = cls; return e; }
   function money(n, currency) { return new Intl.NumberFormat('en-GB', { style: 'currency', currency: currency || 'GBP' }).format(n || 0); }
@@ -47,6 +48,7 @@
     if ($('to').value) params.set('to', $('to').value);
     if ($('channel').value) params.set('channel', $('channel').value);
     if ($('flow').value) params.set('flow', $('flow').value);
+    if ($('council').value) params.set('councilId', $('council').value);
     return params.toString();
   }
 
@@ -109,7 +111,7 @@
       { label: 'Passed to a person', data: outcome('handedToPerson'), backgroundColor: COLOURS[1] },
       { label: 'Left unfinished', data: outcome('abandoned'), backgroundColor: COLOURS[5] }
     ] }, options: axes(true) });
-    $('outcomes-summary').textContent = channels.length ? channels.map(function (c) { var b = s.byChannel[c]; return label(CHANNELS, c) + ': ' + b.conversations + ' contacts, ' + b.containedByAssistant + ' resolved by the assistant, ' + b.handedToPerson + ' passed to a person'; }).join('. ') + '.' : 'No contacts in this range.';
+    $('outcomes-summary').textContent = channels.length ? channels.map(function (c) { var b = s.byChannel[c]; return label(CHANNELS, c) + ': ' + contacts(b.conversations) + ', ' + b.containedByAssistant + ' resolved by the assistant, ' + b.handedToPerson + ' passed to a person'; }).join('. ') + '.' : 'No contacts in this range.';
     table('outcomes-table', ['Channel', 'Contacts', 'By the assistant', 'To a person', 'Unfinished', 'Cost'], channels.map(function (c) { var b = s.byChannel[c]; return [label(CHANNELS, c), b.conversations, b.containedByAssistant, b.handedToPerson, b.abandoned, money(b.cost, cost.currency)]; }));
 
     draw('cost-chart', { type: 'bar', data: { labels: ['Actual', 'If all had phoned'], datasets: [{ label: 'Cost (' + cost.currency + ')', data: [cost.actual, cost.ifAllByPhone], backgroundColor: [COLOURS[2], COLOURS[5]] }] }, options: Object.assign(axes(false), { plugins: { legend: { display: false } } }) });
@@ -158,7 +160,8 @@
       $('from').value = s.fromDate;
       $('to').value = s.toDate;
       render(s);
-      $('figures-status').textContent = 'Showing ' + s.conversations + ' contacts from ' + s.fromDate + ' to ' + s.toDate + ' (' + s.timezone + ').';
+      var picked = $('council').selectedOptions[0];
+      $('figures-status').textContent = 'Showing ' + contacts(s.conversations) + (picked && !$('council-field').hidden ? ' of ' + picked.textContent : '') + ' from ' + s.fromDate + ' to ' + s.toDate + ' (' + s.timezone + ').';
     }).catch(function (e) { $('figures-status').textContent = ''; $('figures-error').textContent = e.message; });
   }
 
@@ -231,6 +234,10 @@
     api('/me').then(function (r) { return r.json(); }).then(function (me) {
       $('content').hidden = false;
       if (me.role === 'agent') { $('figures').hidden = true; return; }
+      // A shared service: one council's figures at a time, chosen here.
+      var councils = me.councils || [];
+      councils.forEach(function (c) { var o = el('option', c.name); o.value = c.id; $('council').appendChild(o); });
+      $('council-field').hidden = councils.length < 2;
       $('range').addEventListener('submit', function (ev) { ev.preventDefault(); load(); });
       $('download').addEventListener('click', download);
       return load();

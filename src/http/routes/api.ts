@@ -134,7 +134,9 @@ export function apiRoutes(services: Services): Router {
 
   router.get('/me', requireAgent, async (req: Authed, res) => {
     const agent = await Agent.findById(req.agent!._id).lean();
-    res.json({ id: agent!._id, name: agent!.name, email: agent!.email, role: agent!.role, queues: agent!.queues, capacity: agent!.capacity ?? 3, phone: agent!.phone ?? null, clientIdentity: agent!.clientIdentity ?? null });
+    // The councils they serve, by name: pages offer a council picker when there is more than one.
+    const councils = servedCouncils(services, req.agent!).map((id) => ({ id, name: services.councils.council(id).name }));
+    res.json({ id: agent!._id, name: agent!.name, email: agent!.email, role: agent!.role, queues: agent!.queues, capacity: agent!.capacity ?? 3, phone: agent!.phone ?? null, clientIdentity: agent!.clientIdentity ?? null, councils });
   });
 
   router.get('/queue', requireAgent, async (req: Authed, res) => {
