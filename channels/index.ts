@@ -1,14 +1,14 @@
 /**
  * The explicit registry of channels. Each channel brings its adapter (how replies go out)
- * and mounts its own webhooks or socket namespace; nothing in src/ imports a channel.
+ * and mounts its own webhooks or socket namespace on the core's `ChannelHost` (the narrow port
+ * in src/domain/channel-host.ts); nothing in src/ imports a particular channel, and channels
+ * import nothing from src/ but the domain and errors (tests/architecture.test.ts).
+ * Adding a channel = a folder here, one line below, and its id in the domain's `channelIds`.
  */
 import type { Express } from 'express';
 import type { Server } from 'socket.io';
-import type { ConversationRouter } from '../src/conversations/router';
-import type { ChannelAdapter, ChannelCredentials } from '../src/domain/channel';
-import type { RealtimePublisher } from '../src/realtime/publisher';
-import type { ChannelRegistry, Services } from '../src/services';
-import type { Config } from '../src/config';
+import type { ChannelAdapter, ChannelCredentials, ChannelRegistry } from '../src/domain/channel';
+import type { ChannelHost, ChannelSettings, ResidentRealtime } from '../src/domain/channel-host';
 import { createSmsAdapter } from './sms/adapter';
 import { mountSmsWebhooks } from './sms/webhook';
 import { createSocialAdapter } from './social/adapter';
@@ -21,28 +21,39 @@ import { mountWebchatHttp } from './webchat/http';
 
 export interface ChannelModule {
   adapter: ChannelAdapter;
-  mountHttp?(app: Express, services: Services, router: ConversationRouter): void;
-  mountSockets?(io: Server, services: Services, router: ConversationRouter): void;
+  mountHttp?(app: Express, host: ChannelHost): void;
+  mountSockets?(io: Server, host: ChannelHost): void;
 }
 
-/** `credentials`: each council's provider accounts, found by the council address a reply is from. */
-export function createChannelModules(deps: { publisher: RealtimePublisher; config: Config; credentials: ChannelCredentials }): ChannelModule[] {
+/**
+ * `credentials`: each council's provider accounts, found by the council address a reply is from;
+ * `residents`: the resident's open realtime client, for channels that deliver there.
+ */
+export function createChannelModules(deps: { settings: ChannelSettings; credentials: ChannelCredentials; residents: ResidentRealtime }): ChannelModule[] {
   return [
-    { adapter: createWebchatAdapter(deps.publisher), mountSockets: mountWebchatNamespace, mountHttp: mountWebchatHttp },
-    { adapter: createSmsAdapter(deps.config, deps.credentials), mountHttp: mountSmsWebhooks },
-    { adapter: createVoiceAdapter(deps.config, deps.credentials), mountHttp: mountVoiceWebhooks },
-    { adapter: createSocialAdapter(deps.config, deps.credentials), mountHttp: mountSocialWebhooks },
+    { adapter: createWebchatAdapter(deps.residents), mountSockets: mountWebchatNamespace, mountHttp: mountWebchatHttp },
+    { adapter: createSmsAdapter(deps.settings, deps.credentials), mountHttp: mountSmsWebhooks },
+    { adapter: createVoiceAdapter(deps.settings, deps.credentials), mountHttp: mountVoiceWebhooks },
+    { adapter: createSocialAdapter(deps.settings, deps.credentials), mountHttp: mountSocialWebhooks },
   ];
 }
 
+/** The registry the core sees: adapters by id, and by what they can do (never by name). */
 export function channelRegistry(modules: ChannelModule[]): ChannelRegistry {
-  const byId = new Map(modules.map((m) => [m.adapter.id as string, m.adapter]));
+  const byId = new Map<string, ChannelAdapter>();
+  for (const { adapter } of modules) {
+    if (byId.has(adapter.id)) throw new Error(`channel ${adapter.id} is registered twice`);
+    byId.set(adapter.id, adapter);
+  }
+  const adapters = [...byId.values()];
   return {
     get(id) {
       const adapter = byId.get(id);
       if (!adapter) throw new Error(`no channel adapter for ${id}`);
       return adapter;
     },
-    all: () => [...byId.values()],
+    all: () => [...adapters],
+    ids: () => adapters.map((a) => a.id),
+    byPhone: (kind) => adapters.find((a) => a.capabilities.phone === kind),
   };
 }

@@ -14,6 +14,7 @@ import { channelRegistry, createChannelModules } from '../channels';
 import { purgeExpiredSessions } from './agents/auth';
 import type { Config } from './config';
 import { AgentActions } from './conversations/agent-actions';
+import { createChannelHost } from './conversations/channel-host';
 import { ConversationRouter } from './conversations/router';
 import { defaultFlowRegistry } from './flow-engine/registry';
 import { createApp } from './http/app';
@@ -27,6 +28,7 @@ import { Journal } from './journey/journal';
 import { TurnLease } from './queues/turn-lease';
 import { PendingTurns } from './queues/pending-turns';
 import { InactivityDeadlines } from './queues/inactivity';
+import { WaitingLine } from './queues/waiting-line';
 import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
@@ -90,7 +92,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     : undefined;
   const councils = await CouncilDirectory.load(settings, { demo: { knowledgeFolder, campgrounds: CAMPGROUNDS }, flows, logger, appSecret: config.APP_SECRET, ...(llm ? { llm } : {}) });
   await councils.listen(redis, config.QUEUE_PREFIX);
-  const channelModules = createChannelModules({ publisher, config, credentials: councils });
+  const broadcaster = new Broadcaster(publisher);
+  const channelModules = createChannelModules({ settings: config, credentials: councils, residents: broadcaster });
   const queues = new Queues(redis, config.QUEUE_PREFIX, config.WEBHOOK_RETRY_DELAYS_MS);
   // Nominatim's usage policy: an application names itself (and where it runs) in its User-Agent.
   const geocoder = config.GEOCODER_URL
@@ -105,7 +108,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     lease: new TurnLease(redis, config.QUEUE_PREFIX, config.TURN_LEASE_MS),
     pending: new PendingTurns(redis, config.QUEUE_PREFIX),
     inactivity: new InactivityDeadlines(redis, config.QUEUE_PREFIX),
-    broadcaster: new Broadcaster(publisher),
+    waitingLine: new WaitingLine(redis, config.QUEUE_PREFIX),
+    broadcaster,
     flows,
     channels: channelRegistry(channelModules),
     metrics: createMetrics(),
@@ -114,6 +118,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
     ...(geocoder ? { geocoder } : {}),
   };
   const router = new ConversationRouter(services);
+  // The one port channels see of the core (src/domain/channel-host.ts).
+  const channelHost = createChannelHost(services, router);
   // Round trips by collection and operation on /metrics (the benchmark reads them per message).
   mongoose.set('debug', (collection: string, operation: string) => services.metrics.databaseOperations.inc({ collection, operation }));
 
@@ -122,13 +128,13 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   if (httpServer && io) {
     const app = createApp(services, {
       isShuttingDown: () => shuttingDown,
-      mountChannels: (expressApp) => channelModules.forEach((m) => m.mountHttp?.(expressApp, services, router)),
+      mountChannels: (expressApp) => channelModules.forEach((m) => m.mountHttp?.(expressApp, channelHost)),
     });
     handleRequest = app;
     // With PORT=0 (tests) the default public URL names the port actually bound.
     let publicUrl = config.PUBLIC_URL;
     mountAgentsNamespace(io, services, new AgentActions(services), () => publicUrl);
-    for (const m of channelModules) m.mountSockets?.(io, services, router);
+    for (const m of channelModules) m.mountSockets?.(io, channelHost);
     await new Promise<void>((resolve) => httpServer.listen(config.PORT, resolve));
     port = (httpServer.address() as AddressInfo).port;
     if (/:0$/.test(publicUrl)) publicUrl = publicUrl.replace(/:0$/, `:${port}`);

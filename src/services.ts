@@ -6,10 +6,10 @@ import type { Queues } from './queues/queues';
 import type { TurnLease } from './queues/turn-lease';
 import type { PendingTurns } from './queues/pending-turns';
 import type { InactivityDeadlines } from './queues/inactivity';
+import type { WaitingLine } from './queues/waiting-line';
 import type { Broadcaster } from './realtime/broadcaster';
 import type { FlowRegistry } from './flow-engine/registry';
-import type { ChannelAdapter } from './domain/channel';
-import type { ChannelId } from './domain/messages';
+import type { ChannelRegistry } from './domain/channel';
 import type { Metrics } from './metrics';
 
 import type { RiskKind } from './ai/safeguarding';
@@ -32,10 +32,8 @@ export interface CouncilInfo {
   cannedResponses: Array<{ title: string; text: string }>;
 }
 
-export interface ChannelRegistry {
-  get(id: ChannelId | string): ChannelAdapter;
-  all(): ChannelAdapter[];
-}
+/** The registry of channels: the port lives in the domain (src/domain/channel.ts). */
+export type { ChannelRegistry } from './domain/channel';
 
 export interface Services {
   config: Config;
@@ -46,6 +44,8 @@ export interface Services {
   pending: PendingTurns;
   /** When bot conversations close for inactivity (one sorted set, not a job per message). */
   inactivity: InactivityDeadlines;
+  /** Residents waiting for a person, per council and queue: their place in constant time. */
+  waitingLine: WaitingLine;
   broadcaster: Broadcaster;
   flows: FlowRegistry;
   channels: ChannelRegistry;

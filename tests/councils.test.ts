@@ -358,3 +358,27 @@ test('Open311 per council: jurisdiction_id picks the council, and each key works
   expect((await services('lakeside')).map((s) => s.service_code)).not.toContain('graffiti');
   expect((await services('riverbend')).map((s) => s.service_code)).toContain('graffiti');
 });
+
+test('a resident\'s place in the queue counts only their own council\'s waiters, and moves up when someone ahead is claimed', async () => {
+  const placeIn = (reply: string) => (/next in the queue/.test(reply) ? 1 : Number(/number (\d+) in the queue/.exec(reply)?.[1] ?? NaN));
+  const waiting = (councilId: string) => Conversation.countDocuments({ councilId, status: 'queued', queue: 'general' });
+  // Open at any hour, so the reply is the queue notice whatever the time in Lakeside (an earlier test changes its hours).
+  const admin = await loginAgent(url(), 'admin@council.example', 'test-admin-password');
+  expect((await api(admin, '/councils/lakeside', { method: 'PATCH', body: { officeHours: 'Mon-Sun 00:00-23:59' } })).status).toBe(200);
+  const [riverbendBefore, lakesideBefore] = [await waiting('riverbend'), await waiting('lakeside')];
+  const [first, second, third, lakesider] = [phone(), phone(), phone(), phone()];
+  expect(placeIn(await ask(RIVERBEND, first, 'can I talk to a person please'))).toBe(riverbendBefore + 1);
+  expect(placeIn(await ask(LAKESIDE, lakesider, 'can I talk to a person please'))).toBe(lakesideBefore + 1);
+  expect(placeIn(await ask(RIVERBEND, second, 'can I talk to a person please'))).toBe(riverbendBefore + 2);
+
+  await createAgent({ email: 'rb-queue@council.example', name: 'Quinn Riverbend', password: 'riverbend-queue-1', role: 'agent', councils: ['riverbend'], queues: ['general'] });
+  const socket = await agentSocket(url(), await loginAgent(url(), 'rb-queue@council.example', 'riverbend-queue-1'));
+  try {
+    const claimed = await waitUntil(async () => Conversation.findOne({ councilId: 'riverbend', status: 'queued', identityId: `sms-${RIVERBEND.number}-${first}` }).lean(), 10_000, 'the first resident queued');
+    expect((await agentCommand(socket, 'conversation.claim', { conversationId: claimed._id })).ok).toBe(true);
+    // The first resident has left the line: the next to ask is behind the second only.
+    expect(placeIn(await ask(RIVERBEND, third, 'can I talk to a person please'))).toBe(riverbendBefore + 2);
+  } finally {
+    socket.close();
+  }
+});

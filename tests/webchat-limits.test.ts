@@ -62,6 +62,24 @@ test('a session can ask for a person a few times, not endlessly', async () => {
   }
 });
 
+test('"Call me instead" cannot be used to pester a number: a few an hour per session, per connection and per number, however many sessions ask', async () => {
+  const sessions = [new WebchatResident(engine.url!), new WebchatResident(secondUrl), new WebchatResident(engine.url!)];
+  const ask = async (chat: WebchatResident, number: string) => ((a) => (a.ok ? 'ok' : a.error.code))(await chat.emit('continue.phone', { mode: 'call', number }));
+  try {
+    for (const chat of sessions) await chat.start();
+    const [a, b, c] = sessions as [WebchatResident, WebchatResident, WebchatResident];
+    // One session, one number (written three ways): three call-backs, then the session's limit.
+    expect([await ask(a, '0412 345 671'), await ask(a, '+61412345671'), await ask(a, '61 412 345 671'), await ask(a, '0412 345 672')]).toEqual(['ok', 'ok', 'ok', 'rate_limited']);
+    // A fresh session on the other web process: that number has had its three.
+    expect(await ask(b, '0412345671')).toBe('rate_limited');
+    expect([await ask(b, '0412 345 673')]).toEqual(['ok']);
+    // The connection has now asked six times: a third session gets no more.
+    expect(await ask(c, '0412 345 674')).toBe('rate_limited');
+  } finally {
+    sessions.forEach((s) => s.close());
+  }
+});
+
 test('new sessions per address are limited across both processes (resuming one is not a new session)', async () => {
   const before = await Identity.countDocuments({ channel: 'webchat' });
   const here = new WebchatResident(engine.url!);
@@ -74,9 +92,9 @@ test('new sessions per address are limited across both processes (resuming one i
       if (ack.ok) token ??= ack.data.sessionToken;
       results.push(ack.ok);
     }
-    // 11 sessions were started by the tests above; the address may start 20 an hour.
-    expect(results.filter(Boolean)).toHaveLength(9);
-    expect(await Identity.countDocuments({ channel: 'webchat' })).toBe(before + 9);
+    // 14 sessions were started by the tests above; the address may start 20 an hour.
+    expect(results.filter(Boolean)).toHaveLength(6);
+    expect(await Identity.countDocuments({ channel: 'webchat' })).toBe(before + 6);
     const resumed = await there.emit<{ sessionToken: string }>('session.start', { sessionToken: token });
     expect(resumed).toMatchObject({ ok: true, data: { sessionToken: token } });
   } finally {

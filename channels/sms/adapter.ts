@@ -14,7 +14,7 @@
  * take; the time bound is applied to `date_created` here instead.
  */
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } from '../../src/domain/channel';
-import type { Config } from '../../src/config';
+import type { ChannelSettings } from '../../src/domain/channel-host';
 import { isPermanentTwilioError, twilioClients, TWILIO_TIMEOUT_MS } from '../twilio/client';
 import type { ChannelCredentials } from '../../src/domain/channel';
 import { fetchTwilioMedia } from './media';
@@ -30,11 +30,11 @@ function senderFor(delivery: OutboundDelivery): string {
   return delivery.to.startsWith('whatsapp:') && !delivery.from.startsWith('whatsapp:') ? `whatsapp:${delivery.from}` : delivery.from;
 }
 
-export function createSmsAdapter(config: Config, credentials: ChannelCredentials): ChannelAdapter {
+export function createSmsAdapter(config: ChannelSettings, credentials: ChannelCredentials): ChannelAdapter {
   const clientFor = twilioClients(config, credentials);
   return {
     id: 'sms',
-    capabilities: { delivery: 'push', choices: 'numbered-text', maxTextLength: 1600 },
+    capabilities: { delivery: 'push', choices: 'numbered-text', maxTextLength: 1600, phone: 'text' },
     fetchMedia: (url) => fetchTwilioMedia(config, credentials, url),
     async send(delivery) {
       const from = senderFor(delivery);

@@ -5,7 +5,7 @@
  * URLs) is followed at most twice and only to https hosts that are not IP literals or
  * localhost; each file is capped at 5 MB (Twilio's limit for a whole message).
  */
-import type { Config } from '../../src/config';
+import type { ChannelSettings } from '../../src/domain/channel-host';
 import type { ChannelCredentials } from '../../src/domain/channel';
 
 export const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
@@ -55,7 +55,7 @@ async function readCapped(response: Response): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-export async function fetchTwilioMedia(config: Config, credentials: ChannelCredentials, url: string): Promise<MediaFetch> {
+export async function fetchTwilioMedia(config: ChannelSettings, credentials: ChannelCredentials, url: string): Promise<MediaFetch> {
   // Only media of one of the councils' own Twilio accounts, fetched with that account's credentials.
   const accounts = [{ accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN }, ...credentials.twilioAccounts()];
   const account = accounts.find((a) => isOwnTwilioMedia(url, a.accountSid));

@@ -4,15 +4,12 @@
  */
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { findInbox } from '../../src/conversations/inboxes';
-import { ingestInbound } from '../../src/conversations/ingest';
+import type { ChannelHost, InboundWebhook } from '../../src/domain/channel-host';
 import type { InboundContent } from '../../src/domain/messages';
+import { parseInput } from '../../src/domain/validation';
 import { AppError, NotFoundError, ValidationError } from '../../src/errors';
-import { ids } from '../../src/ids';
-import { parseInput } from '../../src/validation';
-import { recordProviderStatus } from '../../src/conversations/outbox';
-import type { Services } from '../../src/services';
-import { requireTwilioSignature, twilioForm } from '../twilio/signature';
+import { receiveWith } from '../webhook-http';
+import { twilioForm, verifyTwilioSignature } from '../twilio/signature';
 import { countryOf, normaliseAddress } from '../twilio/phone';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
@@ -68,44 +65,46 @@ function contentOf(body: z.infer<typeof inboundSchema>): InboundContent {
   return { kind: 'text', text };
 }
 
-export function mountSmsWebhooks(app: Express, services: Services): void {
-  const { config } = services;
-  const defaultCountry = countryOf(config.TWILIO_PHONE_NUMBER);
+export function mountSmsWebhooks(app: Express, host: ChannelHost): void {
+  const defaultCountry = countryOf(host.settings.TWILIO_PHONE_NUMBER);
+  // The signature is checked on the body exactly as posted, before validation reshapes it.
+  const verify = (request: Parameters<typeof verifyTwilioSignature>[1]) => verifyTwilioSignature(host.credentials, request);
 
-  const verifySignature = requireTwilioSignature(services, 'sms');
+  const inbound: InboundWebhook = {
+    channel: 'sms',
+    verify,
+    parse(request) {
+      const raw = request.body as Record<string, unknown>;
+      const body = parseInput(inboundSchema, raw);
+      const from = normaliseAddress(body.From, defaultCountry);
+      const to = normaliseAddress(body.To, defaultCountry);
+      if (!from || !to) throw new ValidationError('From and To must be phone numbers.');
+      const inboxAddress = to.replace(/^whatsapp:/, '');
+      return { messages: [{ externalId: body.MessageSid, inboxAddress, channelUserId: from, receivedAt: new Date(), content: contentOf(body), raw }] };
+    },
+    unknownInbox: (number) => new NotFoundError(`The number ${number}`),
+    acknowledge: () => ({ status: 200, contentType: 'text/xml', body: EMPTY_TWIML }),
+  };
+
+  // The core keeps delivery state: the channel only says what Twilio reported.
+  const status: InboundWebhook = {
+    channel: 'sms',
+    verify,
+    parse(request) {
+      const reported = parseInput(statusSchema, request.body);
+      const { m: messageId } = parseInput(statusQuerySchema, request.query);
+      return { statuses: [{ messageId, providerMessageId: reported.MessageSid, status: reported.MessageStatus, provider: 'twilio', ...(reported.ErrorCode ? { errorCode: reported.ErrorCode } : {}) }] };
+    },
+    acknowledge({ statuses }) {
+      const unknown = statuses.find((s) => s.outcome === 'unknown');
+      if (unknown) throw new AppError('unknown_status', `Unknown message status ${unknown.report.status.toLowerCase()}.`, 400, true);
+      return { status: 204 };
+    },
+  };
 
   const router = express.Router();
   router.use('/webhooks/twilio/sms', twilioForm);
-
-  // The signature is checked on the body exactly as posted, before validation reshapes it.
-  router.post('/webhooks/twilio/sms', verifySignature, async (req, res) => {
-    const raw = req.body as Record<string, unknown>;
-    const body = parseInput(inboundSchema, raw);
-    const from = normaliseAddress(body.From, defaultCountry);
-    const to = normaliseAddress(body.To, defaultCountry);
-    if (!from || !to) throw new ValidationError('From and To must be phone numbers.');
-    const inboxAddress = to.replace(/^whatsapp:/, '');
-    if (!(await findInbox(ids.inbox('sms', inboxAddress)))) throw new NotFoundError(`The number ${inboxAddress}`);
-    await ingestInbound(services, {
-      channel: 'sms',
-      externalId: body.MessageSid,
-      inboxAddress,
-      channelUserId: from,
-      receivedAt: new Date(),
-      content: contentOf(body),
-      raw,
-    });
-    res.type('text/xml').send(EMPTY_TWIML);
-  });
-
-  router.post('/webhooks/twilio/sms/status', verifySignature, async (req, res) => {
-    const status = parseInput(statusSchema, req.body);
-    const { m: messageId } = parseInput(statusQuerySchema, req.query);
-    // The core keeps delivery state: the channel only says what Twilio reported.
-    const outcome = await recordProviderStatus(services, { messageId, providerMessageId: status.MessageSid, status: status.MessageStatus, provider: 'twilio', ...(status.ErrorCode ? { errorCode: status.ErrorCode } : {}) });
-    if (outcome === 'unknown') throw new AppError('unknown_status', `Unknown message status ${status.MessageStatus.toLowerCase()}.`, 400, true);
-    res.status(204).end();
-  });
-
+  router.post('/webhooks/twilio/sms', receiveWith(host, inbound));
+  router.post('/webhooks/twilio/sms/status', receiveWith(host, status));
   app.use(router);
 }

@@ -10,7 +10,7 @@
  * console says it may not have been sent) rather than risk sending it twice.
  */
 import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, type OutboundDelivery } from '../../src/domain/channel';
-import type { Config } from '../../src/config';
+import type { ChannelSettings } from '../../src/domain/channel-host';
 import type { ChannelCredentials } from '../../src/domain/channel';
 import type { OutboundContent } from '../../src/domain/messages';
 
@@ -61,7 +61,7 @@ export function renderMessage(to: string, content: OutboundContent): Record<stri
   };
 }
 
-export function createSocialAdapter(config: Config, credentials: ChannelCredentials): ChannelAdapter {
+export function createSocialAdapter(config: ChannelSettings, credentials: ChannelCredentials): ChannelAdapter {
   // Each reply goes out as the council's own Page, with that Page's token.
   const pageOf = (from: string) => credentials.metaFor(from) ?? { pageId: config.META_PAGE_ID, pageAccessToken: config.META_PAGE_ACCESS_TOKEN };
   const endpointOf = (pageId: string) => `${config.META_GRAPH_URL.replace(/\/$/, '')}/${GRAPH_VERSION}/${pageId}/messages`;

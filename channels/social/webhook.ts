@@ -6,11 +6,11 @@
  * (or comment id), so a redelivered batch is acknowledged and processed once.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
-import { ingestInbound } from '../../src/conversations/ingest';
+import express, { type Express } from 'express';
+import type { ChannelHost, InboundWebhook, ParsedInbound, WebhookRequest } from '../../src/domain/channel-host';
+import { parseInput } from '../../src/domain/validation';
 import { AuthError, ValidationError } from '../../src/errors';
-import type { Services } from '../../src/services';
-import { parseInput } from '../../src/validation';
+import { receiveWith } from '../webhook-http';
 import { normaliseEntry, webhookSchema } from './payload';
 
 function sameSecret(given: string, expected: string): boolean {
@@ -19,23 +19,44 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function mountSocialWebhooks(app: Express, services: Services): void {
-  const { logger } = services;
-  const credentials = services.councils;
+export function mountSocialWebhooks(app: Express, host: ChannelHost): void {
+  const { logger, credentials } = host;
 
   // Each council's Page may belong to its own Meta app: the body is signed with one app's
   // secret, and only the entries of pages of that app are taken from it.
-  const verifySignature: RequestHandler = (req, res, next) => {
-    const header = (req.get('x-hub-signature-256') ?? '').toLowerCase();
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const verify = (request: WebhookRequest): string => {
+    const header = (request.header('x-hub-signature-256') ?? '').toLowerCase();
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const secrets = [...new Set(credentials.metaPages().map((p) => p.appSecret))];
     const signedWith = /^sha256=[0-9a-f]{64}$/.test(header) ? secrets.find((secret) => sameSecret(header, `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`)) : undefined;
-    if (!signedWith) {
-      services.metrics.inbound.inc({ channel: 'social', outcome: 'forged' });
-      return next(new AuthError('The request is not signed by Meta.', 'invalid_signature', 403));
-    }
-    res.locals.metaAppSecret = signedWith;
-    next();
+    if (!signedWith) throw new AuthError('The request is not signed by Meta.', 'invalid_signature', 403);
+    return signedWith;
+  };
+
+  const events: InboundWebhook<string> = {
+    channel: 'social',
+    verify,
+    parse(request, appSecret) {
+      let json: unknown;
+      try {
+        json = JSON.parse((request.body as Buffer).toString('utf8'));
+      } catch {
+        throw new ValidationError('The body is not valid JSON.', 'invalid_json');
+      }
+      const body = parseInput(webhookSchema, json);
+      const messages: ParsedInbound[] = [];
+      for (const entry of body.entry) {
+        // The council is the page's: found by its credentials (so no inbox check below).
+        const page = credentials.metaFor(entry.id);
+        if (!page || page.appSecret !== appSecret) {
+          logger.warn({ entryId: entry.id }, 'meta.unknown_page');
+          continue;
+        }
+        for (const message of normaliseEntry(body.object, entry, page.pageId)) messages.push({ ...message, inboxAddress: page.pageId });
+      }
+      return { messages };
+    },
+    acknowledge: () => ({ status: 200, contentType: 'text/plain', body: 'EVENT_RECEIVED' }),
   };
 
   const router = express.Router();
@@ -51,26 +72,7 @@ export function mountSocialWebhooks(app: Express, services: Services): void {
     res.type('text/plain').send(challenge);
   });
 
-  router.post('/webhooks/meta', express.raw({ type: () => true, limit: '2mb' }), verifySignature, async (req, res) => {
-    let json: unknown;
-    try {
-      json = JSON.parse((req.body as Buffer).toString('utf8'));
-    } catch {
-      throw new ValidationError('The body is not valid JSON.', 'invalid_json');
-    }
-    const body = parseInput(webhookSchema, json);
-    for (const entry of body.entry) {
-      const page = credentials.metaFor(entry.id);
-      if (!page || page.appSecret !== res.locals.metaAppSecret) {
-        logger.warn({ entryId: entry.id }, 'meta.unknown_page');
-        continue;
-      }
-      for (const message of normaliseEntry(body.object, entry, page.pageId)) {
-        await ingestInbound(services, { ...message, inboxAddress: page.pageId });
-      }
-    }
-    res.status(200).type('text/plain').send('EVENT_RECEIVED');
-  });
+  router.post('/webhooks/meta', express.raw({ type: () => true, limit: '2mb' }), receiveWith(host, events));
 
   app.use(router);
 }

@@ -4,7 +4,7 @@
  * voice channels: one client per Twilio account, chosen by the council number a reply is from.
  */
 import twilio from 'twilio';
-import type { Config } from '../../src/config';
+import type { ChannelSettings } from '../../src/domain/channel-host';
 import type { ChannelCredentials, TwilioAccount } from '../../src/domain/channel';
 
 type RequestOptions<TData> = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0] & { data?: TData };
@@ -25,14 +25,14 @@ class BaseUrlRequestClient extends twilio.RequestClient {
 
 export type TwilioClient = ReturnType<typeof twilio>;
 
-export function createTwilioClient(config: Config, account: TwilioAccount = { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN }): TwilioClient {
+export function createTwilioClient(config: ChannelSettings, account: TwilioAccount = { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN }): TwilioClient {
   return twilio(account.accountSid, account.authToken, {
     httpClient: new BaseUrlRequestClient(config.TWILIO_API_URL.replace(/\/$/, '')),
   });
 }
 
 /** The client of the account that owns `councilNumber` (the environment's account for a number no council lists). */
-export function twilioClients(config: Config, credentials: ChannelCredentials): (councilNumber: string) => TwilioClient {
+export function twilioClients(config: ChannelSettings, credentials: ChannelCredentials): (councilNumber: string) => TwilioClient {
   const clients = new Map<string, TwilioClient>();
   return (councilNumber) => {
     const account = credentials.twilioFor(councilNumber) ?? { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN };

@@ -5,12 +5,9 @@
  * Each is an inbound event for that number's SMS or voice identity, so the router queues it
  * like any other request for a person (one contact per number, one queue entry).
  */
-import { findInbox } from '../../src/conversations/inboxes';
-import { ingestInbound } from '../../src/conversations/ingest';
-import { maskedNumber } from '../../src/conversations/linking';
+import { maskedNumber } from '../../src/domain/addresses';
+import type { ChannelHost } from '../../src/domain/channel-host';
 import { ValidationError } from '../../src/errors';
-import { ids } from '../../src/ids';
-import type { Services } from '../../src/services';
 import { countryOf, normaliseAddress } from './phone';
 
 interface Continuation {
@@ -26,24 +23,24 @@ interface Continuation {
 }
 
 /** The resident is queued for a person on SMS; the router's notice is texted to them. */
-export async function queueTextContinuation(services: Services, c: Continuation): Promise<boolean> {
-  if (!(await findInbox(ids.inbox('sms', c.council)))) return false;
-  await ingestInbound(services, { channel: 'sms', externalId: c.externalId, inboxAddress: c.council, channelUserId: c.phone, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) }, raw: c.raw });
+export async function queueTextContinuation(host: ChannelHost, c: Continuation): Promise<boolean> {
+  if (!(await host.findInbox('sms', c.council))) return false;
+  await host.ingest({ channel: 'sms', externalId: c.externalId, inboxAddress: c.council, channelUserId: c.phone, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) }, raw: c.raw });
   return true;
 }
 
 /** The resident is queued for a person on the phone and marked for a call-back (the agent's accept dials them). */
-export async function queueCallback(services: Services, c: Continuation): Promise<boolean> {
-  if (!(await findInbox(ids.inbox('voice', c.council)))) return false;
+export async function queueCallback(host: ChannelHost, c: Continuation): Promise<boolean> {
+  if (!(await host.findInbox('voice', c.council))) return false;
   const base = { channel: 'voice' as const, inboxAddress: c.council, channelUserId: c.phone, raw: c.raw };
-  await ingestInbound(services, { ...base, externalId: `${c.externalId}-queue`, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) } });
-  await ingestInbound(services, { ...base, externalId: `${c.externalId}-callback`, receivedAt: new Date(), content: { kind: 'call', event: 'callback_requested' } });
+  await host.ingest({ ...base, externalId: `${c.externalId}-queue`, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) } });
+  await host.ingest({ ...base, externalId: `${c.externalId}-callback`, receivedAt: new Date(), content: { kind: 'call', event: 'callback_requested' } });
   return true;
 }
 
 /** From a chat: the number typed is checked, then a call-back or an SMS conversation is queued. */
 export async function continueOnPhone(
-  services: Services,
+  host: ChannelHost,
   request: { councilNumber: string | undefined; mode: 'call' | 'text'; number: string; seed: string; from: string; keepPlace?: { since: Date; priority: number } },
 ): Promise<{ seed: string; masked: string }> {
   const council = request.councilNumber;
@@ -58,7 +55,7 @@ export async function continueOnPhone(
     raw: { from: request.from },
     ...(request.keepPlace ? { keepPlace: request.keepPlace } : {}),
   };
-  const queued = request.mode === 'call' ? await queueCallback(services, continuation) : await queueTextContinuation(services, continuation);
+  const queued = request.mode === 'call' ? await queueCallback(host, continuation) : await queueTextContinuation(host, continuation);
   if (!queued) throw new ValidationError(request.mode === 'call' ? 'Call-backs are not available right now. Please talk to a person here.' : 'Texts are not available right now. Please talk to a person here.', 'not_available');
   return { seed: request.seed, masked: maskedNumber(phone) };
 }

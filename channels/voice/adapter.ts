@@ -6,17 +6,17 @@
  */
 import twilio from 'twilio';
 import { PermanentDeliveryError, type AgentConnection, type ChannelAdapter } from '../../src/domain/channel';
-import type { Config } from '../../src/config';
+import type { ChannelSettings } from '../../src/domain/channel-host';
 import { twilioClients } from '../twilio/client';
 import type { ChannelCredentials } from '../../src/domain/channel';
 import { voiceOf } from './twiml';
 
-export function createVoiceAdapter(config: Config, credentials: ChannelCredentials): ChannelAdapter {
+export function createVoiceAdapter(config: ChannelSettings, credentials: ChannelCredentials): ChannelAdapter {
   const clientFor = twilioClients(config, credentials);
   const { sayAs } = voiceOf(config);
   return {
     id: 'voice',
-    capabilities: { delivery: 'response', choices: 'spoken', maxTextLength: 1000 },
+    capabilities: { delivery: 'response', choices: 'spoken', maxTextLength: 1000, phone: 'call' },
     async send() {
       return {};
     },

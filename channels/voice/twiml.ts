@@ -1,6 +1,6 @@
 /** TwiML for the phone menu and the queue, built only with the SDK's VoiceResponse, in the council's voice and locale. */
 import twilio from 'twilio';
-import type { Config } from '../../src/config';
+import type { ChannelSettings } from '../../src/domain/channel-host';
 import type { Choice } from '../../src/domain/messages';
 import { speakable, speakableText, type SpokenOptions } from './render';
 
@@ -16,7 +16,7 @@ export function newResponse(): VoiceResponse {
 }
 
 /** The voice and the recogniser's language come from config (VOICE_NAME, VOICE_LANGUAGE); Twilio checks the names. */
-export function voiceOf(config: Pick<Config, 'VOICE_LANGUAGE' | 'VOICE_NAME'>) {
+export function voiceOf(config: Pick<ChannelSettings, 'VOICE_LANGUAGE' | 'VOICE_NAME'>) {
   const sayAs = { language: config.VOICE_LANGUAGE, voice: config.VOICE_NAME } as SayAttributes;
   const language = config.VOICE_LANGUAGE as GatherAttributes['language'];
 

@@ -10,25 +10,19 @@
  */
 import express, { type Express, type Response } from 'express';
 import { z } from 'zod';
-import { findInbox } from '../../src/conversations/inboxes';
-import { ingestInbound } from '../../src/conversations/ingest';
-import { awaitTurn, decidedTurn } from '../../src/conversations/turn-result';
+import type { ChannelHost, InboundWebhook, ParsedInbound, PhoneCall, TurnOutcome, WebhookRequest } from '../../src/domain/channel-host';
+import { MAIN_FLOW_ID, type CaseRecord } from '../../src/domain/flow';
+import { ids } from '../../src/domain/ids';
 import type { InboundContent } from '../../src/domain/messages';
+import { parseInput } from '../../src/domain/validation';
 import { NotFoundError, ValidationError } from '../../src/errors';
-import { ids } from '../../src/ids';
-import type { TurnDecision } from '../../src/conversations/router';
-import type { Services } from '../../src/services';
-import { parseInput } from '../../src/validation';
 import { queueTextContinuation } from '../twilio/continue';
 import { countryOf, normaliseAddress } from '../twilio/phone';
 import { requireTwilioSignature, twilioForm } from '../twilio/signature';
-import { isNo, isYes } from '../../src/ai/extract';
-import { MAIN_FLOW_ID } from '../../src/flow-engine/registry';
-import type { CaseRecord } from '../../src/domain/flow';
 import { holdMusicWav } from './hold-music';
 import { PERSON_KEY, keypad, speakableText, spokenReference, unsayableQuestion } from './render';
-import { callerReference, textReference } from '../../src/cases/text-reference';
 import { newResponse, voiceOf, type VoiceResponse } from './twiml';
+import { receiveWith } from '../webhook-http';
 
 const BASE = '/webhooks/twilio/voice';
 /** Twilio gives a webhook 15 s; a turn slower than this is held with a short pause and a Redirect. */
@@ -64,9 +58,12 @@ interface Call {
   councilId: string;
 }
 
-export function mountVoiceWebhooks(app: Express, services: Services): void {
-  const { config } = services;
-  const councilOf = (call: Call) => services.councils.council(call.councilId);
+/** The call as the core's phone operations name it. */
+const phoneCall = (call: Call): PhoneCall => ({ channel: 'voice', callId: call.callSid, council: call.council, councilId: call.councilId, caller: call.caller });
+
+export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
+  const config = host.settings;
+  const councilOf = (call: Call) => host.council(call.councilId);
   const defaultCountry = countryOf(config.TWILIO_PHONE_NUMBER);
   const url = (step: string, query: Record<string, string | number> = {}) => {
     const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
@@ -76,32 +73,64 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   const { prompt, keyChoice, say } = voiceOf(config);
   const holdMusic = config.HOLD_MUSIC_URL ?? url('hold-music.wav');
 
-  async function readCall(body: unknown): Promise<Call> {
+  /** The request's call, before its council is known: the parameters, the council's number and the caller. */
+  function parseCall(body: unknown): Omit<Call, 'councilId'> {
     const params = parseInput(callSchema, body);
     const councilNumber = normaliseAddress(params.To, defaultCountry);
     if (!councilNumber) throw new ValidationError('To must be a phone number.');
-    const inbox = await findInbox(ids.inbox('voice', councilNumber));
-    if (!inbox) throw new NotFoundError(`The number ${councilNumber}`);
     const caller = normaliseAddress(params.From, defaultCountry);
-    return { params, callSid: params.CallSid, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber, councilId: inbox.councilId };
+    return { params, callSid: params.CallSid, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber };
+  }
+
+  const unknownNumber = (number: string) => new NotFoundError(`The number ${number}`);
+
+  async function readCall(body: unknown): Promise<Call> {
+    const call = parseCall(body);
+    const inbox = await host.findInbox('voice', call.council);
+    if (!inbox) throw unknownNumber(call.council);
+    return { ...call, councilId: inbox.councilId };
   }
 
   /** One call step → one inbound event; a retried request (same step) is the same event. */
+  const stepMessage = (call: Omit<Call, 'councilId'>, step: string, content: InboundContent): ParsedInbound => ({
+    externalId: `${call.params.CallSid}-${step}`,
+    inboxAddress: call.council,
+    channelUserId: call.caller,
+    receivedAt: new Date(),
+    content,
+    raw: call.params,
+  });
+
   async function ingestStep(call: Call, step: string, content: InboundContent): Promise<string> {
-    const result = await ingestInbound(services, {
-      channel: 'voice',
-      externalId: `${call.params.CallSid}-${step}`,
-      inboxAddress: call.council,
-      channelUserId: call.caller,
-      receivedAt: new Date(),
-      content,
-      raw: call.params,
-    });
-    return result.eventId;
+    return (await host.ingest({ channel: 'voice', ...stepMessage(call, step, content) })).eventId;
   }
 
   const send = (res: Response, twiml: VoiceResponse) => res.type('text/xml').send(twiml.toString());
-  const spokenReplies = (turn: TurnDecision) => turn.replies.map((r) => r.text ?? '').join('\n');
+
+  /**
+   * A call step that is one inbound event goes through the core pipeline like any webhook: parse →
+   * inbox → council → ingest, then the answer awaits the turn and speaks it (TwiML). The signature
+   * is checked for every voice URL by the router's middleware below (the same check, through
+   * `host.verify`), so `verify` here only starts the step's context.
+   */
+  function callStep(step: (call: Omit<Call, 'councilId'>, request: WebhookRequest) => Promise<{ name: string; content: InboundContent; n: number }>): InboundWebhook<{ call?: Omit<Call, 'councilId'>; n?: number }> {
+    return {
+      channel: 'voice',
+      verify: () => ({}),
+      async parse(request, context) {
+        const call = parseCall(request.body);
+        const { name, content, n } = await step(call, request);
+        Object.assign(context, { call, n });
+        return { messages: [stepMessage(call, name, content)] };
+      },
+      unknownInbox: unknownNumber,
+      async acknowledge({ messages: [taken] }, { call, n }) {
+        const twiml = await turnTwiml({ ...call!, councilId: taken!.inbox!.councilId }, taken!.result.eventId, n!);
+        return { status: 200, contentType: 'text/xml', body: twiml.toString() };
+      },
+    };
+  }
+  const spokenReplies = (turn: TurnOutcome) => turn.replies.map((r) => r.text ?? '').join('\n');
 
   /** After a flow's last word: anything else? Silence then ends the call kindly instead of replaying the menu. */
   function anythingElse(twiml: VoiceResponse, before: string, n: number, eventId: string): VoiceResponse {
@@ -110,16 +139,18 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     return prompt(twiml, { text: [before, question, 'Just say it, or press 0 for a person.'].filter(Boolean).join('\n') }, url('gather', { n: n + 1, t: eventId }), { silenceUrl: url('goodbye') });
   }
 
+  const answerTurn = async (res: Response, call: Call, eventId: string, n: number) => void send(res, await turnTwiml(call, eventId, n));
+
   /** Speaks a turn's outcome: the next prompt, the queue, the out-of-hours options, or goodbye. */
-  async function answerTurn(res: Response, call: Call, eventId: string, n: number, before = ''): Promise<void> {
-    const turn = await awaitTurn(eventId, TURN_WAIT_MS);
+  async function turnTwiml(call: Call, eventId: string, n: number, before = ''): Promise<VoiceResponse> {
+    const turn = await host.awaitTurn(eventId, TURN_WAIT_MS);
     const council = councilOf(call);
     const twiml = newResponse();
     if (!turn) {
       say(twiml, [before, 'One moment, please.'].join('\n'));
       twiml.pause({ length: 1 });
       twiml.redirect({ method: 'POST' }, url('result', { e: eventId, n }));
-      return void send(res, twiml);
+      return twiml;
     }
     const text = [before, spokenReplies(turn)].filter(Boolean).join('\n');
     if (turn.statusAfter === 'resolved') {
@@ -138,17 +169,16 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     } else {
       const last = turn.replies[turn.replies.length - 1];
       const choices = (last?.choices ?? []) as Array<{ value: string; label: string }>;
-      const flow = turn.conversation.flow as { id?: string } | undefined;
-      const atMainMenu = flow?.id === MAIN_FLOW_ID;
+      const atMainMenu = turn.flowId === MAIN_FLOW_ID;
       const unsayable = !choices.length ? unsayableQuestion(text) : undefined;
       if (unsayable) {
         // A question a caller cannot answer (e.g. "send a photo"): the call answers it for them and goes on.
         const skipped = await ingestStep(call, `g${n}-skip`, { kind: 'text', text: unsayable.answer });
-        return answerTurn(res, call, skipped, n, unsayable.said);
+        return turnTwiml(call, skipped, n, unsayable.said);
       }
       if (atMainMenu && !choices.length) {
         // A flow just finished. A permit or report of the caller's own can be texted to them.
-        const record = call.callerKnown ? await callerReference(services, call, text) : undefined;
+        const record = call.callerKnown ? await host.phone.referenceIn(phoneCall(call), text) : undefined;
         if (record) offerText(twiml, text, record, n, eventId);
         else anythingElse(twiml, text, n, eventId);
       } else {
@@ -158,7 +188,7 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
         });
       }
     }
-    send(res, twiml);
+    return twiml;
   }
 
   function offerText(twiml: VoiceResponse, before: string, record: CaseRecord, n: number, eventId: string): VoiceResponse {
@@ -173,7 +203,7 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   async function gatheredContent(params: CallParams, previousEventId?: string): Promise<InboundContent> {
     if (params.Digits === PERSON_KEY) return { kind: 'handoff', reason: 'Caller pressed 0 for a person' };
     if (params.Digits) {
-      const previous = previousEventId ? await decidedTurn(previousEventId) : undefined;
+      const previous = previousEventId ? await host.decidedTurn(previousEventId) : undefined;
       const lastReply = previous?.replies.at(-1);
       const picked = keypad((lastReply?.choices ?? []) as Array<{ value: string; label: string }>).find((k) => k.key === params.Digits);
       // A key that is not on offer is not a choice (and never another channel's "Reply 5").
@@ -187,7 +217,7 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   async function continueByText(call: Call): Promise<string> {
     const eventId = await ingestStep(call, 'text', { kind: 'call', event: 'text_instead', callSid: call.params.CallSid });
     if (call.callerKnown) {
-      await queueTextContinuation(services, { council: call.council, phone: call.caller, externalId: `${call.params.CallSid}-text`, reason: 'Caller chose to continue by text instead of waiting on the phone', raw: call.params });
+      await queueTextContinuation(host, { council: call.council, phone: call.caller, externalId: `${call.params.CallSid}-text`, reason: 'Caller chose to continue by text instead of waiting on the phone', raw: call.params });
     }
     return eventId;
   }
@@ -212,7 +242,7 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
       }
       return void send(res, twiml);
     }
-    const turn = await awaitTurn(eventId, TURN_WAIT_MS);
+    const turn = await host.awaitTurn(eventId, TURN_WAIT_MS);
     say(twiml, turn ? spokenReplies(turn) : "Thanks. We've noted that. Goodbye.");
     if (end === 'leave') twiml.leave();
     else twiml.hangup();
@@ -225,20 +255,17 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
   });
 
   const router = express.Router();
-  router.use(BASE, twilioForm, requireTwilioSignature(services, 'voice'));
+  router.use(BASE, twilioForm, requireTwilioSignature(host, 'voice'));
 
-  router.post(BASE, async (req, res) => {
-    const call = await readCall(req.body);
-    const eventId = await ingestStep(call, 'start', { kind: 'call', event: 'started', callSid: call.params.CallSid });
-    await answerTurn(res, call, eventId, 1);
-  });
+  router.post(BASE, receiveWith(host, callStep(async (call) => ({ name: 'start', content: { kind: 'call', event: 'started', callSid: call.params.CallSid }, n: 1 }))));
 
-  router.post(`${BASE}/gather`, async (req, res) => {
-    const call = await readCall(req.body);
-    const { n, t } = parseInput(stepQuery, req.query);
-    const eventId = await ingestStep(call, `g${n}`, await gatheredContent(call.params, t));
-    await answerTurn(res, call, eventId, n);
-  });
+  router.post(
+    `${BASE}/gather`,
+    receiveWith(host, callStep(async (call, request) => {
+      const { n, t } = parseInput(stepQuery, request.query);
+      return { name: `g${n}`, content: await gatheredContent(call.params, t), n };
+    })),
+  );
 
   // The answer to "would you like a text with your reference?": yes is consent, and the text goes out.
   router.post(`${BASE}/text-offer`, async (req, res) => {
@@ -246,15 +273,15 @@ export function mountVoiceWebhooks(app: Express, services: Services): void {
     const { n, t, r } = parseInput(offerQuery, req.query);
     const twiml = newResponse();
     const speech = call.params.SpeechResult?.trim() ?? '';
-    const yes = call.params.Digits === '1' || (!call.params.Digits && isYes(speech) && !isNo(speech));
+    const yes = call.params.Digits === '1' || (!call.params.Digits && host.meansYes(speech));
     if (call.params.Digits === PERSON_KEY) {
       const eventId = await ingestStep(call, `g${n}`, { kind: 'handoff', reason: 'Caller pressed 0 for a person' });
       return answerTurn(res, call, eventId, n);
     }
     let said = 'OK, no text.';
     if (yes) {
-      const record = call.callerKnown ? await callerReference(services, call, r) : undefined;
-      const result = record ? await textReference(services, call, record) : 'no_sms';
+      const record = call.callerKnown ? await host.phone.referenceIn(phoneCall(call), r) : undefined;
+      const result = record ? await host.phone.textReference(phoneCall(call), record) : 'no_sms';
       said =
         result === 'sent'
           ? `Done. We've texted it to your mobile.${record?.kind === 'report' ? " We'll text you there when it changes." : ''}`

@@ -4,14 +4,14 @@
  * `session.start` with `sinceSeq`, so a missed emit loses nothing.
  */
 import type { ChannelAdapter } from '../../src/domain/channel';
-import { rooms, type RealtimePublisher } from '../../src/realtime/publisher';
+import type { ResidentRealtime } from '../../src/domain/channel-host';
 
-export function createWebchatAdapter(publisher: RealtimePublisher): ChannelAdapter {
+export function createWebchatAdapter(residents: ResidentRealtime): ChannelAdapter {
   return {
     id: 'webchat',
     capabilities: { delivery: 'realtime', choices: 'native', maxTextLength: 4000 },
     async send(delivery) {
-      publisher.emit('webchat', [rooms.resident(delivery.identityId)], 'message.created', {
+      residents.toResident(delivery.identityId, 'message.created', {
         id: delivery.messageId,
         seq: delivery.seq,
         conversationId: delivery.conversationId,

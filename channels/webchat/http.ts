@@ -13,13 +13,10 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import { ingestInbound } from '../../src/conversations/ingest';
+import type { ChannelHost } from '../../src/domain/channel-host';
+import { ids } from '../../src/domain/ids';
+import { parseInput } from '../../src/domain/validation';
 import { AuthError, RateLimitError, ValidationError } from '../../src/errors';
-import { ids } from '../../src/ids';
-import { findIdentity } from '../../src/conversations/identity';
-import { storeUploadedPhoto } from '../../src/media/uploads';
-import type { Services } from '../../src/services';
-import { parseInput } from '../../src/validation';
 import { sessionHash, widgetInbox } from './namespace';
 
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
@@ -42,8 +39,8 @@ const uploadHeaders = z.object({
   'x-widget-key': z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
 });
 
-export function mountWebchatHttp(app: Express, services: Services): void {
-  const { config } = services;
+export function mountWebchatHttp(app: Express, host: ChannelHost): void {
+  const config = host.settings;
   // Ten photos a minute per resident is plenty for a report and stops a flood.
   const limiter = new RateLimiterMemory({ points: 10, duration: 60 });
 
@@ -53,10 +50,10 @@ export function mountWebchatHttp(app: Express, services: Services): void {
     if (origin && origin !== config.PUBLIC_URL && origin !== `${req.protocol}://${req.get('host')}`) throw new AuthError('Uploads are accepted from the chat page only.', 'cross_origin', 403);
     const headers = parseInput(uploadHeaders, req.headers);
     const channelUserId = sessionHash(headers['x-session-token']);
-    const widget = widgetInbox(services, headers['x-widget-key']);
-    const identity = widget ? await findIdentity(ids.inbox('webchat', widget.widgetKey), channelUserId) : null;
-    if (!identity) throw new AuthError('Start a chat first.', 'no_session', 401);
-    await limiter.consume(identity._id).catch(() => {
+    const widget = widgetInbox(host, headers['x-widget-key']);
+    const resident = widget ? await host.residents.find('webchat', widget.widgetKey, channelUserId) : null;
+    if (!resident) throw new AuthError('Start a chat first.', 'no_session', 401);
+    await limiter.consume(resident.identityId).catch(() => {
       throw new RateLimitError('You are sending photos very quickly. Please wait a minute.');
     });
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -65,9 +62,9 @@ export function mountWebchatHttp(app: Express, services: Services): void {
 
     const externalId = `${channelUserId}-${headers['x-client-message-id']}`;
     const eventId = ids.inboundEvent('webchat', externalId);
-    const mediaId = await storeUploadedPhoto(eventId, body, contentType);
+    const mediaId = await host.storeUpload(eventId, body, contentType);
     const caption = headers['x-caption']?.trim();
-    const result = await ingestInbound(services, {
+    const result = await host.ingest({
       channel: 'webchat',
       externalId,
       inboxAddress: widget!.widgetKey,
@@ -76,7 +73,7 @@ export function mountWebchatHttp(app: Express, services: Services): void {
       content: { kind: 'media', urls: [`/api/v1/media/${mediaId}`], contentTypes: [contentType], ...(caption ? { text: caption } : {}) },
       raw: { clientMessageId: headers['x-client-message-id'], size: body.byteLength },
     });
-    res.status(201).json({ messageId: ids.turnMessage(result.eventId, 0), duplicate: result.duplicate });
+    res.status(201).json({ messageId: result.messageId, duplicate: result.duplicate });
   });
 
   // The page a council's site shows in its frame: the same chat, allowed in frames from the council's origins.
@@ -84,7 +81,7 @@ export function mountWebchatHttp(app: Express, services: Services): void {
   app.get('/webchat/embed', (req, res) => {
     res.removeHeader('X-Frame-Options');
     const key = typeof req.query.council === 'string' ? req.query.council : undefined;
-    const own = key ? services.councils.forWidgetKey(key)?.council.webchat.allowedOrigins : undefined;
+    const own = key ? host.councilForWidget(key)?.webchat.allowedOrigins : undefined;
     const origins = own?.length ? own : config.WEBCHAT_EMBED_ORIGINS;
     const csp = String(res.getHeader('Content-Security-Policy') ?? '').replace(/frame-ancestors [^;]*/, `frame-ancestors 'self' ${origins.join(' ')}`);
     res.setHeader('Content-Security-Policy', csp);

@@ -6,40 +6,27 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import type { Config } from '../../src/config';
+import type { ChannelHost, SharedLimiter } from '../../src/domain/channel-host';
 import { RateLimitError } from '../../src/errors';
-import { clientAddressResolver } from '../../src/http/client-address';
-import type { Redis } from '../../src/redis';
-
-type LimitConfig = Pick<
-  Config,
-  'QUEUE_PREFIX' | 'TRUST_PROXY' | 'WEBCHAT_SESSIONS_PER_ADDRESS_HOUR' | 'WEBCHAT_CONNECTIONS_PER_ADDRESS' | 'WEBCHAT_HANDOFFS_PER_SESSION_HOUR' | 'WEBCHAT_MESSAGES_PER_SESSION_10S' | 'WEBCHAT_MESSAGES_PER_ADDRESS_MINUTE'
->;
 
 const hashed = (address: string) => createHash('sha256').update(address).digest('hex').slice(0, 24);
 
 export class WebchatLimits {
-  private readonly sessions: RateLimiterRedis;
-  private readonly connections: RateLimiterRedis;
-  private readonly handoffs: RateLimiterRedis;
-  private readonly sessionMessages: RateLimiterRedis;
-  private readonly addressMessages: RateLimiterRedis;
-  private readonly phoneRequests: RateLimiterRedis;
+  private readonly sessions: SharedLimiter;
+  private readonly connections: SharedLimiter;
+  private readonly handoffs: SharedLimiter;
+  private readonly sessionMessages: SharedLimiter;
+  private readonly addressMessages: SharedLimiter;
+  private readonly phoneRequests: SharedLimiter;
+  private readonly addressPhoneRequests: SharedLimiter;
+  private readonly numberPhoneRequests: SharedLimiter;
   readonly addressOf: (req: IncomingMessage) => string;
 
-  constructor(redis: Redis, config: LimitConfig) {
-    // While Redis is down each process limits on its own (in memory) rather than stalling the
-    // chat or telling residents they are too quick: messages are still stored and answered later.
-    const limiter = (name: string, points: number, duration: number) =>
-      new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix: `${config.QUEUE_PREFIX}:webchat-limit:${name}`,
-        points,
-        duration,
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration }),
-      });
+  constructor(host: Pick<ChannelHost, 'settings' | 'sharedLimiter' | 'clientAddress'>) {
+    const config = host.settings;
+    // The host's limiters fall back to each process's memory while Redis is down rather than
+    // stalling the chat or telling residents they are too quick: messages are still stored and answered later.
+    const limiter = (name: string, points: number, duration: number) => host.sharedLimiter(`webchat-limit:${name}`, points, duration);
     this.sessions = limiter('sessions', config.WEBCHAT_SESSIONS_PER_ADDRESS_HOUR, 3600);
     // Open connections: taken on connect, given back on disconnect; the hour is a backstop for a crashed process.
     this.connections = limiter('connections', config.WEBCHAT_CONNECTIONS_PER_ADDRESS, 3600);
@@ -48,8 +35,10 @@ export class WebchatLimits {
     this.addressMessages = limiter('address-messages', config.WEBCHAT_MESSAGES_PER_ADDRESS_MINUTE, 60);
     // A call-back or a text to a number the resident types: a few an hour, so the chat cannot be used to pester a number.
     this.phoneRequests = limiter('phone-requests', 3, 3600);
-    const resolve = clientAddressResolver(config.TRUST_PROXY);
-    this.addressOf = (req) => hashed(resolve(req));
+    // …and the same across throwaway sessions: per connection, and per number asked for.
+    this.addressPhoneRequests = limiter('phone-requests-address', 6, 3600);
+    this.numberPhoneRequests = limiter('phone-requests-number', 3, 3600);
+    this.addressOf = (req) => hashed(host.clientAddress(req));
   }
 
   /** A connection opens; returns what to call when it closes. */
@@ -74,8 +63,10 @@ export class WebchatLimits {
     });
   }
 
-  async phoneRequest(sessionKey: string): Promise<void> {
-    await this.phoneRequests.consume(sessionKey).catch(() => {
+  /** `number` as typed: its last nine digits name it however it was written (0412…, +61 412…). */
+  async phoneRequest(sessionKey: string, address: string, number: string): Promise<void> {
+    const target = hashed(number.replace(/\D/g, '').slice(-9));
+    await Promise.all([this.phoneRequests.consume(sessionKey), this.addressPhoneRequests.consume(address), this.numberPhoneRequests.consume(target)]).catch(() => {
       throw new RateLimitError('You have asked for a call or a text several times already. Please wait a while, or talk to a person here.');
     });
   }

@@ -6,19 +6,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import { currentConversationOf, ensureIdentity, ensureOpenConversation, findIdentity, type IdentityDoc } from '../../src/conversations/identity';
-import { continueOnPhone } from '../twilio/continue';
-import { ingestInbound } from '../../src/conversations/ingest';
-import type { ConversationRouter } from '../../src/conversations/router';
-import { residentHistory } from '../../src/conversations/view';
-import { sendReply } from '../../src/conversations/outbox';
+import type { ChannelHost, ChannelSettings } from '../../src/domain/channel-host';
 import type { InboundContent } from '../../src/domain/messages';
+import { originAllowed, sameOrigin } from '../../src/domain/origins';
 import { AppError, ValidationError } from '../../src/errors';
-import { ids } from '../../src/ids';
-import { originAllowed, sameOrigin } from '../../src/http/origins';
-import { rooms } from '../../src/realtime/publisher';
-import { onCommand } from '../../src/realtime/socket-commands';
-import type { Services } from '../../src/services';
+import { continueOnPhone } from '../twilio/continue';
 import { WebchatLimits } from './limits';
 
 export const WEBCHAT_INBOX_ADDRESS = 'default';
@@ -47,11 +39,11 @@ const messageSendSchema = z
  * The council and inbox address of a widget key (`webchat-<key>`); absent: the default council's
  * first key. Undefined for a key no council lists.
  */
-export function widgetInbox(services: Services, askedKey: string | undefined): { councilId: string; widgetKey: string } | undefined {
-  const tenant = askedKey ? services.councils.forWidgetKey(askedKey) : services.councils.default;
-  if (!tenant) return undefined;
-  const keys = tenant.council.webchat.widgetKeys;
-  return { councilId: tenant.council.id, widgetKey: askedKey && keys.includes(askedKey) ? askedKey : (keys[0] ?? WEBCHAT_INBOX_ADDRESS) };
+export function widgetInbox(host: Pick<ChannelHost, 'councilForWidget'>, askedKey: string | undefined): { councilId: string; widgetKey: string } | undefined {
+  const council = host.councilForWidget(askedKey);
+  if (!council) return undefined;
+  const keys = council.webchat.widgetKeys;
+  return { councilId: council.id, widgetKey: askedKey && keys.includes(askedKey) ? askedKey : (keys[0] ?? WEBCHAT_INBOX_ADDRESS) };
 }
 
 /**
@@ -59,7 +51,7 @@ export function widgetInbox(services: Services, askedKey: string | undefined): {
  * (our own origin, framed by the council's site) and the origins the council lists (or, without a
  * list, WEBCHAT_EMBED_ORIGINS) may. No Origin header: not a browser, nothing to check.
  */
-function assertWidgetOrigin(socket: Socket, councilOrigins: readonly string[], config: Services['config']): void {
+function assertWidgetOrigin(socket: Socket, councilOrigins: readonly string[], config: Pick<ChannelSettings, 'PUBLIC_URL' | 'WEBCHAT_EMBED_ORIGINS'>): void {
   const origin = socket.handshake.headers.origin;
   if (!origin) return;
   const ownHost = socket.handshake.headers.host;
@@ -82,9 +74,9 @@ function toContent(message: z.infer<typeof messageSendSchema>): InboundContent {
   return { kind: 'text', text };
 }
 
-export function mountWebchatNamespace(io: Server, services: Services, router: ConversationRouter): void {
-  const { logger } = services;
-  const limits = new WebchatLimits(services.redis, services.config);
+export function mountWebchatNamespace(io: Server, host: ChannelHost): void {
+  const { residents } = host;
+  const limits = new WebchatLimits(host);
   io.of('/webchat').use((socket, next) => {
     const address = limits.addressOf(socket.request);
     socket.data.clientAddress = address;
@@ -107,40 +99,38 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       return { identityId: data.identityId, channelUserId: data.channelUserId, widgetKey: data.widgetKey, councilId: data.councilId };
     };
 
-    onCommand(socket, logger, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq, widgetKey: askedKey }) => {
+    host.command(socket, 'session.start', sessionStartSchema, async ({ sessionToken, sinceSeq, widgetKey: askedKey }) => {
       // The widget key names the council (its inbox is `webchat-<key>`); an unknown key is refused.
-      const widget = widgetInbox(services, askedKey);
+      const widget = widgetInbox(host, askedKey);
       if (!widget) throw new ValidationError('This chat is not set up for any council. Check the widget key on the page.', 'unknown_widget');
-      const council = services.councils.council(widget.councilId);
-      assertWidgetOrigin(socket, council.webchat.allowedOrigins, services.config);
+      const council = host.council(widget.councilId);
+      assertWidgetOrigin(socket, council.webchat.allowedOrigins, host.settings);
       const { widgetKey } = widget;
-      const inboxId = ids.inbox('webchat', widgetKey);
       let token = sessionToken;
-      let identity: IdentityDoc | null = token ? await findIdentity(inboxId, sessionHash(token)) : null;
-      if (!identity) {
+      const known = token ? await residents.find('webchat', widgetKey, sessionHash(token)) : null;
+      if (!known) {
         await limits.sessionStarted(clientAddress);
         token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
       }
       const channelUserId = sessionHash(token!);
-      identity ??= await ensureIdentity(council.id, { inboxId, channel: 'webchat', channelUserId });
-      const conversation = await ensureOpenConversation(council.id, identity, `webchat-start-${channelUserId}-${Date.now()}`);
-      socket.data.identityId = identity._id;
+      const resident = await residents.open(council.id, { channel: 'webchat', inboxAddress: widgetKey, channelUserId }, `webchat-start-${channelUserId}-${Date.now()}`, known);
+      socket.data.identityId = resident.identityId;
       socket.data.channelUserId = channelUserId;
       socket.data.widgetKey = widgetKey;
       socket.data.councilId = council.id;
-      await socket.join(rooms.resident(identity._id));
+      await socket.join(residents.room(resident.identityId));
       const missed = sinceSeq !== undefined || sessionToken
-        ? await residentHistory(identity._id, sinceSeq ?? 0)
+        ? await residents.history(resident.identityId, sinceSeq ?? 0)
         : [];
       return {
         sessionToken: token,
-        conversationId: conversation._id,
-        status: conversation.status,
+        conversationId: resident.conversationId,
+        status: resident.status,
         messages: missed,
       };
     });
 
-    onCommand(socket, logger, 'message.send', messageSendSchema, async (message) => {
+    host.command(socket, 'message.send', messageSendSchema, async (message) => {
       const { identityId, channelUserId, widgetKey } = session();
       if ((message.text?.length ?? 0) > MAX_TEXT_LENGTH) {
         throw new ValidationError(`Messages can be up to ${MAX_TEXT_LENGTH} characters. Please send a shorter message.`, 'message_too_long');
@@ -149,7 +139,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         throw new ValidationError('The message is empty.', 'empty_message');
       }
       await limits.message(identityId, clientAddress);
-      const result = await inOrder(() => ingestInbound(services, {
+      const result = await inOrder(() => host.ingest({
         channel: 'webchat',
         externalId: `${channelUserId}-${message.clientMessageId}`,
         inboxAddress: widgetKey,
@@ -158,7 +148,7 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         content: toContent(message),
         raw: { clientMessageId: message.clientMessageId },
       }));
-      return { messageId: ids.turnMessage(result.eventId, 0), duplicate: result.duplicate };
+      return { messageId: result.messageId, duplicate: result.duplicate };
     });
 
     /** The resident is typing: agents with the conversation open see it (webchat only; throttled by the page). */
@@ -166,30 +156,27 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
       const parsed = z.object({ typing: z.boolean() }).safeParse(payload);
       const identityId = (socket.data as { identityId?: string }).identityId;
       if (!parsed.success || !identityId) return;
-      const { identity } = await currentConversationOf(identityId).catch(() => ({ identity: null }));
-      if (identity?.currentConversationId) {
-        services.broadcaster.toAgents([rooms.conversation(identity.currentConversationId)], 'typing', { conversationId: identity.currentConversationId, who: 'resident', typing: parsed.data.typing });
-      }
+      await residents.typing(identityId, parsed.data.typing);
     });
 
     /**
      * "Call me instead" / "Text me instead": the same call-back and SMS continuation a caller on
      * hold gets, for the number the resident typed; the chat is told what happens next.
      */
-    onCommand(socket, logger, 'continue.phone', continueSchema, async ({ mode, number }) => {
+    host.command(socket, 'continue.phone', continueSchema, async ({ mode, number }) => {
       const { identityId, channelUserId, widgetKey, councilId } = session();
-      await limits.phoneRequest(identityId);
-      const { conversation } = await currentConversationOf(identityId);
-      const conversationId = conversation?._id ?? '';
+      await limits.phoneRequest(identityId, clientAddress, number);
+      const conversation = await residents.current(identityId);
+      const conversationId = conversation?.conversationId ?? '';
       // Waiting for a person already: the phone keeps that place, and the chat leaves the queue.
       const keepPlace = conversation?.status === 'queued' && conversation.queuedAt ? { since: conversation.queuedAt, priority: conversation.priority ?? 2 } : undefined;
-      const result = await continueOnPhone(services, { councilNumber: services.councils.smsNumber(councilId), mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}`, ...(keepPlace ? { keepPlace } : {}) });
+      const result = await continueOnPhone(host, { councilNumber: host.council(councilId).phoneNumber, mode, number, seed: `${channelUserId}-${randomBytes(6).toString('hex')}`, from: `webchat conversation ${conversationId}`, ...(keepPlace ? { keepPlace } : {}) });
       if (mode === 'call' && conversation) {
-        await sendReply(services, conversation, { kind: 'system' }, { text: `Thanks. A person will call you on ${result.masked} as soon as they can.${keepPlace ? ' You keep your place in the queue.' : ''}` });
+        await residents.notify(conversation,  `Thanks. A person will call you on ${result.masked} as soon as they can.${keepPlace ? ' You keep your place in the queue.' : ''}`);
       }
       // The chat closes as moved to SMS or the phone, exactly as a caller's "text me instead" does.
       if (mode === 'text' || keepPlace) {
-        await inOrder(() => ingestInbound(services, {
+        await inOrder(() => host.ingest({
           channel: 'webchat',
           externalId: `${channelUserId}-${mode}-${result.seed}`,
           inboxAddress: widgetKey,
@@ -198,16 +185,16 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
           content: { kind: 'call', event: mode === 'text' ? 'text_instead' : 'call_instead' },
           raw: { mode },
         }));
-        await router.drainIdentity(identityId);
+        await residents.runTurns(identityId);
       }
       return { mode, number: result.masked };
     });
 
     /** The "Talk to a person" button: an inbound event like any other, run at once so the ack can say the status. */
-    onCommand(socket, logger, 'handoff.request', z.object({}).passthrough(), async () => {
+    host.command(socket, 'handoff.request', z.object({}).passthrough(), async () => {
       const { identityId, channelUserId, widgetKey } = session();
       await limits.handoff(identityId);
-      await inOrder(() => ingestInbound(services, {
+      await inOrder(() => host.ingest({
         channel: 'webchat',
         externalId: `${channelUserId}-handoff-${randomBytes(8).toString('hex')}`,
         inboxAddress: widgetKey,
@@ -216,9 +203,9 @@ export function mountWebchatNamespace(io: Server, services: Services, router: Co
         content: { kind: 'handoff' },
         raw: {},
       }));
-      await router.drainIdentity(identityId);
-      const { conversation } = await currentConversationOf(identityId);
-      return { status: conversation?.status ?? 'queued', conversationId: conversation?._id };
+      await residents.runTurns(identityId);
+      const conversation = await residents.current(identityId);
+      return { status: conversation?.status ?? 'queued', conversationId: conversation?.conversationId };
     });
   });
 }

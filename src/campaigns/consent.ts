@@ -24,8 +24,10 @@ export const consentSchema = z
 export async function recordConsent(services: Services, councilId: string, input: z.infer<typeof consentSchema>): Promise<{ id: string; contactId: string }> {
   const council = services.councils.council(councilId);
   const councilNumber = services.councils.smsNumber(council.id);
-  if (!councilNumber) throw new ValidationError(`${council.name} has no SMS number to message residents from.`);
-  const identity = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', councilNumber), channel: 'sms', channelUserId: input.phone });
+  // The number's identity on the channel that texts phone numbers (capability `phone: 'text'`).
+  const texting = services.channels.byPhone('text')?.id;
+  if (!councilNumber || !texting) throw new ValidationError(`${council.name} has no SMS number to message residents from.`);
+  const identity = await ensureIdentity(council.id, { inboxId: ids.inbox(texting, councilNumber), channel: texting, channelUserId: input.phone });
   const id = `${identity.contactId}-${input.topic}`;
   const at = input.at ? new Date(input.at) : new Date();
   const change = input.given

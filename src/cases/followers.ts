@@ -53,13 +53,15 @@ export async function addFollowerByPhone(services: Services, reference: string, 
   const report = await openReport(reference);
   const council = services.councils.council(report.councilId);
   const councilNumber = services.councils.smsNumber(council.id);
-  const inboxId = councilNumber ? ids.inbox('sms', councilNumber) : undefined;
-  if (!councilNumber || !inboxId || !(await findInbox(inboxId))) throw new ConflictError('no_sms', `${council.name} has no SMS number to text a follower from.`);
+  // Texted from the channel that texts phone numbers (capability `phone: 'text'`).
+  const texting = services.channels.byPhone('text')?.id;
+  const inboxId = councilNumber && texting ? ids.inbox(texting, councilNumber) : undefined;
+  if (!councilNumber || !texting || !inboxId || !(await findInbox(inboxId))) throw new ConflictError('no_sms', `${council.name} has no SMS number to text a follower from.`);
   const country = (parsePhoneNumberFromString(councilNumber)?.country ?? 'AU') as CountryCode;
   const parsed = parsePhoneNumberFromString(phone, country);
   if (!parsed?.isValid()) throw new ValidationError('Enter a mobile number, for example 0412 345 678.', 'invalid_phone');
 
-  const identity = (await ensureIdentity(council.id, { inboxId, channel: 'sms', channelUserId: parsed.number })) as IdentityDoc & { optedOut?: boolean };
+  const identity = (await ensureIdentity(council.id, { inboxId, channel: texting, channelUserId: parsed.number })) as IdentityDoc & { optedOut?: boolean };
   if (identity.optedOut) throw new ConflictError('opted_out', `${parsed.number} has opted out of texts from ${council.name} (they replied STOP), so they cannot follow a report.`);
   if (identity._id === report.identityId || (report.followers ?? []).includes(identity._id)) throw new ConflictError('unchanged', `${parsed.number} already hears about ${reference}.`);
 

@@ -9,6 +9,7 @@ import { findInbox } from '../conversations/inboxes';
 import { announceMessages, buildReply } from '../conversations/outbox';
 import { messagePayload } from '../conversations/view';
 import { extractReference } from '../ai/extract';
+import type { PhoneCall, TextReferenceResult } from '../domain/channel-host';
 import type { CaseRecord } from '../domain/flow';
 import { ids, shortHash } from '../ids';
 import { Case, Identity, Message, insertOnce, type MessageDoc } from '../models';
@@ -16,26 +17,20 @@ import { rooms } from '../realtime/publisher';
 import { nextSeq } from '../conversations/message-seq';
 import type { Services } from '../services';
 
-export interface CallerRef {
-  callSid: string;
-  /** The council's number that was called, E.164. */
-  council: string;
-  councilId: string;
-  /** The caller's E.164 number. */
-  caller: string;
-}
+/** The call (its channel, provider id, the council's number and the caller's): the domain's `PhoneCall`. */
+export type CallerRef = PhoneCall;
 
 /** The permit or report named in what the caller just heard, if it is theirs (or one they follow). */
 export async function callerReference(services: Services, call: CallerRef, spokenText: string): Promise<CaseRecord | undefined> {
   const reference = extractReference(spokenText);
   if (!reference) return undefined;
-  const identity = await Identity.findById(ids.identity(ids.inbox('voice', call.council), call.caller)).lean<IdentityDoc>();
+  const identity = await Identity.findById(ids.identity(ids.inbox(call.channel, call.council), call.caller)).lean<IdentityDoc>();
   if (!identity?.currentConversationId) return undefined;
   const found = await services.councils.tenant(call.councilId).cases.findForResident(reference, {
     contactId: identity.contactId,
     identityId: identity._id,
     conversationId: identity.currentConversationId,
-    channel: 'voice',
+    channel: call.channel,
     address: call.caller,
   });
   return typeof found === 'string' ? undefined : found;
@@ -47,17 +42,19 @@ function smsText(council: string, record: CaseRecord): string {
     : `${council}: your report number is ${record.reference}. We'll text you here when its status changes.`;
 }
 
-export type TextResult = 'sent' | 'opted_out' | 'no_sms';
+export type TextResult = TextReferenceResult;
 
 /** Texts the reference to the caller and records their consent. Safe to repeat: one text, one note. */
 export async function textReference(services: Services, call: CallerRef, record: CaseRecord): Promise<TextResult> {
   const council = services.councils.council(call.councilId);
-  const inboxId = ids.inbox('sms', call.council);
-  if (!(await findInbox(inboxId))) return 'no_sms';
-  const smsIdentity = (await ensureIdentity(council.id, { inboxId, channel: 'sms', channelUserId: call.caller })) as IdentityDoc & { optedOut?: boolean };
+  // The council's texting channel (capability `phone: 'text'`), at the number that was called.
+  const texting = services.channels.byPhone('text')?.id;
+  const inboxId = texting ? ids.inbox(texting, call.council) : undefined;
+  if (!texting || !inboxId || !(await findInbox(inboxId))) return 'no_sms';
+  const smsIdentity = (await ensureIdentity(council.id, { inboxId, channel: texting, channelUserId: call.caller })) as IdentityDoc & { optedOut?: boolean };
   if (smsIdentity.optedOut) return 'opted_out';
 
-  const seed = `voice-${call.callSid}-text-${record.reference}`;
+  const seed = `${call.channel}-${call.callId}-text-${record.reference}`;
   const textConversation = await ensureOpenConversation(council.id, smsIdentity, seed);
   const message = await buildReply(services, textConversation, { kind: 'system' }, { text: smsText(council.name, record) }, { id: ids.turnMessage(seed, 1), residentAddress: call.caller });
   if (await insertOnce(Message.create(message))) await announceMessages(services, [message], textConversation.queue);
@@ -70,16 +67,16 @@ export async function textReference(services: Services, call: CallerRef, record:
 
 /** A note on the call's conversation for agents: what the caller agreed to, and when. */
 async function noteConsent(services: Services, call: CallerRef, record: CaseRecord): Promise<void> {
-  const voiceIdentity = await Identity.findById(ids.identity(ids.inbox('voice', call.council), call.caller)).lean<IdentityDoc>();
+  const voiceIdentity = await Identity.findById(ids.identity(ids.inbox(call.channel, call.council), call.caller)).lean<IdentityDoc>();
   if (!voiceIdentity?.currentConversationId) return;
   const now = new Date();
   const note = {
-    _id: `note-${shortHash(`consent-${call.callSid}-${record.reference}`, 20)}`,
+    _id: `note-${shortHash(`consent-${call.callId}-${record.reference}`, 20)}`,
     conversationId: voiceIdentity.currentConversationId,
     identityId: voiceIdentity._id,
     seq: await nextSeq(services.redis, services.config.QUEUE_PREFIX, voiceIdentity._id),
     direction: 'outbound',
-    channel: 'voice',
+    channel: call.channel,
     sender: { kind: 'system' },
     text:
       record.kind === 'report'

@@ -89,7 +89,9 @@ export class AgentActions {
         const current = await loadVisible(agent, conversationId);
         check?.(current);
         const status = nextStatus(current.status as ConversationStatus, action);
-        return (await Conversation.findOneAndUpdate({ _id: conversationId }, { $set: { status, ...patch(current) } }, { new: true }).lean<ConversationDoc>())!;
+        const after = (await Conversation.findOneAndUpdate({ _id: conversationId }, { $set: { status, ...patch(current) } }, { new: true }).lean<ConversationDoc>())!;
+        await this.services.waitingLine.follow(current, after, { councilId: after.councilId, conversationId });
+        return after;
       },
       5000,
     );

@@ -7,22 +7,12 @@ import { nextStatus, type ConversationStatus } from '../domain/conversation';
 import type { ConversationUpdatedPayload, DomainEvent } from '../domain/events';
 import { queuePriority } from '../ai/escalation';
 import { shortHash } from '../ids';
-import { Conversation, type ConversationDoc } from '../models';
+import type { ConversationDoc } from '../models';
+import type { WaitingLine } from '../queues/waiting-line';
 import type { CouncilInfo } from '../services';
 import { describeHours, isOpen, nextOpening } from './office-hours';
 
 export const DEFAULT_QUEUE = 'general';
-
-/** Place in the queue: everyone ahead in the queue's order (higher priority, or same priority and earlier), plus one. */
-export async function queuePosition(queue: string, conversationId: string, queuedAt: Date, priority = 2): Promise<number> {
-  const ahead = await Conversation.countDocuments({
-    status: 'queued',
-    queue,
-    _id: { $ne: conversationId },
-    $or: [{ priority: { $lt: priority } }, { priority, queuedAt: { $lt: queuedAt } }],
-  });
-  return ahead + 1;
-}
 
 /** What a caller on the phone hears; the queue's own announcements give their place. */
 export function spokenHandoffNotice(council: CouncilInfo, now: Date): string {
@@ -46,11 +36,12 @@ export interface Escalation {
 }
 
 /**
- * Decides an escalation of `conversation` for `reason`; `seed` makes the handoff id
- * deterministic. `spoken`: the resident is on a live call.
+ * Decides an escalation of `conversation` for `reason`, joining the council's waiting line for
+ * the resident's place; `seed` makes the handoff id deterministic. `spoken`: the resident is on a live call.
  */
 export async function escalate(
   council: CouncilInfo,
+  line: WaitingLine,
   conversation: ConversationDoc,
   reason: string,
   seed: string,
@@ -63,7 +54,7 @@ export async function escalate(
   const priority = urgent ? 0 : Math.min(queuePriority([residentText], spoken), keepPlace?.priority ?? Infinity);
   // A resident moving from one channel's queue to another keeps the wait they have already done.
   const queuedAt = keepPlace && keepPlace.since < now ? keepPlace.since : now;
-  const position = await queuePosition(queue, conversation._id, queuedAt, priority);
+  const position = await line.join({ councilId: conversation.councilId, queue, conversationId: conversation._id, priority, queuedAt });
   const payload: ConversationUpdatedPayload = {
     conversationId: conversation._id,
     status,

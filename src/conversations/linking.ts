@@ -43,7 +43,4 @@ export function codeHash(secret: string, identityId: string, code: string): stri
   return createHmac('sha256', secret).update(`link-hash:${identityId}:${code.trim()}`).digest('hex');
 }
 
-/** "ending 678": enough for the resident to recognise, too little to leak. */
-export function maskedNumber(e164: string): string {
-  return `the number ending ${e164.slice(-3)}`;
-}
+export { maskedNumber } from '../domain/addresses';

@@ -234,7 +234,7 @@ export class ConversationRouter {
     }
     const escalateFor = async (reason: string, sayFirst: string[] = [], urgent = false) => {
       const keepPlace = content.kind === 'handoff' ? content.keepPlace : undefined;
-      const escalation = await escalate(council, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}), ...(keepPlace ? { keepPlace } : {}) });
+      const escalation = await escalate(council, this.services.waitingLine, conversation, reason, event._id, now, { spoken, residentText: text, urgent, ...(reading ? { language: reading.language } : {}), ...(keepPlace ? { keepPlace } : {}) });
       Object.assign(decision.conversation, escalation.patch);
       decision.events.push(...escalation.events);
       decision.statusAfter = escalation.patch.status as ConversationStatus;
@@ -373,15 +373,17 @@ export class ConversationRouter {
     const { council } = tenant;
     // The chat is linked to the resident's number as this council's SMS inbox knows it; a council without a number links nothing.
     const councilNumber = this.services.councils.smsNumber(council.id);
-    if (!councilNumber) return false;
-    const smsInbox = ids.inbox('sms', councilNumber);
+    // Texted from the channel that texts phone numbers (capability `phone: 'text'`), not one named here.
+    const texting = this.services.channels.byPhone('text')?.id;
+    if (!councilNumber || !texting) return false;
+    const smsInbox = ids.inbox(texting, councilNumber);
     const pending = identity.pendingLink;
     if (pending && isLinkCode(text)) {
       if (new Date(pending.expiresAt) < new Date() || pending.tries >= LINK_MAX_TRIES) {
         decision.identity = { pendingLink: null };
         await reply('That code has expired. Type your mobile number again and we will text you a new one.');
       } else if (codeHash(config.APP_SECRET, identity._id, text) === pending.codeHash) {
-        const phoneIdentity = await ensureIdentity(council.id, { inboxId: smsInbox, channel: 'sms', channelUserId: pending.phone });
+        const phoneIdentity = await ensureIdentity(council.id, { inboxId: smsInbox, channel: texting, channelUserId: pending.phone });
         decision.identity = { pendingLink: null, contactId: phoneIdentity.contactId };
         decision.conversation.contactId = phoneIdentity.contactId;
         await reply('Thanks. This chat is now linked to your phone number, so our team sees your messages, texts and calls together.');
@@ -394,7 +396,7 @@ export class ConversationRouter {
     const phone = phoneNumberGiven(text, councilNumber);
     if (!phone || !(await findInbox(smsInbox))) return false;
     const code = linkCode(config.APP_SECRET, event._id);
-    const phoneIdentity = await ensureIdentity(council.id, { inboxId: smsInbox, channel: 'sms', channelUserId: phone });
+    const phoneIdentity = await ensureIdentity(council.id, { inboxId: smsInbox, channel: texting, channelUserId: phone });
     const textConversation = await ensureOpenConversation(council.id, phoneIdentity, `${event._id}-link`);
     decision.replies.push(
       await buildReply(this.services, textConversation, { kind: 'system' }, { text: `${council.name}: your code is ${code}. Type it in the chat to link it to this number. Didn't ask for it? Ignore this text.` }, { id: ids.turnMessage(event._id, decision.replies.length + 1), residentAddress: phone }),
@@ -473,6 +475,8 @@ export class ConversationRouter {
     const { services } = this;
     if (replayed) await storeMessages(decision.replies);
     await setByKey(Conversation, resident.conversationId, decision.conversation);
+    // A caller who hangs up while waiting (or moves to another channel) leaves the line.
+    if (decision.statusAfter === 'resolved' && decision.conversation.queue) await services.waitingLine.leave(decision.conversation.councilId ?? '', decision.conversation.queue, resident.conversationId);
     if (decision.identity) await Identity.updateOne({ _id: resident.identityId }, { $set: decision.identity });
     // STOP ends every topic's consent to campaigns too.
     if (decision.identity?.optedOut === true) {

@@ -15,6 +15,12 @@ export interface ChannelCapabilities {
   choices: 'native' | 'numbered-text' | 'spoken';
   /** Longest text one message may carry. */
   maxTextLength: number;
+  /**
+   * Channels whose residents are phone numbers (E.164): `text` reaches a number by a text
+   * message (link codes, texted references, campaigns, "text me instead"); `call` by a phone call
+   * (call-backs). The core asks the registry for these instead of naming a channel.
+   */
+  phone?: 'text' | 'call';
 }
 
 export interface OutboundDelivery {
@@ -117,4 +123,14 @@ export interface ChannelCredentials {
   twilioAccounts(): TwilioAccount[];
   metaFor(pageOrInstagramId: string): MetaPage | undefined;
   metaPages(): MetaPage[];
+}
+
+/** The channels this engine runs (channels/index.ts builds it from the channel modules). */
+export interface ChannelRegistry {
+  get(id: ChannelId | string): ChannelAdapter;
+  all(): ChannelAdapter[];
+  /** The ids of every channel, in the registry's order. */
+  ids(): ChannelId[];
+  /** The channel that reaches a phone number this way (texts or calls), if the engine has one. */
+  byPhone(kind: 'text' | 'call'): ChannelAdapter | undefined;
 }

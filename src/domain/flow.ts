@@ -5,6 +5,9 @@
  */
 import type { Choice, InboundContent } from './messages';
 
+/** The flow every conversation starts in and returns to: the main menu. */
+export const MAIN_FLOW_ID = 'welcome';
+
 export interface StepInput {
   content: InboundContent;
   /** Plain text of the input (choice labels and transcripts included). */

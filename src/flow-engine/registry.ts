@@ -2,7 +2,7 @@
  * The explicit list of flows this engine runs. Adding a flow = one import and one entry.
  * Flow ids are part of the contract (CONTRACT.md §8).
  */
-import type { FlowDefinition } from '../domain/flow';
+import { MAIN_FLOW_ID, type FlowDefinition } from '../domain/flow';
 import { campingPermitFlow } from '../../flows/camping-permit';
 import { cancelPermitFlow } from '../../flows/cancel-permit';
 import { caseStatusFlow } from '../../flows/case-status';
@@ -10,7 +10,7 @@ import { faqFlow } from '../../flows/faq';
 import { reportIssueFlow } from '../../flows/report-issue';
 import { welcomeFlow } from '../../flows/welcome';
 
-export const MAIN_FLOW_ID = 'welcome';
+export { MAIN_FLOW_ID };
 
 export class FlowRegistry {
   private readonly flows = new Map<string, FlowDefinition>();

@@ -186,7 +186,8 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
     /** Typing indicator for the resident (webchat shows it). */
     onCommand(socket, logger, 'typing', z.object({ conversationId, typing: z.boolean() }), async ({ conversationId: id, typing }) => {
       const conversation = await loadVisible(agent, id);
-      if (conversation.channel === 'webchat') services.broadcaster.toResident(conversation.identityId, 'agent.typing', { conversationId: id, typing, name: agent.name });
+      // Channels that deliver to the resident's open client (capability `delivery: 'realtime'`) show it.
+      if (services.channels.all().some((c) => c.id === conversation.channel && c.capabilities.delivery === 'realtime')) services.broadcaster.toResident(conversation.identityId, 'agent.typing', { conversationId: id, typing, name: agent.name });
       return { typing };
     });
   });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { analyticsSummary, summaryCsv, type AnalyticsSummary } from '../../analytics/summary';
 import { costTable } from '../../analytics/costs';
 import { contactJourney } from '../../journey/timeline';
+import { channelIds } from '../../domain/messages';
 import { NotFoundError, ValidationError } from '../../errors';
 import { audit } from '../../privacy/audit';
 import type { Services } from '../../services';
@@ -21,7 +22,7 @@ export const analyticsQuery = z
     from: instant.optional(),
     to: instant.optional(),
     councilId: z.string().min(1).max(100).optional(),
-    channel: z.enum(['webchat', 'sms', 'voice', 'social']).optional(),
+    channel: z.enum(channelIds).optional(),
     flow: z.string().regex(/^[a-z-]{2,40}$/).optional(),
   })
   .strict();
