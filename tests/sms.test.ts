@@ -265,3 +265,25 @@ test('report-issue by MMS: the photo\'s GPS becomes the location and is stripped
   expect(kept.length).toBeLessThan(photo.length);
   expect(await exifr.gps(kept).catch(() => undefined)).toBeUndefined();
 });
+
+test('report-issue: a photo sent before any words is kept, the description is asked for next, and the summary reads back the resident\'s words', async () => {
+  const from = '+61412000021';
+  const account = `AC${'1'.repeat(32)}`;
+  const jpeg = Buffer.from('/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=', 'base64');
+  double.media.set(`/2010-04-01/Accounts/${account}/Messages/MM8/Media/ME8`, { contentType: 'image/jpeg', data: jpeg });
+  const replyAfter = async (params: Record<string, string>) => {
+    const before = smsTo(from).length;
+    expect((await post('/webhooks/twilio/sms', params)).status).toBe(200);
+    return (await waitUntil(() => smsTo(from)[before], 15_000, 'the reply')).Body;
+  };
+
+  expect(await replyAfter(inbound(from, 'I want to report a pothole at 5 Bank Street'))).toMatch(/send a photo/);
+  const afterPhoto = await replyAfter(inbound(from, '', { NumMedia: '1', MediaUrl0: `https://api.twilio.com/2010-04-01/Accounts/${account}/Messages/MM8/Media/ME8`, MediaContentType0: 'image/jpeg' }));
+  expect(afterPhoto).not.toMatch(/^Report a pothole/);
+  expect(afterPhoto).not.toMatch(/send a photo/);
+  const confirm = await replyAfter(inbound(from, 'deep hole by the drain, a cyclist came off there'));
+  expect(confirm).toMatch(/^Report a pothole at 5 Bank Street: "deep hole by the drain, a cyclist came off there"\?/);
+  const created = await replyAfter(inbound(from, 'yes'));
+  const reference = /report number is (RC-\d{6})/.exec(created)![1]!;
+  expect(await Case.findById(reference).lean()).toMatchObject({ description: 'deep hole by the drain, a cyclist came off there', photoCount: 1, location: { text: '5 Bank Street' } });
+});

@@ -2,7 +2,7 @@
  * A webchat conversation end to end through real Redis, FerretDB, BullMQ and Socket.IO:
  * greeting → "agent" → queued → an agent claims and replies → the resident sees it → resolve.
  */
-import { Conversation, Message } from '../src/models';
+import { Case, Conversation, Message } from '../src/models';
 import { agentCommand, agentSocket, loginAgent, startTestEngine, stopAndDrop, testEnv, WebchatResident, waitUntil } from './helpers/engine';
 
 type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
@@ -151,4 +151,23 @@ test('return to bot: the assistant answers again, and the resident is told', asy
   const menu = await frank.waitForReply((m) => m.sender.kind === 'bot' && m.text.includes('What can I help with'));
   expect(menu.conversationId).toBe(conversationId);
   agent.close();
+});
+
+test('report a problem: a shared location answers "where", and words after it are the description, read back in the summary', async () => {
+  const r = resident();
+  await r.start();
+  const next = async (send: () => Promise<unknown>) => {
+    const before = r.replies().length;
+    await send();
+    return (await waitUntil(() => r.replies()[before], 15_000, 'the reply')).text;
+  };
+  expect(await next(() => r.say('there is a pothole'))).toMatch(/Where is it\?/);
+  const afterPlace = await next(() => r.emit('message.send', { clientMessageId: 'place-report', location: { lat: -33.8688, lng: 151.2093 } }));
+  expect(afterPlace).toMatch(/send a photo/);
+  expect(await next(() => r.say('skip'))).not.toMatch(/^Report a pothole/);
+  const confirm = await next(() => r.say('huge hole in the bike lane near the lights'));
+  expect(confirm).toMatch(/^Report a pothole at the spot you shared \(-33\.86880, 151\.20930\): "huge hole in the bike lane near the lights"\?/);
+  const created = await next(() => r.say('yes'));
+  const reference = /report number is ([A-Z]{2}-\d{6})/.exec(created)![1]!;
+  expect(await Case.findById(reference).lean()).toMatchObject({ description: 'huge hole in the bike lane near the lights', location: { lat: -33.8688, lng: 151.2093 } });
 });

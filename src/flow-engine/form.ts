@@ -197,8 +197,13 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     let confirmAsk: string | undefined;
     let understood = false;
     const asking = spec.slots.find((s) => s.name === slots[ASKING]);
+    // The answer to a question in the resident's own words (a description) is just that: the
+    // place or the kind of problem it mentions changes nothing already given ("deep hole by the
+    // drain" is not a blocked drain, "near the lights" not a new place).
+    const ownWords = Boolean(asking?.freeText && applies(asking, slots) && ((await asking.read(input, context, slots)) ?? asking.answer?.(input, context, slots)) !== undefined);
     for (const slot of spec.slots) {
       if (!applies(slot, slots)) continue;
+      if (ownWords && slot !== asking && slots[slot.name] !== undefined) continue;
       let value = await slot.read(input, context, slots);
       if (value === undefined && slot === asking && slot.answer) value = slot.answer(input, context, slots);
       if (value === undefined && slot === asking && slot.optional && SKIP.test(text)) {
