@@ -376,7 +376,7 @@ function engineEnv(redisUrl: string, databaseUri: string, name: string, twilioAp
     MONGODB_URI: databaseUri,
     QUEUE_PREFIX: name,
     LOG_LEVEL: 'warn',
-    OFFICE_HOURS: 'Mon-Sun 00:00-23:59',
+    OFFICE_HOURS: 'Mon-Sun 00:00-24:00',
     TWILIO_AUTH_TOKEN: SMS_TOKEN,
     TWILIO_ACCOUNT_SID: SMS_ACCOUNT,
     TWILIO_PHONE_NUMBER: COUNCIL_NUMBER,

@@ -3,6 +3,7 @@
  * local default (CONTRACT.md §1). Problems are printed together and the process exits 1.
  */
 import { z } from 'zod';
+import { officeHoursSchema } from './conversations/office-hours';
 import { costOverridesSchema } from './analytics/costs';
 
 const bool = z
@@ -52,10 +53,7 @@ const schema = z.object({
   /** IANA time zone for office hours. */
   COUNCIL_TIMEZONE: z.string().default('Australia/Sydney'),
   /** When people answer: days and hours, e.g. "Mon-Fri 08:30-17:00". */
-  OFFICE_HOURS: z
-    .string()
-    .regex(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{2}:\d{2}-\d{2}:\d{2}$/)
-    .default('Mon-Fri 08:30-17:00'),
+  OFFICE_HOURS: officeHoursSchema.default('Mon-Fri 08:30-17:00'),
   /** Seed demo content (the default council, its inboxes and the admin agent) at start-up. */
   SEED_DEMO: bool.default(true),
 

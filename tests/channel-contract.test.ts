@@ -45,7 +45,7 @@ const COUNCIL_SITE = 'https://www.riverbend.example.gov.au';
 // One council, as the environment would build it, but named in a file: its Twilio and Meta credentials are the variables above.
 const tenantsDir = mkdtempSync(path.join(tmpdir(), 'contract-tenants-'));
 const TENANTS_FILE = path.join(tenantsDir, 'tenants.json');
-writeFileSync(TENANTS_FILE, JSON.stringify({ councils: [{ id: 'riverbend', name: 'Riverbend Council', officeHours: 'Mon-Sun 00:00-23:59', twilio: { phoneNumbers: [COUNCIL] }, meta: { pageId: PAGE }, webchat: { widgetKeys: [WIDGET], allowedOrigins: [COUNCIL_SITE] } }] }));
+writeFileSync(TENANTS_FILE, JSON.stringify({ councils: [{ id: 'riverbend', name: 'Riverbend Council', officeHours: 'Mon-Sun 00:00-24:00', twilio: { phoneNumbers: [COUNCIL] }, meta: { pageId: PAGE }, webchat: { widgetKeys: [WIDGET], allowedOrigins: [COUNCIL_SITE] } }] }));
 afterAll(() => rmSync(tenantsDir, { recursive: true, force: true }));
 const engine = useTestEngine({
   PUBLIC_URL,

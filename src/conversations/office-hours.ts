@@ -2,6 +2,13 @@
  * Office hours ("Mon-Fri 08:30-17:00" in the council's time zone): is a person likely to
  * answer now, and when is the next opening? Uses the platform's Intl time-zone data.
  */
+import { z } from 'zod';
+
+/** "Mon-Fri 08:30-17:00": a day range and a time range in the council's zone ("24:00" is the end of the day). */
+export const officeHoursSchema = z
+  .string()
+  .regex(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must look like "Mon-Fri 08:30-17:00" (24:00 for the end of the day)');
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
 interface Hours { days: Set<number>; open: number; close: number }
@@ -16,6 +23,7 @@ export function parseOfficeHours(spec: string): Hours {
     days.add(d);
     if (d === last) break;
   }
+  // "24:00" closes at the end of the day, so "Mon-Sun 00:00-24:00" is open at every minute.
   return { days, open: Number(match[3]) * 60 + Number(match[4]), close: Number(match[5]) * 60 + Number(match[6]) };
 }
 
@@ -34,6 +42,7 @@ export function isOpen(now: Date, spec: string, timeZone: string): boolean {
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 function speakTime(minutes: number): string {
+  if (minutes % 1440 === 0) return 'midnight';
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   const suffix = h < 12 ? 'am' : 'pm';
@@ -60,5 +69,6 @@ export function describeHours(spec: string): string {
   const hours = parseOfficeHours(spec);
   const days = [...hours.days];
   const span = days.length === 1 ? DAY_NAMES[days[0]!] : `${DAY_NAMES[days[0]!]} to ${DAY_NAMES[days[days.length - 1]!]}`;
+  if (hours.open === 0 && hours.close >= 1440) return `${span}, all day`;
   return `${span}, ${speakTime(hours.open)} to ${speakTime(hours.close)}`;
 }

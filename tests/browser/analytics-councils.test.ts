@@ -18,8 +18,8 @@ writeFileSync(
   tenantsFile,
   JSON.stringify({
     councils: [
-      { id: 'riverbend', name: 'Riverbend Council', timezone: 'Australia/Sydney', officeHours: 'Mon-Sun 00:00-23:59', webchat: { widgetKeys: ['riverbend-web'] } },
-      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-23:59', webchat: { widgetKeys: ['lakeside-web'] }, content: path.resolve(__dirname, '..', '..', 'councils', 'lakeside') },
+      { id: 'riverbend', name: 'Riverbend Council', timezone: 'Australia/Sydney', officeHours: 'Mon-Sun 00:00-24:00', webchat: { widgetKeys: ['riverbend-web'] } },
+      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-24:00', webchat: { widgetKeys: ['lakeside-web'] }, content: path.resolve(__dirname, '..', '..', 'councils', 'lakeside') },
     ],
   }),
 );

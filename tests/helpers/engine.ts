@@ -35,7 +35,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_ADMIN_PASSWORD: 'test-admin-password',
     // Always "open" so escalation copy is predictable in tests.
-    OFFICE_HOURS: 'Mon-Sun 00:00-23:59',
+    OFFICE_HOURS: 'Mon-Sun 00:00-24:00',
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 /** Pure rules: escalation wording, the status machine, office hours, phone masking, flow runner. */
 import { wantsPerson } from '../../src/ai/escalation';
 import { nextStatus } from '../../src/domain/conversation';
-import { describeHours, isOpen, nextOpening } from '../../src/conversations/office-hours';
+import { describeHours, isOpen, nextOpening, officeHoursSchema } from '../../src/conversations/office-hours';
 import { runFlowStep } from '../../src/flow-engine/runner';
 import type { FlowServices } from '../../src/domain/flow';
 import { defaultFlowRegistry } from '../../src/flow-engine/registry';
@@ -36,6 +36,17 @@ test('office hours in the council time zone', () => {
   expect(isOpen(saturday, spec, 'Australia/Sydney')).toBe(false);
   expect(nextOpening(saturday, spec, 'Australia/Sydney')).toBe('on Monday at 8:30am');
   expect(describeHours(spec)).toBe('Monday to Friday, 8:30am to 5pm');
+});
+
+test('a service open around the clock is open in the last minute of the day too, and says so plainly', () => {
+  // 23:59:30 in Sydney: "00:00-23:59" would call this closed; "24:00" is the end of the day.
+  const lastMinute = new Date('2026-12-03T12:59:30Z');
+  expect(isOpen(lastMinute, 'Mon-Sun 00:00-23:59', 'Australia/Sydney')).toBe(false);
+  expect(isOpen(lastMinute, 'Mon-Sun 00:00-24:00', 'Australia/Sydney')).toBe(true);
+  expect(describeHours('Mon-Sun 00:00-24:00')).toBe('Monday to Sunday, all day');
+  expect(describeHours('Mon-Fri 17:00-24:00')).toBe('Monday to Friday, 5pm to midnight');
+  expect(officeHoursSchema.safeParse('Mon-Sun 00:00-24:00').success).toBe(true);
+  expect(officeHoursSchema.safeParse('Mon-Sun 00:00-25:00').success).toBe(false);
 });
 
 test('phone numbers are masked in logs', () => {
