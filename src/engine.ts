@@ -145,7 +145,8 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   // Metrics on every process: METRICS_PORT when set; a worker without a web port uses PORT.
   const opsPort = config.METRICS_PORT ?? (runsWeb ? undefined : config.PORT);
   const operations = opsPort !== undefined ? await startOperationsServer(services, opsPort, () => shuttingDown) : undefined;
-  const stopRetention = runsWorker && config.RETENTION_DAYS !== undefined ? scheduleRetention(services, config.RETENTION_DAYS, config.RETENTION_SWEEP_MINUTES * 60_000) : undefined;
+  // On every worker: a council's period may be set later through the admin API.
+  const stopRetention = runsWorker ? scheduleRetention(services, config.RETENTION_SWEEP_MINUTES * 60_000) : undefined;
   const housekeeping = setInterval(() => void purgeExpiredSessions().catch(() => undefined), 10 * 60_000);
   housekeeping.unref();
   if (runsWorker) logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker.started');

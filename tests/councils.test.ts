@@ -10,17 +10,20 @@ import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import twilio from 'twilio';
 import { createAgent } from '../src/agents/auth';
-import { Case, Conversation, Media, Permit } from '../src/models';
+import { Case, Conversation, InboundEvent, Media, Message, Permit } from '../src/models';
+import { retentionPass } from '../src/privacy/retention';
 import { agentCommand, agentSocket, loginAgent, useTestEngine, waitUntil, WebchatResident } from './helpers/engine';
 import { startGraphDouble, type GraphDouble } from './helpers/graph-double';
 import { metaJson, metaSignature } from './helpers/meta';
 import { startTwilioDouble, type TwilioDouble } from './helpers/twilio-double';
 import { futureDate } from './helpers/transcript';
+import { TwilioCall } from './helpers/twilio-caller';
 
 const PUBLIC_URL = 'https://council.example';
 const RIVERBEND = { number: '+61480000000', account: `AC${'1'.repeat(32)}`, token: 'riverbend-twilio-token-0001', page: '100000000000001', appSecret: 'riverbend-meta-secret', pageToken: 'EAAG-riverbend', widget: 'riverbend-web', open311: 'riverbend-open311-key' };
 const LAKESIDE = { number: '+61480000002', account: `AC${'2'.repeat(32)}`, token: 'lakeside-twilio-token-0002', page: '100000000000002', appSecret: 'lakeside-meta-secret', pageToken: 'EAAG-lakeside', widget: 'lakeside-web', open311: 'lakeside-open311-key' };
 
+const LAKESIDE_HOLD_MUSIC = 'https://media.lakeside.example.gov.au/hold/harbour.mp3';
 const dir = path.resolve(__dirname, '..', '.data', `councils-test-${process.pid}`);
 const tenantsFile = path.join(dir, 'tenants.json');
 mkdirSync(dir, { recursive: true });
@@ -28,8 +31,8 @@ writeFileSync(
   tenantsFile,
   JSON.stringify({
     councils: [
-      { id: 'riverbend', name: 'Riverbend Council', timezone: 'Australia/Sydney', officeHours: 'Mon-Sun 00:00-23:59', twilio: { phoneNumbers: [RIVERBEND.number], accountSid: RIVERBEND.account, authToken: RIVERBEND.token }, meta: { pageId: RIVERBEND.page, appSecret: RIVERBEND.appSecret, pageAccessToken: RIVERBEND.pageToken, verifyToken: 'riverbend-verify' }, webchat: { widgetKeys: [RIVERBEND.widget] }, open311: { apiKeys: [RIVERBEND.open311] } },
-      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-23:59', referencePrefix: 'LS', twilio: { phoneNumbers: [LAKESIDE.number], accountSid: LAKESIDE.account, authToken: LAKESIDE.token }, meta: { pageId: LAKESIDE.page, appSecret: LAKESIDE.appSecret, pageAccessToken: LAKESIDE.pageToken, verifyToken: 'lakeside-verify' }, webchat: { widgetKeys: [LAKESIDE.widget] }, open311: { apiKeys: [LAKESIDE.open311] }, flows: ['camping-permit', 'cancel-permit', 'faq', 'report-issue'], reportCategories: ['pothole', 'street-light', 'footpath', 'dumped-rubbish', 'fallen-tree'], content: path.resolve(__dirname, '..', 'councils', 'lakeside') },
+      { id: 'riverbend', name: 'Riverbend Council', timezone: 'Australia/Sydney', officeHours: 'Mon-Sun 00:00-24:00', twilio: { phoneNumbers: [RIVERBEND.number], accountSid: RIVERBEND.account, authToken: RIVERBEND.token }, meta: { pageId: RIVERBEND.page, appSecret: RIVERBEND.appSecret, pageAccessToken: RIVERBEND.pageToken, verifyToken: 'riverbend-verify' }, webchat: { widgetKeys: [RIVERBEND.widget] }, open311: { apiKeys: [RIVERBEND.open311] } },
+      { id: 'lakeside', name: 'Lakeside Shire Council', timezone: 'Australia/Perth', officeHours: 'Mon-Sun 00:00-24:00', referencePrefix: 'LS', twilio: { phoneNumbers: [LAKESIDE.number], accountSid: LAKESIDE.account, authToken: LAKESIDE.token }, meta: { pageId: LAKESIDE.page, appSecret: LAKESIDE.appSecret, pageAccessToken: LAKESIDE.pageToken, verifyToken: 'lakeside-verify' }, webchat: { widgetKeys: [LAKESIDE.widget] }, open311: { apiKeys: [LAKESIDE.open311] }, voice: { name: 'Polly.Nicole', holdMusicUrl: LAKESIDE_HOLD_MUSIC }, flows: ['camping-permit', 'cancel-permit', 'faq', 'report-issue'], reportCategories: ['pothole', 'street-light', 'footpath', 'dumped-rubbish', 'fallen-tree'], content: path.resolve(__dirname, '..', 'councils', 'lakeside') },
     ],
   }),
 );
@@ -364,7 +367,7 @@ test('a resident\'s place in the queue counts only their own council\'s waiters,
   const waiting = (councilId: string) => Conversation.countDocuments({ councilId, status: 'queued', queue: 'general' });
   // Open at any hour, so the reply is the queue notice whatever the time in Lakeside (an earlier test changes its hours).
   const admin = await loginAgent(url(), 'admin@council.example', 'test-admin-password');
-  expect((await api(admin, '/councils/lakeside', { method: 'PATCH', body: { officeHours: 'Mon-Sun 00:00-23:59' } })).status).toBe(200);
+  expect((await api(admin, '/councils/lakeside', { method: 'PATCH', body: { officeHours: 'Mon-Sun 00:00-24:00' } })).status).toBe(200);
   const [riverbendBefore, lakesideBefore] = [await waiting('riverbend'), await waiting('lakeside')];
   const [first, second, third, lakesider] = [phone(), phone(), phone(), phone()];
   expect(placeIn(await ask(RIVERBEND, first, 'can I talk to a person please'))).toBe(riverbendBefore + 1);
@@ -381,4 +384,64 @@ test('a resident\'s place in the queue counts only their own council\'s waiters,
   } finally {
     socket.close();
   }
+});
+
+test('each council\'s callers hear its own voice, language and hold music; a locale changed through the admin API is heard on the next call', async () => {
+  const call = (council: Council) => new TwilioCall({ engineUrl: url(), publicUrl: PUBLIC_URL, token: council.token, from: phone(), to: council.number, accountSid: council.account });
+  const voiceOf = (page: Awaited<ReturnType<TwilioCall['dial']>>) => ({ say: page.find('Say')!.attrs, gather: page.find('Gather')!.attrs.language });
+
+  const riverbend = call(RIVERBEND);
+  const riverbendMenu = await riverbend.dial();
+  expect(riverbendMenu.spoken()).toMatch(/^Welcome to Riverbend Council\./);
+  expect(voiceOf(riverbendMenu)).toEqual({ say: { language: 'en-AU', voice: 'Polly.Olivia-Neural' }, gather: 'en-AU' });
+  await riverbend.press('0');
+  expect((await riverbend.hold(1, 20)).find('Play')!.text).toBe(`${PUBLIC_URL}/webhooks/twilio/voice/hold-music.wav`);
+
+  const lakeside = call(LAKESIDE);
+  const lakesideMenu = await lakeside.dial();
+  expect(lakesideMenu.spoken()).toMatch(/^Welcome to Lakeside Shire Council\./);
+  expect(voiceOf(lakesideMenu)).toEqual({ say: { language: 'en-AU', voice: 'Polly.Nicole' }, gather: 'en-AU' });
+  const held = await lakeside.press('0');
+  expect(held.find('Say')!.attrs).toMatchObject({ voice: 'Polly.Nicole' });
+  const announcement = await lakeside.hold(1, 20);
+  expect(announcement.spoken()).toContain("You're next in the queue.");
+  expect(announcement.find('Play')!.text).toBe(LAKESIDE_HOLD_MUSIC);
+
+  // A new locale brings that locale's usual voice (the council named a voice for en-AU only).
+  const admin = await loginAgent(url(), 'admin@council.example', 'test-admin-password');
+  const patched = await api(admin, '/councils/lakeside', { method: 'PATCH', body: { locale: 'en-NZ' } });
+  expect(patched.status).toBe(200);
+  expect(((await patched.json()) as { voice: unknown }).voice).toEqual({ language: 'en-NZ', name: 'Polly.Aria-Neural', holdMusicUrl: LAKESIDE_HOLD_MUSIC });
+  expect(voiceOf(await call(LAKESIDE).dial())).toEqual({ say: { language: 'en-NZ', voice: 'Polly.Aria-Neural' }, gather: 'en-NZ' });
+  expect(voiceOf(await call(RIVERBEND).dial())).toEqual({ say: { language: 'en-AU', voice: 'Polly.Olivia-Neural' }, gather: 'en-AU' });
+});
+
+test('each council keeps residents\' records for its own retention period, set through the admin API', async () => {
+  const [lakesider, riverbender] = [phone(), phone()];
+  await ask(LAKESIDE, lakesider, 'when is the tip open?');
+  await ask(RIVERBEND, riverbender, 'when is the tip open?');
+  const conversationOf = async (council: Council, from: string) => (await Conversation.findOne({ identityId: `sms-${council.number}-${from}` }).lean())!;
+  const [lakesideOld, riverbendOld] = [await conversationOf(LAKESIDE, lakesider), await conversationOf(RIVERBEND, riverbender)];
+  // Both last touched 40 days ago (written directly: timestamps would say "now").
+  const fortyDaysAgo = new Date(Date.now() - 40 * 86_400_000);
+  for (const c of [lakesideOld, riverbendOld]) {
+    await Conversation.collection.updateOne({ _id: c._id as never }, { $set: { updatedAt: fortyDaysAgo, status: 'resolved' } });
+    await InboundEvent.collection.updateMany({ identityId: c.identityId }, { $set: { receivedAt: fortyDaysAgo } });
+  }
+
+  const admin = await loginAgent(url(), 'admin@council.example', 'test-admin-password');
+  const patched = await api(admin, '/councils/lakeside', { method: 'PATCH', body: { retentionDays: 30 } });
+  expect(patched.status).toBe(200);
+  expect(await patched.json()).toMatchObject({ retentionDays: 30 });
+  expect(await (await api(admin, '/councils/riverbend')).json()).toMatchObject({ retentionDays: null });
+
+  const results = await retentionPass(engine().services);
+  expect(results.map((r) => r.councilId)).toEqual(['lakeside']);
+  expect(await Conversation.exists({ _id: lakesideOld._id })).toBeNull();
+  expect(await Message.countDocuments({ conversationId: lakesideOld._id })).toBe(0);
+  expect(await InboundEvent.countDocuments({ identityId: lakesideOld.identityId })).toBe(0);
+  // Riverbend keeps its residents' records: it has set no period.
+  expect(await Conversation.exists({ _id: riverbendOld._id })).toBeTruthy();
+  expect(await Message.countDocuments({ conversationId: riverbendOld._id })).toBeGreaterThan(1);
+  expect(await InboundEvent.countDocuments({ identityId: riverbendOld.identityId })).toBeGreaterThan(0);
 });

@@ -113,6 +113,17 @@ test('no input twice, or nothing understood twice, offers a person; saying "pers
   expect(await conversationOf(caller.callSid, 'queued')).toMatchObject({ handoffReason: 'Resident asked for a person' });
 });
 
+test('a third miss in a row puts the caller through to the queue, as on every text channel', async () => {
+  const caller = call('+61412300012');
+  await caller.dial();
+  expect((await caller.speak('purple monkey dishwasher')).spoken()).toContain("Sorry, I can't help with that here.");
+  expect((await caller.silence()).spoken()).toContain('Would you like to talk to a person?');
+  const third = await caller.speak('the thing with the stuff');
+  expect(third.find('Enqueue')).toBeDefined();
+  expect(third.spoken()).not.toContain('Would you like to talk to a person?');
+  expect(await conversationOf(caller.callSid, 'queued')).toMatchObject({ channel: 'voice' });
+});
+
 test('a hang-up while queued is recorded as abandoned, once, whatever order the callbacks come in', async () => {
   const caller = call('+61412300003');
   await caller.dial();

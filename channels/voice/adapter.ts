@@ -13,7 +13,6 @@ import { voiceOf } from './twiml';
 
 export function createVoiceAdapter(config: ChannelSettings, credentials: ChannelCredentials): ChannelAdapter {
   const clientFor = twilioClients(config, credentials);
-  const { sayAs } = voiceOf(config);
   return {
     id: 'voice',
     capabilities: { delivery: 'response', choices: 'spoken', maxTextLength: 1000, phone: 'call' },
@@ -25,6 +24,7 @@ export function createVoiceAdapter(config: ChannelSettings, credentials: Channel
       if (!agent.phone && !agent.clientIdentity) {
         throw new PermanentDeliveryError('no_agent_phone', `${agent.name} has no phone number or Twilio Client identity to put the call through to.`);
       }
+      const { sayAs } = voiceOf(request.voice);
       const twiml = new twilio.twiml.VoiceResponse();
       if (request.liveCallSid) {
         twiml.say(sayAs, `Connecting you to ${agent.name} now.`);

@@ -1,6 +1,6 @@
 /** TwiML for the phone menu and the queue, built only with the SDK's VoiceResponse, in the council's voice and locale. */
 import twilio from 'twilio';
-import type { ChannelSettings } from '../../src/domain/channel-host';
+import type { PhoneVoice } from '../../src/domain/channel';
 import type { Choice } from '../../src/domain/messages';
 import { speakable, speakableText, type SpokenOptions } from './render';
 
@@ -15,10 +15,10 @@ export function newResponse(): VoiceResponse {
   return new twilio.twiml.VoiceResponse();
 }
 
-/** The voice and the recogniser's language come from config (VOICE_NAME, VOICE_LANGUAGE); Twilio checks the names. */
-export function voiceOf(config: Pick<ChannelSettings, 'VOICE_LANGUAGE' | 'VOICE_NAME'>) {
-  const sayAs = { language: config.VOICE_LANGUAGE, voice: config.VOICE_NAME } as SayAttributes;
-  const language = config.VOICE_LANGUAGE as GatherAttributes['language'];
+/** The voice and the recogniser's language are the council's (Twilio checks the names). */
+export function voiceOf(voice: PhoneVoice) {
+  const sayAs = { language: voice.language, ...(voice.name ? { voice: voice.name } : {}) } as SayAttributes;
+  const language = voice.language as GatherAttributes['language'];
 
   const say = (response: VoiceResponse | ReturnType<VoiceResponse['gather']>, text: string) => {
     if (text.trim()) response.say(sayAs, text);

@@ -70,8 +70,8 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     return `${config.PUBLIC_URL}${BASE}${step ? `/${step}` : ''}${search ? `?${search}` : ''}`;
   };
   const queueName = (queue: string) => `switchboard-${queue}`.slice(0, 64);
-  const { prompt, keyChoice, say } = voiceOf(config);
-  const holdMusic = config.HOLD_MUSIC_URL ?? url('hold-music.wav');
+  /** The council's voice for this call: its language, its text-to-speech voice, its hold music. */
+  const voiceFor = (call: Call) => voiceOf(councilOf(call).voice);
 
   /** The request's call, before its council is known: the parameters, the council's number and the caller. */
   function parseCall(body: unknown): Omit<Call, 'councilId'> {
@@ -133,10 +133,10 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   const spokenReplies = (turn: TurnOutcome) => turn.replies.map((r) => r.text ?? '').join('\n');
 
   /** After a flow's last word: anything else? Silence then ends the call kindly instead of replaying the menu. */
-  function anythingElse(twiml: VoiceResponse, before: string, n: number, eventId: string): VoiceResponse {
+  function anythingElse(call: Call, twiml: VoiceResponse, before: string, n: number, eventId: string): VoiceResponse {
     const said = speakableText(before);
     const question = said.endsWith('?') ? '' : 'Is there anything else I can help with?';
-    return prompt(twiml, { text: [before, question, 'Just say it, or press 0 for a person.'].filter(Boolean).join('\n') }, url('gather', { n: n + 1, t: eventId }), { silenceUrl: url('goodbye') });
+    return voiceFor(call).prompt(twiml, { text: [before, question, 'Just say it, or press 0 for a person.'].filter(Boolean).join('\n') }, url('gather', { n: n + 1, t: eventId }), { silenceUrl: url('goodbye') });
   }
 
   const answerTurn = async (res: Response, call: Call, eventId: string, n: number) => void send(res, await turnTwiml(call, eventId, n));
@@ -145,6 +145,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   async function turnTwiml(call: Call, eventId: string, n: number, before = ''): Promise<VoiceResponse> {
     const turn = await host.awaitTurn(eventId, TURN_WAIT_MS);
     const council = councilOf(call);
+    const { prompt, keyChoice, say } = voiceOf(council.voice);
     const twiml = newResponse();
     if (!turn) {
       say(twiml, [before, 'One moment, please.'].join('\n'));
@@ -179,8 +180,8 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
       if (atMainMenu && !choices.length) {
         // A flow just finished. A permit or report of the caller's own can be texted to them.
         const record = call.callerKnown ? await host.phone.referenceIn(phoneCall(call), text) : undefined;
-        if (record) offerText(twiml, text, record, n, eventId);
-        else anythingElse(twiml, text, n, eventId);
+        if (record) offerText(call, twiml, text, record, n, eventId);
+        else anythingElse(call, twiml, text, n, eventId);
       } else {
         prompt(twiml, { text, ...(choices.length ? { choices } : {}) }, url('gather', { n: n + 1, t: eventId }), {
           mainMenu: atMainMenu && choices.length > 0,
@@ -191,12 +192,12 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     return twiml;
   }
 
-  function offerText(twiml: VoiceResponse, before: string, record: CaseRecord, n: number, eventId: string): VoiceResponse {
+  function offerText(call: Call, twiml: VoiceResponse, before: string, record: CaseRecord, n: number, eventId: string): VoiceResponse {
     const what = record.kind === 'permit' ? 'your permit number' : 'your report number, and texts when it changes';
     const repeat = record.kind === 'permit' ? `That's ${spokenReference(record.reference)}.` : '';
     const offer = `Would you like a text to this mobile with ${what}? Press 1 or say yes for a text, or press 2 for no.`;
     const action = url('text-offer', { n: n + 1, t: eventId, r: record.reference });
-    return prompt(twiml, { text: [before, repeat, offer].filter(Boolean).join('\n') }, action, { hints: 'yes, no' });
+    return voiceFor(call).prompt(twiml, { text: [before, repeat, offer].filter(Boolean).join('\n') }, action, { hints: 'yes, no' });
   }
 
   /** What a key press or an answer means, against the choices the caller just heard. */
@@ -224,6 +225,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
 
   /** Runs a call-back or text choice and speaks its confirmation, then `end`s the call leg. */
   async function choose(res: Response, call: Call, end: 'leave' | 'hangup'): Promise<void> {
+    const { say } = voiceFor(call);
     const twiml = newResponse();
     const digit = call.params.Digits;
     const eventId =
@@ -289,7 +291,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
             ? "Sorry, this number has opted out of our texts, so we can't send it."
             : "Sorry, we can't send a text to this number.";
     }
-    anythingElse(twiml, said, n, t);
+    anythingElse(call, twiml, said, n, t);
     send(res, twiml);
   });
 
@@ -297,7 +299,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   router.post(`${BASE}/goodbye`, async (req, res) => {
     const call = await readCall(req.body);
     const twiml = newResponse();
-    say(twiml, `Thanks for calling ${councilOf(call).name}. Goodbye.`);
+    voiceFor(call).say(twiml, `Thanks for calling ${councilOf(call).name}. Goodbye.`);
     twiml.hangup();
     send(res, twiml);
   });
@@ -315,6 +317,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   // again about every 50 seconds.
   router.post(`${BASE}/wait`, async (req, res) => {
     const call = await readCall(req.body);
+    const { say, keyChoice } = voiceFor(call);
     const twiml = newResponse();
     const position = call.params.QueuePosition;
     const average = call.params.AvgQueueTime ?? 0;
@@ -324,7 +327,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     if (call.callerKnown) {
       keyChoice(twiml, 'To get a call back and keep your place, press 1. To continue by text message instead, press 2. Or stay on the line.', url('wait-choice'), 4);
     }
-    twiml.play({}, holdMusic);
+    twiml.play({}, councilOf(call).voice.holdMusicUrl ?? url('hold-music.wav'));
     send(res, twiml);
   });
 
@@ -335,6 +338,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   router.post(`${BASE}/queue-exit`, async (req, res) => {
     const call = await readCall(req.body);
     const twiml = newResponse();
+    const { say } = voiceFor(call);
     const result = call.params.QueueResult ?? '';
     if (result === 'hangup') {
       await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callSid: call.params.CallSid });

@@ -150,6 +150,7 @@ export class AgentActions {
     try {
       await adapter.connectAgent({
         conversationId: conversation._id,
+        voice: this.services.councils.council(conversation.councilId).voice,
         ...(call.live && call.sid ? { liveCallSid: call.sid } : {}),
         residentAddress: identity?.channelUserId ?? '',
         councilAddress: inbox?.address ?? '',

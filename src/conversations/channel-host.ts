@@ -42,7 +42,7 @@ import { residentHistory } from './view';
 
 function councilView(council: CouncilSettings): CouncilView {
   const phoneNumber = council.twilio.phoneNumbers[0];
-  return { id: council.id, name: council.name, ...(phoneNumber ? { phoneNumber } : {}), webchat: { widgetKeys: council.webchat.widgetKeys, allowedOrigins: council.webchat.allowedOrigins } };
+  return { id: council.id, name: council.name, ...(phoneNumber ? { phoneNumber } : {}), webchat: { widgetKeys: council.webchat.widgetKeys, allowedOrigins: council.webchat.allowedOrigins }, voice: council.voice };
 }
 
 function turnOutcome(turn: TurnDecision | undefined): TurnOutcome | undefined {

@@ -23,7 +23,7 @@ import { Council, KnowledgePage } from '../models';
 import { PermitRepository } from '../permits/repository';
 import { seal, unseal } from '../sealed-secrets';
 import type { Redis } from '../redis';
-import { DEFAULT_COUNCIL_ID, campgroundSchema, inboxesOf, cannedResponseSchema, reportCategoriesSchema, crisisLinesSchema, officeHoursSchema, timezoneSchema, type CouncilSettings, type DemoContent } from './settings';
+import { DEFAULT_COUNCIL_ID, campgroundSchema, inboxesOf, cannedResponseSchema, reportCategoriesSchema, crisisLinesSchema, localeSchema, officeHoursSchema, retentionDaysSchema, timezoneSchema, usualVoiceFor, voiceSchema, type CouncilSettings, type DemoContent } from './settings';
 
 export interface Tenant {
   council: CouncilSettings;
@@ -40,6 +40,11 @@ export const councilPatchSchema = z.strictObject({
   name: z.string().min(2).max(80).optional(),
   timezone: timezoneSchema.optional(),
   officeHours: officeHoursSchema.optional(),
+  /** The language callers are spoken to and heard in; the voice follows it unless `voice.name` is given. */
+  locale: localeSchema.optional(),
+  voice: voiceSchema.optional(),
+  /** Days residents' records are kept; a shorter period takes effect at the next retention run. */
+  retentionDays: retentionDaysSchema.optional(),
   queues: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/)).min(1).max(30).optional(),
   interpreterLine: z.string().min(5).max(200).optional(),
   crisisLines: crisisLinesSchema.optional(),
@@ -204,6 +209,7 @@ export class CouncilDirectory implements ChannelCredentials {
         ...base,
         ...changes,
         crisisLines: { ...base.crisisLines, ...changes.crisisLines },
+        voice: voiceAfter(base, changes),
         twilio: { ...base.twilio, authToken: secret('twilioAuthToken') ?? base.twilio.authToken },
         meta: { ...base.meta, appSecret: secret('metaAppSecret') ?? base.meta.appSecret, pageAccessToken: secret('metaPageAccessToken') ?? base.meta.pageAccessToken, verifyToken: secret('metaVerifyToken') ?? base.meta.verifyToken },
       } as CouncilSettings;
@@ -238,3 +244,11 @@ export class CouncilDirectory implements ChannelCredentials {
 }
 
 const channelOf = (prefix: string) => `${prefix}:councils:changed`;
+
+/** The phone voice after a change: a new locale brings its usual voice, unless a voice is named too. */
+function voiceAfter(base: CouncilSettings, changes: Omit<CouncilPatch, 'secrets'>): CouncilSettings['voice'] {
+  const language = changes.locale ?? base.voice.language;
+  const name = changes.voice?.name ?? (language === base.voice.language ? base.voice.name : usualVoiceFor(language));
+  const holdMusicUrl = changes.voice?.holdMusicUrl ?? base.voice.holdMusicUrl;
+  return { language, ...(name ? { name } : {}), ...(holdMusicUrl ? { holdMusicUrl } : {}) };
+}

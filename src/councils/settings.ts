@@ -11,8 +11,12 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { CATEGORIES } from '../../flows/report-issue';
+import type { PhoneVoice } from '../domain/channel';
 import type { Campground } from '../domain/flow';
+import { officeHoursSchema } from '../conversations/office-hours';
 import { NATIONAL_CRISIS_LINES } from '../conversations/safeguarding-notice';
+
+export { officeHoursSchema };
 import type { CouncilInfo } from '../services';
 
 export const DEFAULT_COUNCIL_ID = 'default';
@@ -22,9 +26,6 @@ const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such
 const councilId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes');
 const pageId = z.string().regex(/^\d{1,30}$/, 'must be a numeric id');
 const origin = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'must be an origin such as https://www.council.example');
-export const officeHoursSchema = z
-  .string()
-  .regex(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{2}:\d{2}-\d{2}:\d{2}$/, 'must look like "Mon-Fri 08:30-17:00"');
 export const timezoneSchema = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -51,12 +52,48 @@ export const reportCategoriesSchema = z
   .min(1);
 export const cannedResponseSchema = z.strictObject({ title: z.string().min(1).max(80), text: z.string().min(1).max(1000) });
 
+export const retentionDaysSchema = z.number().min(0.0001).max(36_500);
+export const localeSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-AU');
+export const voiceSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9.-]{2,60}$/, 'must be a Twilio voice name such as Polly.Olivia-Neural').optional(),
+  holdMusicUrl: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+/**
+ * A natural neural voice Twilio offers for each English locale a council is likely to use, so a
+ * council that names only its locale does not sound like another country. Others get Twilio's
+ * default voice for the language (a council can name one in `voice.name`).
+ */
+const VOICE_FOR_LOCALE: Record<string, string> = {
+  'en-AU': 'Polly.Olivia-Neural',
+  'en-NZ': 'Polly.Aria-Neural',
+  'en-GB': 'Polly.Amy-Neural',
+  'en-IE': 'Polly.Niamh-Neural',
+  'en-US': 'Polly.Joanna-Neural',
+  'en-ZA': 'Polly.Ayanda-Neural',
+  'en-IN': 'Polly.Kajal-Neural',
+};
+
+/** The usual voice for a locale, when there is one. */
+export const usualVoiceFor = (locale: string): string | undefined => VOICE_FOR_LOCALE[locale];
+
+/** The council's phone voice: its own choice, else the engine's (for the engine's language), else the locale's usual one. */
+export function phoneVoiceOf(locale: string, chosen: z.infer<typeof voiceSchema> | undefined, config: Pick<Config, 'VOICE_LANGUAGE' | 'VOICE_NAME' | 'HOLD_MUSIC_URL'>): PhoneVoice {
+  const name = chosen?.name ?? (locale === config.VOICE_LANGUAGE ? config.VOICE_NAME : VOICE_FOR_LOCALE[locale]);
+  const holdMusicUrl = chosen?.holdMusicUrl ?? config.HOLD_MUSIC_URL;
+  return { language: locale, ...(name ? { name } : {}), ...(holdMusicUrl ? { holdMusicUrl } : {}) };
+}
+
 const councilFileEntry = z.strictObject({
   id: councilId,
   name: z.string().min(2).max(80),
   timezone: timezoneSchema.default('Australia/Sydney'),
   officeHours: officeHoursSchema.default('Mon-Fri 08:30-17:00'),
-  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en-AU').default('en-AU'),
+  locale: localeSchema.default('en-AU'),
+  /** The phone's text-to-speech voice and hold music (default: a voice for the locale, the engine's HOLD_MUSIC_URL). */
+  voice: voiceSchema.optional(),
+  /** Days a resident's conversations, messages and media are kept (default RETENTION_DAYS; unset: kept). */
+  retentionDays: retentionDaysSchema.optional(),
   /** Two capital letters in front of report references (default: the name's initials, "Riverbend Council" → RC). */
   referencePrefix: z.string().regex(/^[A-Z]{2}$/, 'must be two capital letters').optional(),
   twilio: z
@@ -104,6 +141,9 @@ const tenantsFile = z
 /** One council with every fallback applied: what the engine runs on. */
 export interface CouncilSettings extends CouncilInfo {
   locale: string;
+  voice: PhoneVoice;
+  /** How long residents' records are kept, in days (undefined: kept). */
+  retentionDays?: number;
   referencePrefix: string;
   twilio: { phoneNumbers: string[]; accountSid: string; authToken: string };
   meta: { pageId: string; instagramId?: string; appSecret: string; pageAccessToken: string; verifyToken: string };
@@ -159,6 +199,8 @@ function fromEnvironment(config: Config): CouncilSettings {
     timezone: config.COUNCIL_TIMEZONE,
     officeHours: config.OFFICE_HOURS,
     locale: config.VOICE_LANGUAGE,
+    voice: phoneVoiceOf(config.VOICE_LANGUAGE, undefined, config),
+    ...(config.RETENTION_DAYS !== undefined ? { retentionDays: config.RETENTION_DAYS } : {}),
     referencePrefix: referencePrefix(config.COUNCIL_NAME),
     queues: DEFAULT_QUEUES,
     crisisLines: { ...NATIONAL_CRISIS_LINES, ...config.CRISIS_LINES },
@@ -180,6 +222,8 @@ function fromFileEntry(entry: z.infer<typeof councilFileEntry>, config: Config, 
     timezone: entry.timezone,
     officeHours: entry.officeHours,
     locale: entry.locale,
+    voice: phoneVoiceOf(entry.locale, entry.voice, config),
+    ...(env.retentionDays !== undefined || entry.retentionDays !== undefined ? { retentionDays: entry.retentionDays ?? env.retentionDays } : {}),
     referencePrefix: entry.referencePrefix ?? referencePrefix(entry.name),
     queues: entry.queues ?? DEFAULT_QUEUES,
     crisisLines: { ...env.crisisLines, ...entry.crisisLines },

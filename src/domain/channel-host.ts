@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
-import type { ChannelCredentials } from './channel';
+import type { ChannelCredentials, PhoneVoice } from './channel';
 import type { ConversationStatus } from './conversation';
 import type { MessageCreatedPayload } from './events';
 import type { CaseRecord } from './flow';
@@ -30,9 +30,6 @@ export interface ChannelSettings {
   readonly META_GRAPH_URL: string;
   readonly META_PAGE_ID: string;
   readonly META_PAGE_ACCESS_TOKEN: string;
-  readonly VOICE_LANGUAGE: string;
-  readonly VOICE_NAME: string;
-  readonly HOLD_MUSIC_URL?: string | undefined;
   readonly WEBCHAT_EMBED_ORIGINS: readonly string[];
   readonly WEBCHAT_SESSIONS_PER_ADDRESS_HOUR: number;
   readonly WEBCHAT_CONNECTIONS_PER_ADDRESS: number;
@@ -55,6 +52,8 @@ export interface CouncilView {
   /** The council's main number (E.164), when it has one: texts and call-backs go from it. */
   phoneNumber?: string;
   webchat: { widgetKeys: readonly string[]; allowedOrigins: readonly string[] };
+  /** How the council sounds on the phone. */
+  voice: PhoneVoice;
 }
 
 /** One council's inbox on a channel: the address residents write to, and whose it is. */

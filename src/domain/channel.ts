@@ -67,8 +67,20 @@ export type MediaFetch =
   | { ok: true; contentType: string; data: Buffer }
   | { ok: false; reason: string; detail: string };
 
+/** A council's phone voice: the language spoken and recognised, the text-to-speech voice, the hold music. */
+export interface PhoneVoice {
+  /** A BCP 47 tag (en-AU): Twilio's speech and recogniser language. */
+  language: string;
+  /** A Twilio voice for that language (Polly.Olivia-Neural); absent: Twilio's default for the language. */
+  name?: string;
+  /** Audio played between queue announcements; absent: the engine's own clip. */
+  holdMusicUrl?: string;
+}
+
 export interface AgentConnection {
   conversationId: string;
+  /** The council's voice, for what the resident and agent hear as they are put through. */
+  voice: PhoneVoice;
   /** The resident's call, when they are still holding on it. */
   liveCallSid?: string;
   residentAddress: string;

@@ -36,6 +36,8 @@ export function councilView(c: CouncilSettings) {
     timezone: c.timezone,
     officeHours: c.officeHours,
     locale: c.locale,
+    voice: c.voice,
+    retentionDays: c.retentionDays ?? null,
     referencePrefix: c.referencePrefix,
     queues: c.queues,
     interpreterLine: c.interpreterLine,
