@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import twilio from 'twilio';
+import { smsBilling } from '../channels/sms/render';
 import { createAgent } from '../src/agents/auth';
 import { Case, Conversation, InboundEvent, Media, Message, Permit } from '../src/models';
 import { retentionPass } from '../src/privacy/retention';
@@ -323,6 +324,9 @@ test('a knowledge page added to Lakeside through the admin API answers Lakeside\
   const lakeside = await ask(LAKESIDE, phone(), 'can I fish from the jetty?');
   expect(lakeside).toContain('sunrise to sunset');
   expect(lakeside).toContain('jetty-fishing');
+  // A first message answered from a long page: the greeting gives way so the answer fits two texts.
+  expect(smsBilling(lakeside).segments).toBeLessThanOrEqual(2);
+  expect(lakeside).not.toContain("I'm the Lakeside Shire Council assistant");
   const riverbend = await ask(RIVERBEND, phone(), 'can I fish from the jetty?');
   expect(riverbend).not.toContain('sunrise to sunset');
   // The page is listed for Lakeside only; Riverbend's admin API knows nothing of it.

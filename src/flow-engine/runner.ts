@@ -15,6 +15,9 @@ import type { Choice } from '../domain/messages';
 import { choiceAnswered, isCancel, isHelp, isNo, isYes } from '../ai/extract';
 import { MAIN_FLOW_ID, type FlowRegistry } from './registry';
 
+/** Two SMS segments of GSM text (153 characters each once a message is split). */
+const TWO_SEGMENTS = 306;
+
 export interface RunOutcome {
   say: string[];
   choices?: Choice[];
@@ -110,7 +113,14 @@ export async function runFlowStep(
   const { offered = [], switchTo, asked, ...rest } = state;
   state = rest;
   const trail: Pick<RunOutcome, 'handledBy' | 'entered' | 'ended'> = { handledBy: { flow: state.id, step: state.step }, entered: [] };
-  const done = (outcome: Omit<RunOutcome, 'handledBy' | 'entered' | 'ended'>): RunOutcome => ({ ...outcome, ...trail });
+  // What a step said just before it started another flow ("Hi, I'm the … assistant."): a courtesy
+  // that goes when the whole reply would otherwise run past two SMS segments.
+  const courtesy: string[] = [];
+  const done = (outcome: Omit<RunOutcome, 'handledBy' | 'entered' | 'ended'>): RunOutcome => {
+    const length = outcome.say.join('\n').length + (outcome.choices ?? []).reduce((n, c) => n + c.label.length + 4, outcome.choices?.length ? 20 : 0);
+    const say = courtesy.length && length > TWO_SEGMENTS ? outcome.say.filter((line) => !courtesy.includes(line)) : outcome.say;
+    return { ...outcome, say, ...trail };
+  };
 
   const picked = offered.length || input.content.kind === 'choice' ? pickedChoice(input, offered) : undefined;
   if (picked?.value === PERSON) return done({ say, state: { ...state, misses: 0 }, handoff: { reason: 'Resident chose to talk to a person' } });
@@ -159,6 +169,7 @@ export async function runFlowStep(
     if ('startFlow' in result) {
       const next = registry.get(result.startFlow);
       if (next) {
+        courtesy.push(...result.say);
         state = { id: next.id, step: next.start, slots: {}, misses: 0, ...(state.paused ? { paused: state.paused } : {}) };
         trail.entered.push(next.id);
         continue;
