@@ -58,11 +58,15 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
     const { logger } = services;
     const announcePresence = (presence: Presence) =>
       services.broadcaster.toAgents([...supervisorRooms, rooms.agent(agent._id)], 'agent.presence', { agentId: agent._id, name: agent.name, presence });
-    // Connecting makes an offline agent available; "away" is kept across reconnections.
+    // Connecting makes an offline agent available; "away" is kept across reconnections, and this
+    // console is told which (so its status menu never shows "Available" to an agent who is away).
     void presenceOf(services).then(async (all) => {
-      if (!all[agent._id] || all[agent._id] === 'offline') {
+      const kept = all[agent._id];
+      if (!kept || kept === 'offline') {
         await setPresence(services, agent._id, 'available');
         announcePresence('available');
+      } else {
+        socket.emit('agent.presence', { agentId: agent._id, name: agent.name, presence: kept });
       }
     }).catch((error: Error) => logger.warn({ err: error.message }, 'presence.failed'));
     socket.on('disconnect', () => {

@@ -410,3 +410,25 @@ test('an admin changes the office hours and adds a knowledge page in the console
   expect(reply.Body).toContain('every six weeks');
   expect(reply.Body).toContain('verge-mowing');
 }, 90_000);
+
+test('"Away" set in one tab shows in the agent\'s other tab at once, and still after that tab reloads', async () => {
+  const first = await newPage();
+  await signIn(first, 'bo@council.example', 'bo-password-12');
+  const second = await first.context().newPage();
+  await second.goto(`${engine.url}/agent`);
+  await signIn(second, 'bo@council.example', 'bo-password-12');
+  const status = (page: Page) => page.getByLabel('My status');
+  expect(await status(second).inputValue()).toBe('available');
+
+  await status(first).selectOption('away');
+  await first.getByText('Your status is now away.').waitFor();
+  await second.waitForFunction(() => (document.getElementById('presence') as HTMLSelectElement).value === 'away', undefined, { timeout: 5000 });
+  // Reloaded while the other tab is open: the agent is still away, and the menu says so.
+  await second.reload();
+  await second.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  await second.waitForFunction(() => (document.getElementById('presence') as HTMLSelectElement).value === 'away', undefined, { timeout: 5000 });
+  expect(await engine.services.redis.hget(`${engine.config.QUEUE_PREFIX}:presence`, (await Agent.findOne({ email: 'bo@council.example' }).lean())!._id)).toBe('away');
+
+  await status(second).selectOption('available');
+  await second.getByText('Your status is now available.').waitFor();
+}, 60_000);

@@ -39,6 +39,7 @@ export function App() {
   const [opened, setOpened] = useState<Opened | null>(null);
   const [personVersion, setPersonVersion] = useState(0);
   const [typing, setTyping] = useState(false);
+  const [presence, setPresenceShown] = useState<'available' | 'away'>('available');
   const [offers, setOffers] = useState<OfferPayload[]>([]);
   const [search, setSearch] = useState<{ q: string; result: SearchResult | null } | null>(null);
   const [queues, setQueues] = useState<string[]>([]);
@@ -47,8 +48,8 @@ export function App() {
   const [notifications, setNotifications] = useState<NotifyState>(notifyState());
   const [wallboardTick, setWallboardTick] = useState(0);
   const socketRef = useRef<Socket | null>(null);
-  const state = useRef({ openId: null as string | null, view: 'waiting' as ListView, filters: {} as Filters });
-  state.current = { openId, view, filters };
+  const state = useRef({ openId: null as string | null, view: 'waiting' as ListView, filters: {} as Filters, meId: undefined as string | undefined });
+  state.current = { openId, view, filters, meId: me?.id };
 
   const socket = () => socketRef.current;
   const say = (message: string) => setStatus(message);
@@ -202,7 +203,10 @@ export function App() {
     io.on('typing', (event: { conversationId: string; typing: boolean }) => {
       if (event.conversationId === state.current.openId) setTyping(event.typing);
     });
-    io.on('agent.presence', () => setWallboardTick((n) => n + 1));
+    io.on('agent.presence', (event: { agentId: string; presence: string }) => {
+      if (event.agentId === state.current.meId && (event.presence === 'available' || event.presence === 'away')) setPresenceShown(event.presence);
+      setWallboardTick((n) => n + 1);
+    });
     io.on('conversation.offered', (payload: OfferPayload) => {
       setOffers((current) => [...current.filter((o) => o.conversationId !== payload.conversationId), payload]);
       say('A conversation has been offered to you.');
@@ -411,7 +415,7 @@ export function App() {
         <div class="session-bar">
           <span class="me">{me.name}</span>
           <label for="presence" class="visually-hidden">My status</label>
-          <select id="presence" onChange={(e) => void command<{ presence: string }>(socket(), 'agent.presence', { presence: (e.currentTarget as HTMLSelectElement).value }).then((r) => say(`Your status is now ${r.presence}.`)).catch((error: Error) => say(error.message))}>
+          <select id="presence" value={presence} onChange={(e) => void command<{ presence: 'available' | 'away' }>(socket(), 'agent.presence', { presence: (e.currentTarget as HTMLSelectElement).value }).then((r) => (setPresenceShown(r.presence), say(`Your status is now ${r.presence}.`))).catch((error: Error) => say(error.message))}>
             <option value="available">Available</option>
             <option value="away">Away</option>
           </select>
