@@ -117,6 +117,41 @@ test('admins create, rename and deactivate agents; others may not; the contract\
   expect((await call('admin', `/agents/${me.id}`, { method: 'PATCH', body: { active: false } })).status).toBe(403);
 });
 
+test('a temporary password: nothing but choosing one\'s own until it is done; an admin\'s reset signs the agent out', async () => {
+  const created = await call('admin', '/agents', { method: 'POST', body: { email: 'temp.agent@council.example', name: 'Tami', password: 'tami-temporary-1', role: 'agent', temporary: true } });
+  expect(created.status).toBe(201);
+  const as = (token: string) => (route: string, init: { method?: string; body?: unknown } = {}) =>
+    fetch(`${engine.url}/api/v1${route}`, { method: init.method ?? (init.body ? 'POST' : 'GET'), headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) }, ...(init.body ? { body: JSON.stringify(init.body) } : {}) });
+  const first = await loginAgent(engine.url!, 'temp.agent@council.example', 'tami-temporary-1');
+  const tami = as(first);
+  expect(await (await tami('/me')).json()).toMatchObject({ name: 'Tami', mustChangePassword: true });
+  const refused = await tami('/conversations');
+  expect(refused.status).toBe(403);
+  expect(await refused.json()).toMatchObject({ error: { code: 'password_change_required' } });
+  await expect(agentSocket(engine.url!, first)).rejects.toThrow('Choose your own password first.');
+
+  expect((await tami('/me/password', { body: { currentPassword: 'not-the-password', newPassword: 'tami-chose-this-1' } })).status).toBe(401);
+  expect((await tami('/me/password', { body: { currentPassword: 'tami-temporary-1', newPassword: 'short' } })).status).toBe(400);
+  expect((await tami('/me/password', { body: { currentPassword: 'tami-temporary-1', newPassword: 'tami-temporary-1' } })).status).toBe(400);
+  expect((await tami('/me/password', { body: { currentPassword: 'tami-temporary-1', newPassword: 'tami-chose-this-1' } })).status).toBe(204);
+  expect(await (await tami('/me')).json()).toMatchObject({ mustChangePassword: false });
+  expect((await tami('/conversations')).status).toBe(200);
+  (await agentSocket(engine.url!, first)).close();
+  expect((await fetch(`${engine.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'temp.agent@council.example', password: 'tami-temporary-1' }) })).status).toBe(401);
+
+  // An admin resets it: Tami's sign-ins end, and the new temporary one asks for her own again.
+  expect((await call('admin', `/agents/${created.body.id}`, { method: 'PATCH', body: { password: 'tami-reset-0001' } })).status).toBe(200);
+  expect((await tami('/me')).status).toBe(401);
+  const afterReset = as(await loginAgent(engine.url!, 'temp.agent@council.example', 'tami-reset-0001'));
+  expect(await (await afterReset('/me')).json()).toMatchObject({ mustChangePassword: true });
+  // Only admins reset; an admin changes their own with the current one, not by a reset.
+  expect((await call('gen', `/agents/${created.body.id}`, { method: 'PATCH', body: { password: 'gen-tries-this-1' } })).status).toBe(403);
+  const me = (await call('admin', '/me')).body;
+  expect((await call('admin', `/agents/${me.id}`, { method: 'PATCH', body: { password: 'admin-reset-self-1' } })).status).toBe(403);
+  // An agent created through the contract's POST /agents (no `temporary`) signs in and works at once.
+  expect(await (await as(await loginAgent(engine.url!, 'gen@council.example', 'gen-password-1'))('/me')).json()).toMatchObject({ mustChangePassword: false });
+});
+
 test('the lists count unread messages and clear them when read; the wallboard answers supervisors only', async () => {
   const from = '+61412800003';
   await smsFrom(from, 'talk to a person about an unread test');

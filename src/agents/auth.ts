@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { DEFAULT_COUNCIL_ID } from '../councils/settings';
-import { AuthError } from '../errors';
+import { AuthError, ValidationError } from '../errors';
 import { shortHash } from '../ids';
 import { Agent, AgentSession, insertOnce, type AgentDoc } from '../models';
 
@@ -24,6 +24,8 @@ export interface CreateAgentInput {
   queues?: string[];
   /** The councils served (default: the default council, as on an engine without TENANTS_FILE). */
   councils?: string[];
+  /** A password an admin chose: the agent chooses their own at first sign-in. */
+  temporary?: boolean;
 }
 
 export async function createAgent(input: CreateAgentInput): Promise<AgentDoc> {
@@ -36,6 +38,7 @@ export async function createAgent(input: CreateAgentInput): Promise<AgentDoc> {
     role: input.role,
     queues: input.queues ?? ['general'],
     councils: input.councils ?? [DEFAULT_COUNCIL_ID],
+    mustChangePassword: input.temporary === true,
   };
   await Agent.create(doc);
   return (await Agent.findById(doc._id).lean<AgentDoc>())!;
@@ -89,4 +92,22 @@ export async function logout(token: string): Promise<void> {
 export async function purgeExpiredSessions(): Promise<number> {
   const result = await AgentSession.deleteMany({ expiresAt: { $lte: new Date() } });
   return result.deletedCount;
+}
+
+/** An admin sets a temporary password: every sign-in of the agent ends, and they choose their own at the next. */
+export async function resetPassword(agentId: string, temporary: string): Promise<void> {
+  await Agent.updateOne({ _id: agentId }, { $set: { passwordHash: await hashPassword(temporary), mustChangePassword: true } });
+  await AgentSession.deleteMany({ agentId });
+}
+
+/**
+ * The agent changes their own password (the current one first, as a sign-in would check it).
+ * Their other sign-ins end; this one goes on.
+ */
+export async function changeOwnPassword(agentId: string, sessionId: string, current: string, next: string): Promise<void> {
+  const agent = await Agent.findById(agentId).lean<AgentDoc>();
+  if (!agent || !(await verify(agent.passwordHash, current).catch(() => false))) throw new AuthError('Your current password is not right.', 'invalid_credentials');
+  if (await verify(agent.passwordHash, next).catch(() => false)) throw new ValidationError('Choose a password different from the one you have.', 'same_password');
+  await Agent.updateOne({ _id: agentId }, { $set: { passwordHash: await hashPassword(next), mustChangePassword: false } });
+  await AgentSession.deleteMany({ agentId, _id: { $ne: sessionId } });
 }

@@ -242,6 +242,8 @@ const agentSchema = new Schema(
     email: { type: String, required: true, unique: true },
     name: { type: String, required: true },
     passwordHash: { type: String, required: true },
+    /** Set with a password an admin chose (a new account, a reset): the agent must choose their own before working. */
+    mustChangePassword: { type: Boolean, default: false },
     role: { type: String, required: true, enum: ['agent', 'supervisor', 'admin'] },
     /** The councils this agent serves (a shared service centre serves several); they see nothing of any other. */
     councils: { type: [String], default: undefined },

@@ -35,6 +35,7 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       }
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       const { agent, expiresAt, sessionId } = await authenticate(typeof token === 'string' ? token : undefined);
+      if (agent.mustChangePassword) throw new AuthError('Choose your own password first.', 'password_change_required', 403);
       socket.data.agent = { _id: agent._id, name: agent.name, role: agent.role, queues: agent.queues, councils: agent.councils ?? null } satisfies AgentPrincipal;
       socket.data.sessionId = sessionId;
       // The socket ends when the sign-in does.

@@ -313,8 +313,21 @@ test('an admin creates an agent whose display name residents then see; the wallb
   residents.push(resident);
   await resident.start();
   await resident.say('talk to a person please about my dog registration');
+  // Signed in with the temporary password, Dana chooses her own before anything else.
   const dana = await newPage();
-  await signIn(dana, 'dana@council.example', 'dana-password-1');
+  await dana.getByLabel('Email').fill('dana@council.example');
+  await dana.getByLabel('Password').fill('dana-password-1');
+  await dana.getByRole('button', { name: 'Sign in' }).click();
+  await dana.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await checkView(dana, '10-choose-password');
+  await dana.getByLabel('Current password').fill('dana-password-1');
+  await dana.getByLabel('New password (at least 10 characters)').fill('dana-chose-this-1');
+  await dana.getByLabel('New password again').fill('dana-chose-this-2');
+  await dana.getByRole('button', { name: 'Save my password' }).click();
+  await dana.getByRole('alert').filter({ hasText: 'The two new passwords are not the same.' }).waitFor();
+  await dana.getByLabel('New password again').fill('dana-chose-this-1');
+  await dana.getByRole('button', { name: 'Save my password' }).click();
+  await dana.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
   await dana.getByRole('button', { name: /^Claim Website chat conversation: talk to a person please about my dog registration/ }).click();
   await dana.getByRole('status').filter({ hasText: 'You have claimed this conversation.' }).waitFor();
   const joined = await resident.waitForReply((m) => m.text.includes('has joined the conversation'));
@@ -329,7 +342,7 @@ test('an admin creates an agent whose display name residents then see; the wallb
   await admin.getByRole('button', { name: 'Deactivate' }).click();
   await admin.getByRole('status').filter({ hasText: 'is deactivated and signed out' }).waitFor();
   await dana.getByRole('alert').filter({ hasText: /signed out|expired/ }).waitFor({ timeout: 10_000 });
-  const again = await fetch(`${engine.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dana@council.example', password: 'dana-password-1' }) });
+  const again = await fetch(`${engine.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dana@council.example', password: 'dana-chose-this-1' }) });
   expect(again.status).toBe(401);
 }, 90_000);
 

@@ -4,7 +4,7 @@
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { authenticate, login, logout } from '../../agents/auth';
+import { authenticate, changeOwnPassword, login, logout } from '../../agents/auth';
 import { canSee, councilsOf, loadVisible, servedCouncils, servesCouncil, type AgentPrincipal } from '../../conversations/agent-actions';
 import { conversationView, messagePayload } from '../../conversations/view';
 import { AuthError, ConflictError, NotFoundError } from '../../errors';
@@ -23,7 +23,7 @@ import { assertMayTextResidents, loadContactOfTheirCouncil, loadVisibleCase } fr
 import { AuditEntry, audit, auditTrail } from '../../privacy/audit';
 import { erasePerson } from '../../privacy/erase';
 import { exportPerson } from '../../privacy/export';
-import { agentCreateSchema, agentPatchSchema, cannedSchema, contactPatchSchema, followerSchema, permitCancelSchema, workspaceRoutes } from './workspace';
+import { agentCreateSchema, agentPatchSchema, passwordChangeSchema, cannedSchema, contactPatchSchema, followerSchema, permitCancelSchema, workspaceRoutes } from './workspace';
 import { listCanned } from '../../conversations/canned';
 import { personView } from '../../conversations/workspace-view';
 import { analyticsQuery, analyticsRoutes } from './analytics';
@@ -37,6 +37,8 @@ import { webhookEndpointSchema } from '../../webhooks/endpoints';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200), code: z.string().trim().max(12).optional() });
 const secondFactorCodeSchema = z.object({ code: z.string().trim().min(1).max(12) });
+/** What an agent with a temporary password may still do. */
+const PASSWORD_CHANGE_ROUTES = new Set(['/me', '/me/password', '/auth/logout']);
 const listQuery = z.object({
   status: z.enum(['bot', 'queued', 'assigned', 'resolved']).optional(),
   channel: z.string().max(20).optional(),
@@ -88,6 +90,10 @@ export function apiRoutes(services: Services): Router {
     const session = await authenticate(token);
     req.agent = session.agent;
     req.sessionId = session.sessionId;
+    // With a password an admin chose, nothing but choosing one's own (or signing out) until it is done.
+    if (session.agent.mustChangePassword && !PASSWORD_CHANGE_ROUTES.has(req.path)) {
+      return next(new AuthError('Choose your own password first.', 'password_change_required', 403));
+    }
     next();
   };
   const requireSupervisor = (req: Authed, _res: Response, next: NextFunction) => {
@@ -132,11 +138,23 @@ export function apiRoutes(services: Services): Router {
     res.status(204).end();
   });
 
+  router.post('/me/password', requireAgent, validateBody(passwordChangeSchema), async (req: Authed, res) => {
+    const { currentPassword, newPassword } = req.body as z.infer<typeof passwordChangeSchema>;
+    // Counted like sign-ins: a stolen session cannot guess the password behind it.
+    const { email } = (await Agent.findById(req.agent!._id, { email: 1 }).lean())!;
+    const address = clientAddress(req);
+    await signInLimits.attempt(email, address);
+    await changeOwnPassword(req.agent!._id, req.sessionId!, currentPassword, newPassword);
+    await signInLimits.succeeded(email, address);
+    await audit(req.agent!, 'agent.password_changed', null, req.agent!._id);
+    res.status(204).end();
+  });
+
   router.get('/me', requireAgent, async (req: Authed, res) => {
     const agent = await Agent.findById(req.agent!._id).lean();
     // The councils they serve, by name: pages offer a council picker when there is more than one.
     const councils = servedCouncils(services, req.agent!).map((id) => ({ id, name: services.councils.council(id).name }));
-    res.json({ id: agent!._id, name: agent!.name, email: agent!.email, role: agent!.role, queues: agent!.queues, capacity: agent!.capacity ?? 3, phone: agent!.phone ?? null, clientIdentity: agent!.clientIdentity ?? null, councils });
+    res.json({ id: agent!._id, name: agent!.name, email: agent!.email, role: agent!.role, mustChangePassword: agent!.mustChangePassword === true, queues: agent!.queues, capacity: agent!.capacity ?? 3, phone: agent!.phone ?? null, clientIdentity: agent!.clientIdentity ?? null, councils });
   });
 
   router.get('/queue', requireAgent, async (req: Authed, res) => {

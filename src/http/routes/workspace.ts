@@ -8,7 +8,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { createAgent } from '../../agents/auth';
+import { createAgent, resetPassword } from '../../agents/auth';
 import { loadVisibleCase } from '../../agents/access';
 import { canSee, councilsOf, type AgentPrincipal } from '../../conversations/agent-actions';
 import { ensureOpenConversation, type IdentityDoc } from '../../conversations/identity';
@@ -44,6 +44,8 @@ export const agentCreateSchema = z.object({
   councils: z.array(z.string().min(1).max(100)).max(20).optional(),
   queues: z.array(queueName).max(20).optional(),
   capacity: z.number().int().min(1).max(50).optional(),
+  /** The password is a temporary one the admin will pass on: the agent chooses their own at first sign-in (the console sets this). */
+  temporary: z.boolean().optional(),
 });
 export const cannedSchema = z.object({ title: z.string().trim().min(1).max(60), text: z.string().trim().min(1).max(1000) });
 export const agentPatchSchema = z.object({
@@ -53,6 +55,12 @@ export const agentPatchSchema = z.object({
   queues: z.array(queueName).max(20).optional(),
   capacity: z.number().int().min(1).max(50).optional(),
   active: z.boolean().optional(),
+  /** A temporary password (a reset): the agent's sign-ins end and they choose their own at the next. */
+  password: z.string().min(10, 'use at least 10 characters').max(200).optional(),
+});
+export const passwordChangeSchema = z.object({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: z.string().min(10, 'use at least 10 characters').max(200),
 });
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -208,7 +216,7 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     assertServes(req.agent!, councils);
     assertQueuesOf(councils, input.queues ?? []);
     if (await Agent.exists({ email: input.email })) throw new ConflictError('already_exists', 'An agent with that email already exists.');
-    const created = await createAgent({ email: input.email, name: input.name, password: input.password, role: input.role, queues: input.queues ?? ['general'], councils });
+    const created = await createAgent({ email: input.email, name: input.name, password: input.password, role: input.role, queues: input.queues ?? ['general'], councils, temporary: input.temporary === true });
     if (input.capacity) await Agent.updateOne({ _id: created._id }, { $set: { capacity: input.capacity } });
     await audit(req.agent!, 'agent.create', undefined, created._id, `${input.role} ${input.name}`);
     res.status(201).json({ ...adminView({ ...created, ...(input.capacity ? { capacity: input.capacity } : {}) }) });
@@ -216,7 +224,7 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
 
   router.patch('/agents/:id', requireAgent, requireAdmin, validateBody(agentPatchSchema), async (req: Authed, res) => {
     const id = String(req.params.id);
-    const patch = req.body as z.infer<typeof agentPatchSchema>;
+    const { password, ...patch } = req.body as z.infer<typeof agentPatchSchema>;
     const agent = await Agent.findById(id).lean();
     if (!agent || !councilsOf(agent).some((c) => councilsOf(req.agent!).includes(c))) throw new NotFoundError('That agent');
     if (id === req.agent!._id && (patch.active === false || (patch.role && patch.role !== 'admin'))) {
@@ -224,13 +232,15 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
     }
     assertServes(req.agent!, patch.councils ?? []);
     assertQueuesOf(patch.councils ?? councilsOf(agent), patch.queues ?? []);
-    await Agent.updateOne({ _id: id }, { $set: patch });
-    if (patch.active === false) {
-      // A deactivated agent's sign-ins end now, on every node.
+    if (password && id === req.agent!._id) throw new AuthError('Change your own password from your profile, with your current one.', 'forbidden', 403);
+    if (Object.keys(patch).length) await Agent.updateOne({ _id: id }, { $set: patch });
+    if (password) await resetPassword(id, password);
+    if (patch.active === false || password) {
+      // A deactivated (or reset) agent's sign-ins end now, on every node.
       await AgentSession.deleteMany({ agentId: id });
       services.broadcaster.endAgent(id);
     }
-    await audit(req.agent!, 'agent.update', undefined, id, Object.keys(patch).join(', '));
+    await audit(req.agent!, password ? 'agent.password_reset' : 'agent.update', undefined, id, Object.keys(patch).join(', '));
     res.json(adminView((await Agent.findById(id).lean())!));
   });
 

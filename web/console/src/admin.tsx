@@ -21,7 +21,7 @@ export function AdminView({ me, queues, say }: { me: Me; queues: string[]; say: 
     const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
     const chosen = queues.filter((q) => (form.elements.namedItem(`new-queue-${q}`) as HTMLInputElement).checked);
     try {
-      await api('/agents', { method: 'POST', body: { name: value('new-name').trim(), email: value('new-email').trim(), password: value('new-password'), role: value('new-role'), queues: chosen, capacity: Number(value('new-capacity')) } });
+      await api('/agents', { method: 'POST', body: { name: value('new-name').trim(), email: value('new-email').trim(), password: value('new-password'), temporary: true, role: value('new-role'), queues: chosen, capacity: Number(value('new-capacity')) } });
       say(`${value('new-name').trim()} can now sign in. Residents will see that name.`);
       form.reset();
       await load();
@@ -97,6 +97,7 @@ function EditRow({ agent, queues, me, say, onDone }: { agent: AgentAdminView; qu
     }
   };
   const self = agent.id === me.id;
+  const [temporary, setTemporary] = useState('');
   return (
     <tr class="editing">
       <td><label for={`edit-name-${agent.id}`} class="visually-hidden">Display name</label><input id={`edit-name-${agent.id}`} value={name} maxLength={80} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} /></td>
@@ -114,6 +115,13 @@ function EditRow({ agent, queues, me, say, onDone }: { agent: AgentAdminView; qu
       </td>
       <td><label for={`edit-cap-${agent.id}`} class="visually-hidden">Capacity</label><input id={`edit-cap-${agent.id}`} type="number" min={1} max={50} value={capacity} onInput={(e) => setCapacity(Number((e.currentTarget as HTMLInputElement).value))} /></td>
       <td>
+        {!self && (
+          <span class="reset-password">
+            <label for={`reset-${agent.id}`}>New temporary password</label>
+            <input id={`reset-${agent.id}`} type="password" minLength={10} autoComplete="new-password" value={temporary} onInput={(e) => setTemporary((e.currentTarget as HTMLInputElement).value)} />
+            <button type="button" class="secondary" disabled={temporary.length < 10} onClick={() => void save({ password: temporary }, `${agent.name} is signed out; they choose their own password when they sign in with the temporary one.`).then(() => setTemporary(''))}>Reset password</button>
+          </span>
+        )}
         {!self && (agent.active
           ? <button type="button" class="danger" onClick={() => void save({ active: false }, `${agent.name} is deactivated and signed out.`)}>Deactivate</button>
           : <button type="button" class="secondary" onClick={() => void save({ active: true }, `${agent.name} can sign in again.`)}>Reactivate</button>)}

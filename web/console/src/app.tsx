@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Socket } from 'socket.io-client';
 import type { ListResult, ListView, OfferPayload, SearchResult, ThreadMessage } from '../../../src/domain/workspace';
 import { api, ApiError, command, connectSocket, loadSession, saveSession, setToken, type Session } from './api';
+import { ChangePassword } from './password';
 import { askNotifications, chime, notify, notifyState, setSound, setTitleCount, soundOn, type NotifyState } from './alerts';
 import { channelName } from './format';
 import { ListsPane, type Filters } from './lists';
@@ -18,8 +19,9 @@ import { Wallboard } from './wallboard';
 import { OfferBanner } from './offer';
 import type { CannedResponse, Me, Opened } from './types';
 
-type Route = 'conversations' | 'wallboard' | 'admin';
-const routeOf = (): Route => (location.hash === '#/wallboard' ? 'wallboard' : location.hash === '#/admin' ? 'admin' : 'conversations');
+type Route = 'conversations' | 'wallboard' | 'admin' | 'password';
+const ROUTES: Record<string, Route> = { '#/wallboard': 'wallboard', '#/admin': 'admin', '#/password': 'password' };
+const routeOf = (): Route => ROUTES[location.hash] ?? 'conversations';
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession());
@@ -141,6 +143,7 @@ export function App() {
       return;
     }
     setMe(profile);
+    if (profile.mustChangePassword) return;
     void api<{ queues: string[] }>('/queues').then((r) => setQueues(r.queues)).catch(() => undefined);
     void api<{ cannedResponses: CannedResponse[] }>('/canned-responses').then((r) => setCanned(r.cannedResponses)).catch(() => undefined);
     const io = connectSocket(s.token);
@@ -352,6 +355,24 @@ export function App() {
     signedOut('You have signed out.');
   };
 
+  if (session && me?.mustChangePassword) {
+    return (
+      <>
+        <a class="skip-link" href="#main">Skip to main content</a>
+        <header class="top">
+          <h1>Switchboard</h1>
+        </header>
+        <main id="main" tabIndex={-1} class="signin-page">
+          <ChangePassword
+            intro={`Welcome, ${me.name}. You signed in with a temporary password: choose your own to start.`}
+            onDone={() => void start(session)}
+            onSignOut={() => void signOut()}
+          />
+        </main>
+      </>
+    );
+  }
+
   if (!session || !me) {
     return (
       <>
@@ -429,6 +450,7 @@ export function App() {
             </button>
           )}
           <span id="connection" class="connection" role="status">{connection}</span>
+          <a href="#/password" aria-current={route === 'password' ? 'page' : undefined}>Change password</a>
           <button id="sign-out" type="button" class="secondary" onClick={() => void signOut()}>Sign out</button>
         </div>
       </header>
@@ -475,6 +497,7 @@ export function App() {
         )}
         {route === 'wallboard' && supervising && <Wallboard tick={wallboardTick} />}
         {route === 'admin' && me.role === 'admin' && <AdminView me={me} queues={queues} say={say} />}
+        {route === 'password' && <ChangePassword intro="Your other sign-ins end when you change it; this one goes on." onDone={() => (say('Your password is changed.'), (location.hash = '#/'))} />}
       </main>
     </>
   );

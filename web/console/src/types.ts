@@ -13,6 +13,8 @@ export interface Me {
   role: 'agent' | 'supervisor' | 'admin';
   queues: string[];
   capacity: number;
+  /** Signed in with a password an admin chose: they choose their own before anything else. */
+  mustChangePassword?: boolean;
 }
 
 export interface Opened {
