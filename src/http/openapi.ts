@@ -9,7 +9,7 @@ const bearer = [{ bearerAuth: [] }];
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const ok = (description: string) => ({ 200: { description }, 401: { description: 'Missing or expired sign-in' } });
 
-export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; webhook: z.ZodType; analyticsQuery: z.ZodObject; consent: z.ZodType; campaign: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; follower: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType }): Record<string, unknown> {
+export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.ZodType; caseStatus: z.ZodType; webhook: z.ZodType; analyticsQuery: z.ZodObject; consent: z.ZodType; campaign: z.ZodType; contactPatch: z.ZodType; permitCancel: z.ZodType; follower: z.ZodType; agentCreate: z.ZodType; agentPatch: z.ZodType; canned: z.ZodType; passwordChange: z.ZodType }): Record<string, unknown> {
   const get = (summary: string, extra: Record<string, unknown> = {}) => ({ get: { summary, security: bearer, responses: ok(summary), ...extra } });
   const idParam = (name: string) => ({ parameters: [{ name, in: 'path', required: true, schema: { type: 'string' } }] });
   const pathParams = (...names: string[]) => names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
@@ -28,7 +28,8 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       },
       '/me/second-factor/confirm': { post: { summary: 'Turn the second factor on with a first code (body: { code })', security: bearer, responses: { 204: { description: 'On' }, 401: { description: 'Wrong code' } } } },
       '/auth/logout': { post: { summary: 'Sign out (closes this sign-in\'s sockets)', security: bearer, responses: { 204: { description: 'Signed out' } } } },
-      '/me': get('The signed-in agent'),
+      '/me': get('The signed-in agent (`mustChangePassword`: signed in with a temporary password)'),
+      '/me/password': { post: { summary: 'Choose one\'s own password (the current one first; counted like sign-ins; other sign-ins end)', security: bearer, requestBody: json(schemas.passwordChange), responses: { 204: { description: 'Changed' }, 400: { description: 'Too short, or the same as before' }, 401: { description: 'The current password is wrong' }, 429: { description: 'Too many attempts' } } } },
       '/agents/me': { patch: { summary: 'Where accepted phone calls are put through', security: bearer, requestBody: json(schemas.agentProfile), responses: ok('The updated agent') } },
       '/conversations': get('Conversations the agent may see', {
         parameters: ['status', 'channel', 'address'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),

@@ -61,7 +61,7 @@ export function apiRoutes(services: Services): Router {
   const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.councils.default.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, follower: followerSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, follower: followerSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema, passwordChange: passwordChangeSchema });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
