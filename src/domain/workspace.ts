@@ -21,8 +21,27 @@ export const OUTCOME_LABELS: Record<string, string> = {
   not_council: 'Not a council matter',
   abandoned: 'Hung up while waiting',
   moved_to_sms: 'Moved to SMS',
+  moved_to_phone: 'Moved to a phone call',
   completed_by_bot: 'Completed by the assistant',
+  completed_by_assistant: 'Completed by the assistant',
+  closed_unfinished: 'Closed without finishing',
 };
+
+/** One person's journey (GET /contacts/{id}/journey): their conversations, reports and permits in time order. */
+export interface JourneyItem {
+  at: string;
+  kind: 'conversation' | 'case' | 'permit';
+  id: string;
+  channel?: string;
+  title: string;
+  /**
+   * How it ended or where it stands. Conversations: an agent's outcome (resolved, referred…),
+   * abandoned (hung up waiting), moved_to_sms, completed_by_assistant, closed_unfinished, or the
+   * status while open. Cases and permits: their status (received, fixed, booked, cancelled…).
+   */
+  outcome: string;
+  endedAt?: string;
+}
 
 export const AGENT_ROLES = ['agent', 'supervisor', 'admin'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];

@@ -4,22 +4,11 @@
  * Visible to an agent who may see at least one of the person's conversations (as `GET /contacts/{id}`).
  */
 import { canSee, type AgentPrincipal } from '../conversations/agent-actions';
+import type { JourneyItem } from '../domain/workspace';
 import { Case, Contact, Conversation, Identity, JourneyEventRecord, Permit, type CaseDoc, type ConversationDoc } from '../models';
 
-export interface TimelineItem {
-  at: string;
-  kind: 'conversation' | 'case' | 'permit';
-  id: string;
-  channel?: string;
-  title: string;
-  /**
-   * How it ended or where it stands. Conversations: an agent's outcome (resolved, referred…),
-   * abandoned (hung up waiting), moved_to_sms, completed_by_assistant, closed_unfinished, or the
-   * status while open. Cases and permits: their status (received, fixed, booked, cancelled…).
-   */
-  outcome: string;
-  endedAt?: string;
-}
+/** One conversation, case or permit on the timeline (the console shows the same shape). */
+export type TimelineItem = JourneyItem;
 
 export async function contactJourney(agent: AgentPrincipal, contactId: string) {
   const contact = await Contact.findById(contactId).lean();

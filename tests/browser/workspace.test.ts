@@ -264,6 +264,15 @@ test('search by phone number and by reference finds the conversation; an agent c
   expect(stored!.history!.at(-1)).toMatchObject({ status: 'fixed', by: 'Alex Agent' });
   await pane.getByText('Fixed', { exact: false }).first().waitFor();
   await checkView(page, '06-person-report');
+  // The person's whole journey, beside the conversation: the SMS conversation and the report, with where each stands.
+  await pane.getByText('Journey: every contact in time order').click();
+  const journey = pane.getByRole('list', { name: 'Journey, oldest first' });
+  await journey.getByText(/Report: pothole/).waitFor();
+  expect(await journey.locator('li').allTextContents()).toEqual([
+    expect.stringMatching(/ · SMS Conversation \(Resident asked for a person: "agent please, about my pothole report"\): Waiting$/),
+    expect.stringMatching(/SMS Report: pothole: fixed$/),
+  ]);
+  await checkView(page, '06b-person-journey');
 }, 90_000);
 
 test('a photo sent by MMS is shown inline through our own authorised route', async () => {

@@ -1,7 +1,7 @@
 /** The right pane: the person (name editable), why they are here, the request in progress, identities and consent, past conversations, reports and permits. */
 import { useEffect, useState } from 'preact/hooks';
 import { CASE_STATUSES, statusWords } from '../../../src/domain/cases';
-import { PRIORITY_LABELS, type CaseSummary, type PersonView } from '../../../src/domain/workspace';
+import { OUTCOME_LABELS, PRIORITY_LABELS, type CaseSummary, type JourneyItem, type PersonView } from '../../../src/domain/workspace';
 import { api } from './api';
 import { channelName, dateTime, languageName, statusName } from './format';
 import type { Me, Opened } from './types';
@@ -113,6 +113,7 @@ export function PersonPane(props: Props) {
           <ul class="plain">{person.permits.map((p) => <Permit record={p} {...props} onChanged={reload} />)}</ul>
         </section>
       )}
+      <Journey contactId={c.contactId} version={props.version} />
       <section aria-labelledby="other-title">
         <h3 id="other-title">Past conversations</h3>
         <ul id="others" class="plain">
@@ -128,6 +129,35 @@ export function PersonPane(props: Props) {
         </ul>
       </section>
     </aside>
+  );
+}
+
+/** The person's whole journey, every channel in time order with how each ended: loaded when opened. */
+function Journey({ contactId, version }: { contactId: string; version: number }) {
+  const [open, setOpen] = useState(false);
+  const [items, setItems] = useState<JourneyItem[] | null>(null);
+  const [problem, setProblem] = useState('');
+  useEffect(() => {
+    setItems(null);
+    if (!open) return;
+    api<{ items: JourneyItem[] }>(`/contacts/${encodeURIComponent(contactId)}/journey`).then((j) => (setItems(j.items), setProblem('')), (error: Error) => setProblem(error.message));
+  }, [contactId, version, open]);
+  const outcome = (item: JourneyItem) => OUTCOME_LABELS[item.outcome] ?? (item.kind === 'conversation' ? statusName(item.outcome) : statusWords(item.outcome));
+  return (
+    <details class="journey" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Journey: every contact in time order</summary>
+      {problem && <p class="error">{problem}</p>}
+      {open && !items && !problem && <p class="muted">Loading…</p>}
+      {items && (
+        <ol class="plain journey-items" aria-label="Journey, oldest first">
+          {items.map((item) => (
+            <li>
+              <span class="muted">{dateTime(item.at)}{item.channel ? ` · ${channelName(item.channel)}` : ''}</span> {item.title}: <strong>{outcome(item)}</strong>
+            </li>
+          ))}
+        </ol>
+      )}
+    </details>
   );
 }
 
