@@ -81,7 +81,7 @@ export function App() {
   const refreshLists = useCallback(async () => {
     const { view: v, filters: f } = state.current;
     try {
-      const payload = { view: v, ...(f.queue ? { queue: f.queue } : {}), ...(f.channel ? { channel: f.channel } : {}) };
+      const payload = { view: v, ...(f.queue ? { queue: f.queue } : {}), ...(f.channel ? { channel: f.channel } : {}), ...(f.councilId ? { councilId: f.councilId } : {}) };
       const [result, mine] = await Promise.all([
         command<ListResult>(socket(), 'conversation.list', payload),
         v === 'mine' ? Promise.resolve(null) : command<ListResult>(socket(), 'conversation.list', { view: 'mine' }),

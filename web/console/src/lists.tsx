@@ -1,4 +1,4 @@
-/** The left pane: Waiting, Mine, All open and Resolved, filtered by queue and channel, with live waits and unread counts. */
+/** The left pane: Waiting, Mine, All open and Resolved, filtered by council (for a shared service), queue and channel, with live waits and unread counts. */
 import { useRef } from 'preact/hooks';
 import { CHANNEL_LABELS, LIST_LABELS, LIST_VIEWS, OUTCOME_LABELS, PRIORITY_LABELS, type ListItem, type ListResult, type ListView } from '../../../src/domain/workspace';
 import { channelName, clock, dateTime, languageName, statusName } from './format';
@@ -7,6 +7,8 @@ import type { Me } from './types';
 export interface Filters {
   queue?: string;
   channel?: string;
+  /** One of the councils a shared-service agent serves. */
+  councilId?: string;
 }
 
 interface Props {
@@ -46,6 +48,15 @@ export function ListsPane(props: Props) {
         <button id="take-next" type="button" onClick={props.onTakeNext}>Take next</button>
       </div>
       <div class="filters">
+        {(props.me.councils?.length ?? 0) > 1 && (
+          <>
+            <label for="filter-council">Council</label>
+            <select id="filter-council" value={props.filters.councilId ?? ''} onChange={(e) => props.onFilters({ ...props.filters, councilId: (e.currentTarget as HTMLSelectElement).value || undefined })}>
+              <option value="">All my councils</option>
+              {props.me.councils!.map((c) => <option value={c.id}>{c.name}</option>)}
+            </select>
+          </>
+        )}
         <label for="filter-queue">Queue</label>
         <select id="filter-queue" value={props.filters.queue ?? ''} onChange={(e) => props.onFilters({ ...props.filters, queue: (e.currentTarget as HTMLSelectElement).value || undefined })}>
           <option value="">All my queues</option>

@@ -13,6 +13,8 @@ export interface Me {
   role: 'agent' | 'supervisor' | 'admin';
   queues: string[];
   capacity: number;
+  /** The councils this agent serves, by name (a shared service serves several). */
+  councils?: Array<{ id: string; name: string }>;
   /** Signed in with a password an admin chose: they choose their own before anything else. */
   mustChangePassword?: boolean;
 }
