@@ -14,11 +14,16 @@ import { CASE_STATUSES, OPEN_STATUSES, statusWords } from '../domain/cases';
 import { caseRecord } from './repository';
 import type { CaseRecord } from '../domain/flow';
 
-export async function changeCaseStatus(services: Services, reference: string, status: (typeof CASE_STATUSES)[number], note?: string, by?: string): Promise<CaseRecord> {
+/**
+ * `note` is texted to the resident and followers with the new status; `internalNote` (what the
+ * crew found, say) stays on the record for staff and is never sent.
+ */
+export async function changeCaseStatus(services: Services, reference: string, status: (typeof CASE_STATUSES)[number], change: { note?: string | undefined; internalNote?: string | undefined; by?: string | undefined } = {}): Promise<CaseRecord> {
+  const { note, internalNote, by } = change;
   const found = await Case.findById(reference).lean<CaseDoc>();
   if (!found) throw new NotFoundError(`Case ${reference}`);
   if (found.status === status) throw new ConflictError('unchanged', `Case ${reference} is already ${status}.`);
-  const entry = { status, at: new Date(), ...(note ? { note } : {}), ...(by ? { by } : {}) };
+  const entry = { status, at: new Date(), ...(note ? { note } : {}), ...(internalNote ? { internalNote } : {}), ...(by ? { by } : {}) };
   await Case.updateOne({ _id: reference }, { $set: { status }, $push: { history: entry } });
   const seed = `${reference}-${status}-${entry.at.getTime()}`;
   const council = services.councils.council(found.councilId);

@@ -163,7 +163,7 @@ export function caseSummary(c: CaseDoc, followers?: CaseFollower[]): CaseSummary
     // The resident's own words for the place, else the address looked up from its point.
     summary: [c.location?.text ?? c.location?.address, c.description].filter(Boolean).join(': '),
     createdAt: new Date(c.createdAt).toISOString(),
-    history: (c.history ?? []).map((h) => ({ status: h.status ?? '', at: new Date(h.at ?? c.createdAt).toISOString(), ...(h.note ? { note: h.note } : {}), ...((h as { by?: string }).by ? { by: (h as { by?: string }).by } : {}) })),
+    history: (c.history ?? []).map((h) => ({ status: h.status ?? '', at: new Date(h.at ?? c.createdAt).toISOString(), ...(h.note ? { note: h.note } : {}), ...(h.internalNote ? { internalNote: h.internalNote } : {}), ...(h.by ? { by: h.by } : {}) })),
     ...(followers ? { followers } : {}),
   };
 }

@@ -117,7 +117,8 @@ export interface CaseSummary {
   statusText: string;
   summary: string;
   createdAt: string;
-  history: Array<{ status: string; at: string; note?: string; by?: string }>;
+  /** `note` was sent to the resident; `internalNote` is for staff only. */
+  history: Array<{ status: string; at: string; note?: string; internalNote?: string; by?: string }>;
   /** Reports only: who else is told of its changes (the reporter always is). */
   followers?: CaseFollower[];
 }

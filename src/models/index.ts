@@ -340,7 +340,8 @@ const caseSchema = new Schema(
     photos: { type: [String], default: undefined },
     mediaUrls: { type: [String], default: undefined },
     status: { type: String, required: true },
-    history: [{ _id: false, status: String, at: Date, note: String, by: String }],
+    /** `note` was sent to the resident; `internalNote` is for staff only. */
+    history: [{ _id: false, status: String, at: Date, note: String, internalNote: String, by: String }],
     contactId: { type: String, required: true, index: true },
     identityId: { type: String, required: true },
     channel: { type: String, required: true },

@@ -255,13 +255,18 @@ test('search by phone number and by reference finds the conversation; an agent c
   await pane.getByRole('list', { name: 'Also told of changes' }).getByText('+61412700040').waitFor();
   await waitUntil(() => smsTo('+61412700040').find((m) => m.Body.includes(`updates on report ${report.reference}`)), 15_000, 'the follower\'s first SMS');
   await pane.getByLabel(`Status of ${report.reference}`).selectOption('fixed');
+  // What the crew found is for staff: kept on the report, never texted.
+  await pane.getByLabel('Internal note (staff only, never sent)').fill('Crew filled it with cold mix; needs a proper patch in summer');
   await pane.getByRole('button', { name: `Update ${report.reference}` }).click();
   await page.getByRole('status').filter({ hasText: `${report.reference} is now fixed` }).waitFor();
   const told = await waitUntil(() => smsTo(from).find((m) => m.Body.includes(`${report.reference} is now fixed`)), 15_000, 'the status SMS');
   expect(told.Body).toBe(`Riverbend Council: your report ${report.reference} is now fixed.`);
   await waitUntil(() => smsTo('+61412700040').find((m) => m.Body === `Riverbend Council: report ${report.reference} is now fixed.`), 15_000, 'the follower told of the fix');
   const stored = await Case.findById(report.reference).lean();
-  expect(stored!.history!.at(-1)).toMatchObject({ status: 'fixed', by: 'Alex Agent' });
+  expect(stored!.history!.at(-1)).toMatchObject({ status: 'fixed', by: 'Alex Agent', internalNote: 'Crew filled it with cold mix; needs a proper patch in summer' });
+  expect(double.sent.some((m) => m.Body.includes('cold mix'))).toBe(false);
+  await pane.getByText(`History of ${report.reference}`).click();
+  await pane.getByText('Internal note: Crew filled it with cold mix; needs a proper patch in summer').waitFor();
   await pane.getByText('Fixed', { exact: false }).first().waitFor();
   await checkView(page, '06-person-report');
   // The person's whole journey, beside the conversation: the SMS conversation and the report, with where each stands.

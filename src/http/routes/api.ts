@@ -47,7 +47,13 @@ const listQuery = z.object({
 
 const auditQuery = z.object({ contactId: z.string().min(1).max(100) });
 
-const caseStatusSchema = z.object({ status: z.enum(CASE_STATUSES), note: z.string().trim().min(1).max(300).optional() });
+const caseStatusSchema = z.object({
+  status: z.enum(CASE_STATUSES),
+  /** Texted to the resident with the status (supervisors and admins). */
+  note: z.string().trim().min(1).max(300).optional(),
+  /** For staff only, never sent (what the crew found): any agent who may see the report. */
+  internalNote: z.string().trim().min(1).max(500).optional(),
+});
 
 const agentProfileSchema = z.object({
   phone: z.union([z.literal(''), z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +61412345678')]).optional(),
@@ -179,12 +185,12 @@ export function apiRoutes(services: Services): Router {
   });
 
   router.post('/cases/:reference/status', requireAgent, validateBody(caseStatusSchema), async (req: Authed, res) => {
-    const { status, note } = req.body as z.infer<typeof caseStatusSchema>;
+    const { status, note, internalNote } = req.body as z.infer<typeof caseStatusSchema>;
     const owner = await loadVisibleCase(req.agent!, String(req.params.reference).toUpperCase());
     // The note is texted to the resident and followers: only roles allowed to speak for the council.
     if (note) assertMayTextResidents(req.agent!);
-    const changed = await changeCaseStatus(services, owner.reference, status, note, req.agent!.name);
-    await audit(req.agent!, 'case.status', owner.contactId, owner.reference, note ? `${status}; note sent to the resident: ${note}` : status);
+    const changed = await changeCaseStatus(services, owner.reference, status, { note, internalNote, by: req.agent!.name });
+    await audit(req.agent!, 'case.status', owner.contactId, owner.reference, [status, note ? `note sent to the resident: ${note}` : '', internalNote ? `internal note: ${internalNote}` : ''].filter(Boolean).join('; '));
     res.json(changed);
   });
 

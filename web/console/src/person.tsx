@@ -167,7 +167,10 @@ function History({ record }: { record: CaseSummary }) {
       <summary>History<span class="visually-hidden"> of {record.reference}</span></summary>
       <ol>
         {record.history.map((h) => (
-          <li>{dateTime(h.at)}: {statusWords(h.status)}{h.by ? ` by ${h.by}` : ''}{h.note ? ` — “${h.note}”` : ''}</li>
+          <li>
+            {dateTime(h.at)}: {statusWords(h.status)}{h.by ? ` by ${h.by}` : ''}{h.note ? ` — told the resident “${h.note}”` : ''}
+            {h.internalNote && <span class="internal"> Internal note: {h.internalNote}</span>}
+          </li>
         ))}
       </ol>
     </details>
@@ -178,14 +181,16 @@ function Report(props: Props & { record: CaseSummary; onChanged: () => Promise<v
   const { record } = props;
   const [status, setStatus] = useState(record.status);
   const [note, setNote] = useState('');
+  const [internalNote, setInternalNote] = useState('');
   const maySpeak = props.me.role !== 'agent';
   const id = record.reference;
   const submit = async (event: Event) => {
     event.preventDefault();
     try {
-      await api(`/cases/${encodeURIComponent(id)}/status`, { method: 'POST', body: { status, ...(note.trim() ? { note: note.trim() } : {}) } });
+      await api(`/cases/${encodeURIComponent(id)}/status`, { method: 'POST', body: { status, ...(note.trim() ? { note: note.trim() } : {}), ...(internalNote.trim() ? { internalNote: internalNote.trim() } : {}) } });
       props.say(`${id} is now ${statusWords(status)}. The resident has been told on their channel.`);
       setNote('');
+      setInternalNote('');
       await props.onChanged();
     } catch (error) {
       props.say((error as Error).message);
@@ -204,6 +209,8 @@ function Report(props: Props & { record: CaseSummary; onChanged: () => Promise<v
         <label for={`note-${id}`}>Note for the resident{maySpeak ? ' (optional, sent with the update)' : ''}</label>
         <textarea id={`note-${id}`} rows={2} maxLength={300} value={note} disabled={!maySpeak} aria-describedby={maySpeak ? undefined : `note-help-${id}`} onInput={(e) => setNote((e.currentTarget as HTMLTextAreaElement).value)} />
         {!maySpeak && <p id={`note-help-${id}`} class="muted">Only supervisors and admins can send a note; the resident is still told the new status.</p>}
+        <label for={`internal-note-${id}`}>Internal note (staff only, never sent)</label>
+        <textarea id={`internal-note-${id}`} rows={2} maxLength={500} value={internalNote} onInput={(e) => setInternalNote((e.currentTarget as HTMLTextAreaElement).value)} />
         <button type="submit" disabled={status === record.status}>Update {id}</button>
       </form>
       <Followers {...props} />
