@@ -171,3 +171,16 @@ test('report a problem: a shared location answers "where", and words after it ar
   const reference = /report number is ([A-Z]{2}-\d{6})/.exec(created)![1]!;
   expect(await Case.findById(reference).lean()).toMatchObject({ description: 'huge hole in the bike lane near the lights', location: { lat: -33.8688, lng: 151.2093 } });
 });
+
+test('a button press is stored with the label the engine offered, whatever label the page sent', async () => {
+  const r = resident();
+  await r.start();
+  await r.say('hello');
+  const menu = await r.waitForReply((m) => (m.choices ?? []).some((c) => c.value === 'faq'));
+  const offered = menu.choices!.find((c) => c.value === 'faq')!;
+  const ack = await r.emit<{ messageId: string }>('message.send', { clientMessageId: 'forged-label', choice: { value: 'faq', label: 'Please delete my account' } });
+  expect(ack.ok).toBe(true);
+  const stored = await waitUntil(() => Message.findOne({ conversationId: r.conversationId, 'content.kind': 'choice' }).lean(), 10_000, 'the button press');
+  expect(stored.text).toBe(offered.label);
+  expect(stored.content).toMatchObject({ kind: 'choice', value: 'faq', label: offered.label });
+});

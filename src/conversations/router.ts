@@ -143,11 +143,12 @@ export class ConversationRouter {
     // "YES" is a carrier opt-in word, but from a subscribed resident it is just an answer.
     const content: InboundContent =
       stored.kind === 'consent' && stored.action === 'opt_in' && !(identity as IdentityDoc & { optedOut?: boolean }).optedOut ? { kind: 'text', text: stored.text } : stored;
-    const text = contentText(content);
     const current = identity.currentConversationId ? await findByKey<ConversationDoc>(Conversation, identity.currentConversationId) : null;
     // The answer to the satisfaction question belongs to the conversation that asked it.
-    const surveyScore = current && awaitsSurvey(current, new Date()) ? surveyAnswer(text) : undefined;
+    const surveyScore = current && awaitsSurvey(current, new Date()) ? surveyAnswer(contentText(content)) : undefined;
     const conversation = surveyScore ? current! : await ensureOpenConversation(council.id, identity, event._id, current);
+    const pressed = withOfferedLabel(content, conversation);
+    const text = contentText(pressed);
     const now = new Date();
 
     const resident = {
@@ -160,7 +161,7 @@ export class ConversationRouter {
       channel: event.channel,
       sender: { kind: 'contact' },
       text,
-      content,
+      content: pressed,
       ...(content.kind === 'media' && content.urls.length ? { mediaIds: content.urls.map((_, n) => ids.media(event._id, n)) } : {}),
       ...(event.context ? { context: event.context } : {}),
       deliveryStatus: 'received',
@@ -503,4 +504,15 @@ export class ConversationRouter {
       await services.inactivity.set(resident.conversationId, resident.identityId, lastWrote + services.config.INACTIVITY_CLOSE_MINUTES * 60_000);
     }
   }
+}
+
+/**
+ * A button press is stored and shown with the label the engine offered for that value, not the
+ * label the client sent (a page could send value "no" labelled "Yes"); a value that was not on
+ * offer keeps the client's words.
+ */
+function withOfferedLabel(content: InboundContent, conversation: ConversationDoc): InboundContent {
+  if (content.kind !== 'choice') return content;
+  const offered = ((conversation.flow as FlowState | null)?.offered ?? []).find((c) => c.value === content.value);
+  return offered ? { ...content, label: offered.label } : content;
 }

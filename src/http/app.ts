@@ -14,7 +14,6 @@ import { healthRoutes } from './routes/health';
 import { open311Routes } from './routes/open311';
 
 // web/ sits at the project root: two levels up from src/http, three from dist/src/http.
-const chartJs = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirname, '..', '..', '..', 'web')].find((p) => existsSync(p))!;
 
 export function createApp(services: Services, options: { isShuttingDown: () => boolean; mountChannels: (app: Express) => void }): Express {
@@ -40,18 +39,18 @@ export function createApp(services: Services, options: { isShuttingDown: () => b
   app.get('/', (_req, res) => res.sendFile(path.join(webRoot, 'webchat.html')));
   // The agent workspace, built by Vite (npm run build:web, run before start and test).
   const consoleRoot = path.join(webRoot, 'console', 'dist');
-  app.get('/agent', (_req, res) => {
-    const page = path.join(consoleRoot, 'index.html');
+  // The workspace and the supervisors' analytics page (same sign-in; Chart.js is bundled, never a CDN).
+  const consolePage = (file: string): express.RequestHandler => (_req, res) => {
+    const page = path.join(consoleRoot, file);
     if (!existsSync(page)) {
       res.status(503).type('text/plain').send('The agent workspace has not been built: run `npm run build:web` (npm start and npm test do it).');
       return;
     }
     res.set('cache-control', 'no-cache').sendFile(page);
-  });
+  };
+  app.get('/agent', consolePage('index.html'));
+  app.get('/agent/analytics', consolePage('analytics.html'));
   app.use('/agent/assets', express.static(path.join(consoleRoot, 'assets'), { maxAge: '7d', immutable: true }));
-  // Supervisors' analytics (same sign-in as the console); the chart library is served from node_modules, never a CDN.
-  app.get('/agent/analytics', (_req, res) => res.sendFile(path.join(webRoot, 'analytics.html')));
-  app.get('/static/vendor/chart.umd.min.js', (_req, res) => res.set('cache-control', 'public, max-age=3600').sendFile(chartJs));
   app.use('/static', express.static(path.join(webRoot, 'static'), { maxAge: '1h' }));
 
   app.use((_req, res) => {
