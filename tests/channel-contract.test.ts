@@ -386,6 +386,20 @@ describe('webchat adapter', () => {
     expect(await InboundEvent.countDocuments({ identityId: `webchat-${WIDGET}-${resident.sessionHash()}` })).toBe(2);
   });
 
+  test('photos are limited to ten a minute per resident, counted in Redis so every web process shares the count', async () => {
+    const resident = chat();
+    const { sessionToken } = await resident.start({ widgetKey: WIDGET });
+    const statuses: number[] = [];
+    for (let n = 0; n < 10; n++) statuses.push((await upload({ 'x-session-token': sessionToken, 'x-client-message-id': `burst-${n}` })).status);
+    expect(statuses).toEqual(Array(10).fill(201));
+    const refused = await upload({ 'x-session-token': sessionToken, 'x-client-message-id': 'burst-11' });
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited', message: 'You are sending photos very quickly. Please wait a minute.' } });
+    const { redis, config } = engine().services;
+    expect(await redis.keys(`${config.QUEUE_PREFIX}:webchat-upload-resident*`)).not.toHaveLength(0);
+    expect(await InboundEvent.findById(`webchat-${resident.sessionHash()}-burst-11`).lean()).toBeNull();
+  });
+
   test('choices arrive as native buttons, and a button press is stored as that choice', async () => {
     expect(capabilities().choices).toBe('native');
     const resident = chat();

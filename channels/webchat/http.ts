@@ -11,7 +11,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { ChannelHost } from '../../src/domain/channel-host';
 import { ids } from '../../src/domain/ids';
@@ -41,8 +40,10 @@ const uploadHeaders = z.object({
 
 export function mountWebchatHttp(app: Express, host: ChannelHost): void {
   const config = host.settings;
-  // Ten photos a minute per resident is plenty for a report and stops a flood.
-  const limiter = new RateLimiterMemory({ points: 10, duration: 60 });
+  // Ten photos a minute per resident is plenty for a report and stops a flood; thirty per client
+  // address stops one person opening sessions to get round it. Shared by every web process (Redis).
+  const perResident = host.sharedLimiter('webchat-upload-resident', 10, 60);
+  const perAddress = host.sharedLimiter('webchat-upload-address', 30, 60);
 
   app.post('/webchat/upload', express.raw({ type: () => true, limit: MAX_PHOTO_BYTES }), async (req, res) => {
     // Same origin only: a browser always sends Origin on a cross-site POST.
@@ -53,7 +54,7 @@ export function mountWebchatHttp(app: Express, host: ChannelHost): void {
     const widget = widgetInbox(host, headers['x-widget-key']);
     const resident = widget ? await host.residents.find('webchat', widget.widgetKey, channelUserId) : null;
     if (!resident) throw new AuthError('Start a chat first.', 'no_session', 401);
-    await limiter.consume(resident.identityId).catch(() => {
+    await Promise.all([perResident.consume(resident.identityId), perAddress.consume(host.clientAddress(req))]).catch(() => {
       throw new RateLimitError('You are sending photos very quickly. Please wait a minute.');
     });
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
