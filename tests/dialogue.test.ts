@@ -427,6 +427,51 @@ describe('one request, every detail (issue 10 item 7)', () => {
   });
 });
 
+/** The same resident journeys on every text channel: the router and flows must not care which one it is. */
+const onEveryTextChannel: Array<[string, () => Promise<Resident>]> = [
+  ['SMS', async () => smsResident()],
+  ['webchat', webchatResident],
+  ['Messenger', async () => messengerResident()],
+];
+describe.each(onEveryTextChannel)('on %s', (_name, newResident) => {
+  test('a typed number picks from the menu: "5" is a person', async () => {
+    const r = await newResident();
+    await r.say('hello');
+    expect(await r.say('5')).toMatch(/asked a person to help/);
+    expect(await statusOf(r)).toBe('queued');
+  });
+
+  test('two misses offer a person and "yes" queues', async () => {
+    const r = await newResident();
+    await r.say('hello');
+    await r.say('purple monkey dishwasher');
+    expect(await r.say('flibbertigibbet wobble')).toContain('Would you like to talk to a person?');
+    expect(await r.say('yes')).toMatch(/asked a person to help/);
+    expect(await statusOf(r)).toBe('queued');
+  });
+
+  test('words about something else never move a booking, and a new request mid-booking asks to switch', async () => {
+    const r = await newResident();
+    const arrive = futureDate(70);
+    await r.say('hi');
+    expect(await r.say(`I'd like to book Bayside Reserve from ${arrive.spoken} for 2 nights`)).toMatch(/How many people/);
+    const before = await slotsOf(r);
+    expect(await r.say('there is a massive pothole on my street')).toMatch(/^That sounds like a new request: report a problem\. Do that now\? Your camping booking is kept for after\./);
+    expect(await slotsOf(r)).toMatchObject({ campground: before.campground, arrive: before.arrive, nights: before.nights });
+    expect(await r.say('no')).toMatch(/How many people/);
+    expect(await slotsOf(r)).toMatchObject({ campground: before.campground, arrive: before.arrive, nights: before.nights });
+  });
+
+  test('"never mind" leaves a flow with nothing booked, and no reply suggests a carrier opt-out word', async () => {
+    const r = await newResident();
+    await r.say('hello');
+    const asked = await r.say('camping');
+    expect(asked).not.toMatch(/\b(STOP|CANCEL|END|QUIT|UNSUBSCRIBE|STOPALL)\b/);
+    expect(await r.say('never mind')).toMatch(/^OK, I've stopped that\. Nothing was booked or sent\./);
+    expect((await r.conversation()).flow?.id ?? 'welcome').toBe('welcome');
+  });
+});
+
 test('no bot message in these transcripts suggests a carrier opt-out word, or has the old copy slips', async () => {
   const said = await botMessagesAsSms();
   const suggestsOptOut = /\b(say|send|text|reply|type)\s+"?(stop|cancel|end|quit|unsubscribe|stopall)\b"?(?!\s+to opt out)/i;
