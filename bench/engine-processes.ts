@@ -137,3 +137,23 @@ export async function measureCost(engine: EngineProcesses, redis: Redis, work: (
     redisCommandsWithScripts: (r1.all - r0.all - 4) / messages,
   };
 }
+
+/**
+ * The median of `rounds` runs of `work`, field by field. One run is at the mercy of what ran
+ * just before it (JIT warm-up, a collection of the previous section's garbage): on this machine a
+ * single webchat round right after seeding cost 1.7× the round before seeding, while three rounds
+ * each side showed no growth at all.
+ */
+export async function medianCost(engine: EngineProcesses, redis: Redis, work: () => Promise<number>, rounds = 3): Promise<Cost> {
+  const runs: Cost[] = [];
+  for (let n = 0; n < rounds; n++) runs.push(await measureCost(engine, redis, work));
+  const median = (pick: (c: Cost) => number) => runs.map(pick).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  return {
+    messages: median((c) => c.messages),
+    wallMs: median((c) => c.wallMs),
+    cpuMs: median((c) => c.cpuMs),
+    databaseCalls: median((c) => c.databaseCalls),
+    redisCommands: median((c) => c.redisCommands),
+    redisCommandsWithScripts: median((c) => c.redisCommandsWithScripts),
+  };
+}

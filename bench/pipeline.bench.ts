@@ -8,7 +8,7 @@
  *    two cores) against a floor (the same Socket.IO transport plus one BullMQ enqueue/dequeue):
  *    closed-loop throughput, 500 residents flat out, and 500 residents at typing pace.
  * 3. Cost per message by channel (webchat, SMS): engine CPU, wall time, database calls and Redis
- *    commands per message, on an empty database, then again after seeding a council's history
+ *    commands per message (the median of three rounds), on an empty database, then again after seeding a council's history
  *    (100,000 messages across 10,000 residents), and the ratio.
  * 4. Signed SMS webhook ingress: the engine against a bare node:http + Redis floor and Botkit
  *    with its Twilio SMS adapter, on the same signed traffic.
@@ -33,7 +33,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { startTwilioDouble } from '../tests/helpers/twilio-double';
 import { startBotkit } from './botkit-peer';
-import { measureCost, startEngineProcesses, type Cost, type EngineProcesses } from './engine-processes';
+import { medianCost, startEngineProcesses, type Cost, type EngineProcesses } from './engine-processes';
 import { seedHistory } from './seed-history';
 import { COUNCIL_NUMBER, SMS_ACCOUNT, SMS_TOKEN, burst, drive, percentile, post, signedSms, startSmsFloor, type IngressResult } from './sms-ingress';
 import { understandingCost } from './understanding';
@@ -277,10 +277,10 @@ async function main(): Promise<void> {
           `typing pace p99 ${pipeline.pacedP99.toFixed(1)} ms vs ${floor.pacedP99.toFixed(1)} ms (${(pipeline.pacedP99 / floor.pacedP99).toFixed(1)}× the floor's)`,
       );
 
-      section('Cost per message on the database as the webchat runs left it');
-      const emptyWebchat = await measureCost(engine, redis, () => webchatLoop(engine, 50, 10));
+      section('Cost per message on the database as the webchat runs left it (median of 3 rounds each)');
+      const emptyWebchat = await medianCost(engine, redis, () => webchatLoop(engine, 50, 10));
       console.log(costLine('webchat', emptyWebchat));
-      const emptySms = await measureCost(engine, redis, () => smsLoop(engine, double, 50, 6, '1'));
+      const emptySms = await medianCost(engine, redis, () => smsLoop(engine, double, 50, 6, '1'));
       console.log(costLine('sms', emptySms));
 
       section(`Seeding ${SEED_RESIDENTS * SEED_MESSAGES_PER_RESIDENT} messages across ${SEED_RESIDENTS} residents`);
@@ -289,9 +289,9 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000)); // let FerretDB's WAL settle
 
       section('Cost per message with that history stored');
-      const fullWebchat = await measureCost(engine, redis, () => webchatLoop(engine, 50, 10));
+      const fullWebchat = await medianCost(engine, redis, () => webchatLoop(engine, 50, 10));
       console.log(costLine('webchat', fullWebchat));
-      const fullSms = await measureCost(engine, redis, () => smsLoop(engine, double, 50, 6, '2'));
+      const fullSms = await medianCost(engine, redis, () => smsLoop(engine, double, 50, 6, '2'));
       console.log(costLine('sms', fullSms));
       const ratio = (a: Cost, b: Cost) => `CPU ${(b.cpuMs / a.cpuMs).toFixed(2)}, wall ${(b.wallMs / a.wallMs).toFixed(2)}, database calls ${(b.databaseCalls / a.databaseCalls).toFixed(2)}`;
       console.log(`at ${seeded.messages} stored messages ÷ before: webchat ${ratio(emptyWebchat, fullWebchat)}; sms ${ratio(emptySms, fullSms)}`);
