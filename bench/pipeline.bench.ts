@@ -204,7 +204,8 @@ type Double = Awaited<ReturnType<typeof startTwilioDouble>>;
 /** SMS residents in a closed loop: each texts, waits for the reply SMS at the Twilio double, texts again. */
 async function smsLoop(engine: EngineProcesses, double: Double, residents: number, messages: number, tag: string): Promise<number> {
   const counts = new Map<string, number>();
-  let seen = 0;
+  // Only this run's replies count: the same residents text again in the next round.
+  let seen = double.sent.length;
   const tally = () => {
     for (; seen < double.sent.length; seen++) counts.set(double.sent[seen]!.To, (counts.get(double.sent[seen]!.To) ?? 0) + 1);
   };
