@@ -165,6 +165,13 @@ test('at 1366×768 with 30 messages the composer and the newest message are in v
   await page.getByRole('tab', { name: /Mine/ }).click();
   await page.getByRole('list', { name: /Mine/ }).getByText('Riley Ratepayer').waitFor();
   await checkView(page, '02-workspace-thread');
+  // The other lists, and the thread's extra actions opened, are checked too.
+  await page.getByRole('tab', { name: /All open/ }).click();
+  await checkView(page, '02b-all-open');
+  await page.getByRole('tab', { name: /Resolved/ }).click();
+  await checkView(page, '02c-resolved');
+  await page.getByText('More actions').click();
+  await checkView(page, '02d-more-actions');
   expect(conversation.contactId).toBeTruthy();
 }, 120_000);
 
@@ -322,11 +329,19 @@ test('an admin creates an agent whose display name residents then see; the wallb
   await admin.getByText('Waiting over the last 4 hours').waitFor();
   expect(await admin.getByRole('link', { name: 'Analytics and history' }).getAttribute('href')).toBe('/agent/analytics');
   await checkView(admin, '09-wallboard');
+  // The wallboard is live: figures change as residents wait and agents answer, with no reload.
+  const tile = (label: string) => admin.locator('.tile', { has: admin.getByText(label, { exact: true }) }).locator('.tile-value');
+  const waitingBefore = Number(await tile('Waiting now').textContent());
+  const agentsChart = () => admin.locator('svg.bars title').filter({ hasText: 'Agents by state' }).textContent();
+  const busyBefore = Number(/On conversations (\d+)/.exec((await agentsChart()) ?? '')![1]);
+  const answeredOf = async () => Number(/of (\d+) answered/.exec((await admin.locator('.tile').filter({ hasText: 'answered' }).textContent()) ?? '')?.[1]);
+  const answeredBefore = await answeredOf();
 
   const resident = new WebchatResident(engine.url!);
   residents.push(resident);
   await resident.start();
   await resident.say('talk to a person please about my dog registration');
+  await admin.waitForFunction((n) => Number(document.querySelector('.tile .tile-value')?.textContent) === n, waitingBefore + 1, { timeout: 15_000 });
   // Signed in with the temporary password, Dana chooses her own before anything else.
   const dana = await newPage();
   await dana.getByLabel('Email').fill('dana@council.example');
@@ -349,6 +364,11 @@ test('an admin creates an agent whose display name residents then see; the wallb
   await waitUntil(() => resident.updates.find((u) => u.agentName === 'Dana from Customer Service'), 5000, 'agentName');
   // The webchat resident is "Website visitor", never a hash.
   await dana.getByRole('heading', { name: 'Website visitor · Website chat', level: 2 }).waitFor();
+  // Claimed: one fewer waiting, and one more agent on a conversation, on the open wallboard.
+  await admin.waitForFunction((n) => Number(document.querySelector('.tile .tile-value')?.textContent) === n, waitingBefore, { timeout: 15_000 });
+  await waitUntil(async () => (Number(/On conversations (\d+)/.exec((await agentsChart()) ?? '')?.[1]) === busyBefore + 1 ? true : undefined), 15_000, 'the wallboard to count Dana on a conversation');
+  // Answered today (the service level's count) went up by that one.
+  await waitUntil(async () => ((await answeredOf()) === answeredBefore + 1 ? true : undefined), 15_000, 'the answered count');
 
   // Deactivated, Dana is signed out at once and cannot sign in again.
   await admin.getByRole('link', { name: 'Admin' }).click();

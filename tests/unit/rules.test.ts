@@ -6,6 +6,7 @@ import { runFlowStep } from '../../src/flow-engine/runner';
 import type { FlowServices } from '../../src/domain/flow';
 import { defaultFlowRegistry } from '../../src/flow-engine/registry';
 import { maskPhone } from '../../src/logger';
+import { parseConfig } from '../../src/config';
 
 test.each(['agent', 'human', 'person', 'operator', 'Agent please', 'can I talk to a real person', 'I want to speak with someone', 'HUMAN!!'])('"%s" asks for a person', (text) => {
   expect(wantsPerson(text)).toBe(true);
@@ -68,4 +69,12 @@ test('two misunderstandings in a row offer a person', async () => {
   expect(miss2.choices?.map((c) => c.value)).toContain('agent');
   const picked = await runFlowStep(flows, miss2.state, { content: { kind: 'choice', value: 'agent' }, text: 'Talk to a person' }, { council, services });
   expect(picked.handoff).toBeDefined();
+});
+
+test('a failing back-office endpoint is retried for at least 24 hours by default, with growing gaps', () => {
+  const delays = parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379', MONGODB_URI: 'mongodb://127.0.0.1:27017/x' } as NodeJS.ProcessEnv).WEBHOOK_RETRY_DELAYS_MS;
+  const hours = delays.reduce((a, b) => a + b, 0) / 3_600_000;
+  expect(hours).toBeGreaterThanOrEqual(24);
+  expect(hours).toBeLessThan(36);
+  expect(delays.every((d, i) => i === 0 || d >= delays[i - 1]!)).toBe(true);
 });
