@@ -3,6 +3,7 @@
  * supervisor wallboard and administration. Everything residents write is rendered as text
  * (Preact escapes it); links are built only for our own map links.
  */
+import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Socket } from 'socket.io-client';
 import type { ListResult, ListView, OfferPayload, SearchResult, ThreadMessage } from '../../../src/domain/workspace';
@@ -357,30 +358,19 @@ export function App() {
 
   if (session && me?.mustChangePassword) {
     return (
-      <>
-        <a class="skip-link" href="#main">Skip to main content</a>
-        <header class="top">
-          <h1>Switchboard</h1>
-        </header>
-        <main id="main" tabIndex={-1} class="signin-page">
-          <ChangePassword
-            intro={`Welcome, ${me.name}. You signed in with a temporary password: choose your own to start.`}
-            onDone={() => void start(session)}
-            onSignOut={() => void signOut()}
-          />
-        </main>
-      </>
+      <SignInPage>
+        <ChangePassword
+          intro={`Welcome, ${me.name}. You signed in with a temporary password: choose your own to start.`}
+          onDone={() => void start(session)}
+          onSignOut={() => void signOut()}
+        />
+      </SignInPage>
     );
   }
 
   if (!session || !me) {
     return (
-      <>
-        <a class="skip-link" href="#main">Skip to main content</a>
-        <header class="top">
-          <h1>Switchboard</h1>
-        </header>
-        <main id="main" tabIndex={-1} class="signin-page">
+      <SignInPage>
           {!session && (
             <section class="signin" aria-labelledby="signin-title">
               <h2 id="signin-title">Sign in to the agent workspace</h2>
@@ -400,8 +390,7 @@ export function App() {
               </form>
             </section>
           )}
-        </main>
-      </>
+      </SignInPage>
     );
   }
 
@@ -498,6 +487,21 @@ export function App() {
         {route === 'wallboard' && supervising && <Wallboard tick={wallboardTick} />}
         {route === 'admin' && me.role === 'admin' && <AdminView me={me} queues={queues} say={say} />}
         {route === 'password' && <ChangePassword intro="Your other sign-ins end when you change it; this one goes on." onDone={() => (say('Your password is changed.'), (location.hash = '#/'))} />}
+      </main>
+    </>
+  );
+}
+
+/** The page around signing in (and choosing a password): the header and a main landmark, nothing else. */
+function SignInPage({ children }: { children: ComponentChildren }) {
+  return (
+    <>
+      <a class="skip-link" href="#main">Skip to main content</a>
+      <header class="top">
+        <h1>Switchboard</h1>
+      </header>
+      <main id="main" tabIndex={-1} class="signin-page">
+        {children}
       </main>
     </>
   );
