@@ -21,9 +21,10 @@ import { KnowledgeBase, type KnowledgePageSource } from '../knowledge';
 import type { Logger } from '../logger';
 import { Council, KnowledgePage } from '../models';
 import { PermitRepository } from '../permits/repository';
+import { officeHoursSchema } from '../conversations/office-hours';
 import { seal, unseal } from '../sealed-secrets';
 import type { Redis } from '../redis';
-import { DEFAULT_COUNCIL_ID, campgroundSchema, inboxesOf, cannedResponseSchema, reportCategoriesSchema, crisisLinesSchema, localeSchema, officeHoursSchema, retentionDaysSchema, timezoneSchema, usualVoiceFor, voiceSchema, type CouncilSettings, type DemoContent } from './settings';
+import { DEFAULT_COUNCIL_ID, campgroundSchema, inboxesOf, cannedResponseSchema, reportCategoriesSchema, crisisLinesSchema, localeSchema, phoneVoiceOf, retentionDaysSchema, timezoneSchema, voiceSchema, type CouncilSettings, type DemoContent } from './settings';
 
 export interface Tenant {
   council: CouncilSettings;
@@ -209,7 +210,8 @@ export class CouncilDirectory implements ChannelCredentials {
         ...base,
         ...changes,
         crisisLines: { ...base.crisisLines, ...changes.crisisLines },
-        voice: voiceAfter(base, changes),
+        // A new locale brings its usual voice, unless a voice is named too.
+        voice: phoneVoiceOf(changes.locale ?? base.voice.language, changes.voice, base.voice),
         twilio: { ...base.twilio, authToken: secret('twilioAuthToken') ?? base.twilio.authToken },
         meta: { ...base.meta, appSecret: secret('metaAppSecret') ?? base.meta.appSecret, pageAccessToken: secret('metaPageAccessToken') ?? base.meta.pageAccessToken, verifyToken: secret('metaVerifyToken') ?? base.meta.verifyToken },
       } as CouncilSettings;
@@ -245,10 +247,3 @@ export class CouncilDirectory implements ChannelCredentials {
 
 const channelOf = (prefix: string) => `${prefix}:councils:changed`;
 
-/** The phone voice after a change: a new locale brings its usual voice, unless a voice is named too. */
-function voiceAfter(base: CouncilSettings, changes: Omit<CouncilPatch, 'secrets'>): CouncilSettings['voice'] {
-  const language = changes.locale ?? base.voice.language;
-  const name = changes.voice?.name ?? (language === base.voice.language ? base.voice.name : usualVoiceFor(language));
-  const holdMusicUrl = changes.voice?.holdMusicUrl ?? base.voice.holdMusicUrl;
-  return { language, ...(name ? { name } : {}), ...(holdMusicUrl ? { holdMusicUrl } : {}) };
-}

@@ -15,8 +15,6 @@ import type { PhoneVoice } from '../domain/channel';
 import type { Campground } from '../domain/flow';
 import { officeHoursSchema } from '../conversations/office-hours';
 import { NATIONAL_CRISIS_LINES } from '../conversations/safeguarding-notice';
-
-export { officeHoursSchema };
 import type { CouncilInfo } from '../services';
 
 export const DEFAULT_COUNCIL_ID = 'default';
@@ -74,13 +72,14 @@ const VOICE_FOR_LOCALE: Record<string, string> = {
   'en-IN': 'Polly.Kajal-Neural',
 };
 
-/** The usual voice for a locale, when there is one. */
-export const usualVoiceFor = (locale: string): string | undefined => VOICE_FOR_LOCALE[locale];
-
-/** The council's phone voice: its own choice, else the engine's (for the engine's language), else the locale's usual one. */
-export function phoneVoiceOf(locale: string, chosen: z.infer<typeof voiceSchema> | undefined, config: Pick<Config, 'VOICE_LANGUAGE' | 'VOICE_NAME' | 'HOLD_MUSIC_URL'>): PhoneVoice {
-  const name = chosen?.name ?? (locale === config.VOICE_LANGUAGE ? config.VOICE_NAME : VOICE_FOR_LOCALE[locale]);
-  const holdMusicUrl = chosen?.holdMusicUrl ?? config.HOLD_MUSIC_URL;
+/**
+ * A phone voice in `locale`: what `chosen` names, else what `fallback` has (its voice only when it
+ * speaks the same language), else the locale's usual voice. The engine's voice (VOICE_LANGUAGE,
+ * VOICE_NAME, HOLD_MUSIC_URL) falls back for councils; a council's own voice for its changes.
+ */
+export function phoneVoiceOf(locale: string, chosen: z.infer<typeof voiceSchema> | undefined, fallback: PhoneVoice): PhoneVoice {
+  const name = chosen?.name ?? (locale === fallback.language ? fallback.name : VOICE_FOR_LOCALE[locale]);
+  const holdMusicUrl = chosen?.holdMusicUrl ?? fallback.holdMusicUrl;
   return { language: locale, ...(name ? { name } : {}), ...(holdMusicUrl ? { holdMusicUrl } : {}) };
 }
 
@@ -199,7 +198,7 @@ function fromEnvironment(config: Config): CouncilSettings {
     timezone: config.COUNCIL_TIMEZONE,
     officeHours: config.OFFICE_HOURS,
     locale: config.VOICE_LANGUAGE,
-    voice: phoneVoiceOf(config.VOICE_LANGUAGE, undefined, config),
+    voice: { language: config.VOICE_LANGUAGE, name: config.VOICE_NAME, ...(config.HOLD_MUSIC_URL ? { holdMusicUrl: config.HOLD_MUSIC_URL } : {}) },
     ...(config.RETENTION_DAYS !== undefined ? { retentionDays: config.RETENTION_DAYS } : {}),
     referencePrefix: referencePrefix(config.COUNCIL_NAME),
     queues: DEFAULT_QUEUES,
@@ -216,14 +215,15 @@ function fromEnvironment(config: Config): CouncilSettings {
 
 function fromFileEntry(entry: z.infer<typeof councilFileEntry>, config: Config, fileDir: string): CouncilSettings {
   const env = fromEnvironment(config);
+  const retentionDays = entry.retentionDays ?? env.retentionDays;
   return {
     id: entry.id,
     name: entry.name,
     timezone: entry.timezone,
     officeHours: entry.officeHours,
     locale: entry.locale,
-    voice: phoneVoiceOf(entry.locale, entry.voice, config),
-    ...(env.retentionDays !== undefined || entry.retentionDays !== undefined ? { retentionDays: entry.retentionDays ?? env.retentionDays } : {}),
+    voice: phoneVoiceOf(entry.locale, entry.voice, env.voice),
+    ...(retentionDays !== undefined ? { retentionDays } : {}),
     referencePrefix: entry.referencePrefix ?? referencePrefix(entry.name),
     queues: entry.queues ?? DEFAULT_QUEUES,
     crisisLines: { ...env.crisisLines, ...entry.crisisLines },
