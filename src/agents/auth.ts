@@ -94,20 +94,18 @@ export async function purgeExpiredSessions(): Promise<number> {
   return result.deletedCount;
 }
 
-/** An admin sets a temporary password: every sign-in of the agent ends, and they choose their own at the next. */
+/** An admin sets a temporary password: they choose their own at the next sign-in (the caller ends their sign-ins). */
 export async function resetPassword(agentId: string, temporary: string): Promise<void> {
   await Agent.updateOne({ _id: agentId }, { $set: { passwordHash: await hashPassword(temporary), mustChangePassword: true } });
-  await AgentSession.deleteMany({ agentId });
 }
 
 /**
  * The agent changes their own password (the current one first, as a sign-in would check it).
  * Their other sign-ins end; this one goes on.
  */
-export async function changeOwnPassword(agentId: string, sessionId: string, current: string, next: string): Promise<void> {
-  const agent = await Agent.findById(agentId).lean<AgentDoc>();
-  if (!agent || !(await verify(agent.passwordHash, current).catch(() => false))) throw new AuthError('Your current password is not right.', 'invalid_credentials');
+export async function changeOwnPassword(agent: Pick<AgentDoc, '_id' | 'passwordHash'>, sessionId: string, current: string, next: string): Promise<void> {
+  if (!(await verify(agent.passwordHash, current).catch(() => false))) throw new AuthError('Your current password is not right.', 'invalid_credentials');
   if (await verify(agent.passwordHash, next).catch(() => false)) throw new ValidationError('Choose a password different from the one you have.', 'same_password');
-  await Agent.updateOne({ _id: agentId }, { $set: { passwordHash: await hashPassword(next), mustChangePassword: false } });
-  await AgentSession.deleteMany({ agentId, _id: { $ne: sessionId } });
+  await Agent.updateOne({ _id: agent._id }, { $set: { passwordHash: await hashPassword(next), mustChangePassword: false } });
+  await AgentSession.deleteMany({ agentId: agent._id, _id: { $ne: sessionId } });
 }

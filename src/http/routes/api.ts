@@ -147,11 +147,11 @@ export function apiRoutes(services: Services): Router {
   router.post('/me/password', requireAgent, validateBody(passwordChangeSchema), async (req: Authed, res) => {
     const { currentPassword, newPassword } = req.body as z.infer<typeof passwordChangeSchema>;
     // Counted like sign-ins: a stolen session cannot guess the password behind it.
-    const { email } = (await Agent.findById(req.agent!._id, { email: 1 }).lean())!;
+    const agent = (await Agent.findById(req.agent!._id, { email: 1, passwordHash: 1 }).lean<AgentDoc>())!;
     const address = clientAddress(req);
-    await signInLimits.attempt(email, address);
-    await changeOwnPassword(req.agent!._id, req.sessionId!, currentPassword, newPassword);
-    await signInLimits.succeeded(email, address);
+    await signInLimits.attempt(agent.email, address);
+    await changeOwnPassword(agent, req.sessionId!, currentPassword, newPassword);
+    await signInLimits.succeeded(agent.email, address);
     await audit(req.agent!, 'agent.password_changed', null, req.agent!._id);
     res.status(204).end();
   });
