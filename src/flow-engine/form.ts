@@ -15,6 +15,7 @@
 import type { FlowDefinition, FlowTriggers, StepContext, StepInput, StepResult } from '../domain/flow';
 import type { Choice } from '../domain/messages';
 import { isCancel, isHelp, isNo, isYes } from '../ai/extract';
+import { choicesLength } from './reply-length';
 
 export type Slots = Record<string, unknown>;
 
@@ -200,12 +201,12 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
     // The answer to a question in the resident's own words (a description) is just that: the
     // place or the kind of problem it mentions changes nothing already given ("deep hole by the
     // drain" is not a blocked drain, "near the lights" not a new place).
-    const ownWords = Boolean(asking?.freeText && applies(asking, slots) && ((await asking.read(input, context, slots)) ?? asking.answer?.(input, context, slots)) !== undefined);
+    const answerOf = async (slot: SlotSpec) => (await slot.read(input, context, slots)) ?? (slot === asking ? slot.answer?.(input, context, slots) : undefined);
+    const ownAnswer = asking?.freeText && applies(asking, slots) ? await answerOf(asking) : undefined;
     for (const slot of spec.slots) {
       if (!applies(slot, slots)) continue;
-      if (ownWords && slot !== asking && slots[slot.name] !== undefined) continue;
-      let value = await slot.read(input, context, slots);
-      if (value === undefined && slot === asking && slot.answer) value = slot.answer(input, context, slots);
+      if (ownAnswer !== undefined && slot !== asking && slots[slot.name] !== undefined) continue;
+      let value = slot === asking && ownAnswer !== undefined ? ownAnswer : await answerOf(slot);
       if (value === undefined && slot === asking && slot.optional && SKIP.test(text)) {
         slots[`${slot.name}__skipped`] = true;
         understood = true;
@@ -259,7 +260,7 @@ export function defineFormFlow(spec: FormFlowSpec): FlowDefinition {
           const choices = slot ? slot.choices?.(slots, context) : YES_NO;
           // Two SMS segments (306 GSM characters) for the answer, the question and its numbered choices.
           const back = formCopy.back(spec.topic, resume);
-          const rest = back.length + 1 + (choices ? choices.reduce((n, c) => n + c.label.length + 4, 0) + 20 : 0);
+          const rest = back.length + 1 + choicesLength(choices);
           return { say: [focusedAnswer(text, answer.text, 300 - rest), back], slots, next: 'collect', ...(choices ? { choices } : {}) };
         }
       }

@@ -14,9 +14,7 @@ import { OUT_OF_SCOPE, type FlowDefinition, type StepContext, type StepInput } f
 import type { Choice } from '../domain/messages';
 import { choiceAnswered, isCancel, isHelp, isNo, isYes } from '../ai/extract';
 import { MAIN_FLOW_ID, type FlowRegistry } from './registry';
-
-/** Two SMS segments of GSM text (153 characters each once a message is split). */
-const TWO_SEGMENTS = 306;
+import { choicesLength, TWO_SMS_SEGMENTS } from './reply-length';
 
 export interface RunOutcome {
   say: string[];
@@ -117,8 +115,8 @@ export async function runFlowStep(
   // that goes when the whole reply would otherwise run past two SMS segments.
   const courtesy: string[] = [];
   const done = (outcome: Omit<RunOutcome, 'handledBy' | 'entered' | 'ended'>): RunOutcome => {
-    const length = outcome.say.join('\n').length + (outcome.choices ?? []).reduce((n, c) => n + c.label.length + 4, outcome.choices?.length ? 20 : 0);
-    const say = courtesy.length && length > TWO_SEGMENTS ? outcome.say.filter((line) => !courtesy.includes(line)) : outcome.say;
+    const length = outcome.say.join('\n').length + choicesLength(outcome.choices);
+    const say = courtesy.length && length > TWO_SMS_SEGMENTS ? outcome.say.filter((line) => !courtesy.includes(line)) : outcome.say;
     return { ...outcome, say, ...trail };
   };
 
