@@ -71,14 +71,17 @@ export async function applyRetention({ councilId, days, inboxIds }: RetentionPol
  * event is already gone (a file outlives nobody's period) or came in through its inboxes.
  */
 async function oldMedia(eventIds: string[], inboxIds: string[], cutoff: Date): Promise<string[]> {
-  const ofOldEvents = await Media.find({ inboundEventId: { $in: eventIds } }, { _id: 1 }).lean();
-  const older = await Media.find({ createdAt: { $lt: cutoff }, inboundEventId: { $nin: eventIds } }, { _id: 1, inboundEventId: 1 }).limit(5000).lean();
-  const stillThere = new Map((await InboundEvent.find({ _id: { $in: older.map((m) => m.inboundEventId) } }, { _id: 1, inboxId: 1 }).lean()).map((e) => [e._id, e.inboxId]));
-  const ours = older.filter((m) => {
-    const inbox = stillThere.get(m.inboundEventId);
-    return inbox === undefined || inboxIds.includes(inbox);
-  });
-  return [...ofOldEvents, ...ours].map((m) => m._id);
+  const oldEvents = new Set(eventIds);
+  const found = await Media.find({ $or: [{ inboundEventId: { $in: eventIds } }, { createdAt: { $lt: cutoff } }] }, { _id: 1, inboundEventId: 1 }).limit(25_000).lean();
+  const others = found.filter((m) => !oldEvents.has(m.inboundEventId));
+  const inboxOf = new Map((await InboundEvent.find({ _id: { $in: others.map((m) => m.inboundEventId) } }, { _id: 1, inboxId: 1 }).lean()).map((e) => [e._id, e.inboxId]));
+  return found
+    .filter((m) => {
+      if (oldEvents.has(m.inboundEventId)) return true;
+      const inbox = inboxOf.get(m.inboundEventId);
+      return inbox === undefined || inboxIds.includes(inbox);
+    })
+    .map((m) => m._id);
 }
 
 /** Each council's retention period, for those that have one. */
