@@ -15,7 +15,8 @@ import { z } from 'zod';
 import type { ChannelHost } from '../../src/domain/channel-host';
 import { ids } from '../../src/domain/ids';
 import { parseInput } from '../../src/domain/validation';
-import { AuthError, RateLimitError, ValidationError } from '../../src/errors';
+import { AuthError, ValidationError } from '../../src/errors';
+import { WebchatLimits } from './limits';
 import { sessionHash, widgetInbox } from './namespace';
 
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
@@ -40,10 +41,8 @@ const uploadHeaders = z.object({
 
 export function mountWebchatHttp(app: Express, host: ChannelHost): void {
   const config = host.settings;
-  // Ten photos a minute per resident is plenty for a report and stops a flood; thirty per client
-  // address stops one person opening sessions to get round it. Shared by every web process (Redis).
-  const perResident = host.sharedLimiter('webchat-upload-resident', 10, 60);
-  const perAddress = host.sharedLimiter('webchat-upload-address', 30, 60);
+  // The webchat's limits, shared by every web process (Redis).
+  const limits = new WebchatLimits(host);
 
   app.post('/webchat/upload', express.raw({ type: () => true, limit: MAX_PHOTO_BYTES }), async (req, res) => {
     // Same origin only: a browser always sends Origin on a cross-site POST.
@@ -54,9 +53,7 @@ export function mountWebchatHttp(app: Express, host: ChannelHost): void {
     const widget = widgetInbox(host, headers['x-widget-key']);
     const resident = widget ? await host.residents.find('webchat', widget.widgetKey, channelUserId) : null;
     if (!resident) throw new AuthError('Start a chat first.', 'no_session', 401);
-    await Promise.all([perResident.consume(resident.identityId), perAddress.consume(host.clientAddress(req))]).catch(() => {
-      throw new RateLimitError('You are sending photos very quickly. Please wait a minute.');
-    });
+    await limits.photo(resident.identityId, limits.addressOf(req));
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const contentType = imageType(body);
     if (!contentType) throw new ValidationError('Please choose a photo (JPEG, PNG, WebP or GIF).', 'not_an_image');

@@ -20,6 +20,8 @@ export class WebchatLimits {
   private readonly phoneRequests: SharedLimiter;
   private readonly addressPhoneRequests: SharedLimiter;
   private readonly numberPhoneRequests: SharedLimiter;
+  private readonly residentUploads: SharedLimiter;
+  private readonly addressUploads: SharedLimiter;
   readonly addressOf: (req: IncomingMessage) => string;
 
   constructor(host: Pick<ChannelHost, 'settings' | 'sharedLimiter' | 'clientAddress'>) {
@@ -38,6 +40,10 @@ export class WebchatLimits {
     // …and the same across throwaway sessions: per connection, and per number asked for.
     this.addressPhoneRequests = limiter('phone-requests-address', 6, 3600);
     this.numberPhoneRequests = limiter('phone-requests-number', 3, 3600);
+    // Ten photos a minute per resident is plenty for a report and stops a flood; thirty per
+    // connection stops one person opening sessions to get round it.
+    this.residentUploads = host.sharedLimiter('webchat-upload-resident', 10, 60);
+    this.addressUploads = host.sharedLimiter('webchat-upload-address', 30, 60);
     this.addressOf = (req) => hashed(host.clientAddress(req));
   }
 
@@ -68,6 +74,12 @@ export class WebchatLimits {
     const target = hashed(number.replace(/\D/g, '').slice(-9));
     await Promise.all([this.phoneRequests.consume(sessionKey), this.addressPhoneRequests.consume(address), this.numberPhoneRequests.consume(target)]).catch(() => {
       throw new RateLimitError('You have asked for a call or a text several times already. Please wait a while, or talk to a person here.');
+    });
+  }
+
+  async photo(residentKey: string, address: string): Promise<void> {
+    await Promise.all([this.residentUploads.consume(residentKey), this.addressUploads.consume(address)]).catch(() => {
+      throw new RateLimitError('You are sending photos very quickly. Please wait a minute.');
     });
   }
 
