@@ -73,7 +73,11 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   // Socket.IO must wrap the server's request handler to keep /socket.io/* for itself, so the
   // handler exists before Socket.IO attaches and points at the express app once it is built.
   let handleRequest: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  // Idle keep-alive connections are left for the client (or a load balancer, whose idle timeout is
+  // usually 60 s) to close: a server that closes them first races a request sent on one just then,
+  // which the client sees as ECONNRESET (seen in tests while a council's understanding retrained).
   const httpServer = runsWeb ? http.createServer((req, res) => handleRequest(req, res)) : undefined;
+  if (httpServer) Object.assign(httpServer, { keepAliveTimeout: 65_000, headersTimeout: 66_000 });
   const pubClient = runsWeb ? createRedis(config.REDIS_URL, logger, 'socket-pub') : undefined;
   const subClient = runsWeb ? createRedis(config.REDIS_URL, logger, 'socket-sub') : undefined;
   const io = httpServer
