@@ -16,6 +16,25 @@ export interface IntentClassifier {
   classify(text: string): Promise<IntentGuess>;
 }
 
+/** One nlp.js container, set up alike for training and for importing a trained model (the stemmer and tokenizer come from LangEn, not the model). */
+export function englishNlp(): Nlp {
+  const nlp = new Nlp({ languages: ['en'], autoSave: false, autoLoad: false, forceNER: false, nlu: { log: false } });
+  nlp.use(LangEn);
+  return nlp;
+}
+
+/**
+ * The trained model as JSON text (nlp.js `export`), to cross from a worker thread (trainer.ts),
+ * less the language guesser's copy of every training sentence: with one language nlp.js never
+ * consults the guesser (NluManager.guessLanguage returns that language), yet replaying those
+ * sentences was two thirds of the import's time on the main thread.
+ */
+export function exportModel(nlp: Nlp): string {
+  const model = JSON.parse(nlp.export(true)) as { nluManager?: { extraSentences?: unknown[] } };
+  if (model.nluManager) model.nluManager.extraSentences = [];
+  return JSON.stringify(model);
+}
+
 /** Below this confidence the guess is treated as "none of ours". Chosen with `npm run eval:nlu`. */
 const MIN_CONFIDENCE = 0.72;
 
@@ -26,14 +45,25 @@ export class EmbeddedNlu implements IntentClassifier {
 
   /** Trains on `examples` (intent → utterances) plus the built-in out-of-scope examples. */
   static async train(examples: Record<string, string[]>): Promise<EmbeddedNlu> {
-    const nlp = new Nlp({ languages: ['en'], autoSave: false, autoLoad: false, forceNER: false, nlu: { log: false } });
-    nlp.use(LangEn);
+    const nlp = englishNlp();
     for (const [intent, utterances] of Object.entries(examples)) {
       for (const utterance of utterances) nlp.addDocument('en', normaliseUtterance(utterance), intent);
     }
     for (const utterance of OUT_OF_SCOPE_EXAMPLES) nlp.addDocument('en', normaliseUtterance(utterance), OUT_OF_SCOPE);
     await nlp.train();
     return new EmbeddedNlu(nlp);
+  }
+
+  /** A classifier trained elsewhere (a worker thread: see trainer.ts), from `export()`. */
+  static fromModel(model: string): EmbeddedNlu {
+    const nlp = englishNlp();
+    nlp.import(model);
+    return new EmbeddedNlu(nlp);
+  }
+
+  /** The trained model (see exportModel). */
+  export(): string {
+    return exportModel(this.nlp);
   }
 
   /**

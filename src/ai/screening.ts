@@ -6,14 +6,14 @@
  * I can actually speak to"). Near-misses are trained as "neither" so "dead possum on the road"
  * and "someone dumped a couch" stay reports.
  */
-import { Nlp } from '@nlpjs/nlp';
-import { LangEn } from '@nlpjs/lang-en-min';
+import type { Nlp } from '@nlpjs/nlp';
 import safeguarding from './training/safeguarding.json';
 import safeguardingMore from './training/safeguarding-more.json';
 import safeNearMiss from './training/safe-near-miss.json';
 import safeNearMissMore from './training/safe-near-miss-more.json';
 import person from './training/person.json';
 import personNearMiss from './training/person-near-miss.json';
+import { englishNlp, exportModel } from './nlu';
 import { normaliseUtterance } from './normalise';
 
 /** Confidence above which the classifier's "at risk" stands without a rule. Chosen with `npm run eval:nlu` (dev set), leaning to recall. */
@@ -28,8 +28,7 @@ export class Screening {
 
   /** `ordinary`: everyday council messages (the flows' examples), trained as "neither". */
   static async train(ordinary: string[]): Promise<Screening> {
-    const nlp = new Nlp({ languages: ['en'], autoSave: false, autoLoad: false, forceNER: false, nlu: { log: false } });
-    nlp.use(LangEn);
+    const nlp = englishNlp();
     const add = (texts: string[], label: string) => texts.forEach((t) => nlp.addDocument('en', normaliseUtterance(t), label));
     // The *-more sets were written later by someone who saw neither the other training nor the evaluation sets.
     add([...safeguarding, ...safeguardingMore], 'at_risk');
@@ -37,6 +36,18 @@ export class Screening {
     add([...safeNearMiss, ...safeNearMissMore, ...personNearMiss, ...ordinary], 'neither');
     await nlp.train();
     return new Screening(nlp);
+  }
+
+  /** A screen trained elsewhere (a worker thread: see trainer.ts), from `export()`. */
+  static fromModel(model: string): Screening {
+    const nlp = englishNlp();
+    nlp.import(model);
+    return new Screening(nlp);
+  }
+
+  /** The trained model (see exportModel in nlu.ts). */
+  export(): string {
+    return exportModel(this.nlp);
   }
 
   /**

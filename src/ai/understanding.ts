@@ -15,11 +15,12 @@ import type { KnowledgeBase } from '../knowledge';
 import { topicBesidesPerson, wantsPerson } from './escalation';
 import { detectLanguage } from './language';
 import type { LanguageModel } from './llm';
-import { EmbeddedNlu, OUT_OF_SCOPE, type IntentClassifier } from './nlu';
+import { OUT_OF_SCOPE, type IntentClassifier } from './nlu';
 import { PURE_GREETING, SpellingCorrector, normaliseUtterance, stripPleasantries } from './normalise';
 import { referralFor } from './referrals';
 import { riskIn, type RiskKind } from './safeguarding';
-import { Screening } from './screening';
+import type { Screening } from './screening';
+import { trainOffThread, type Trainer } from './trainer';
 
 /** Readings that are not flows: the router acts on them before any flow runs. */
 export const PERSON = 'person';
@@ -123,7 +124,7 @@ export function campgroundTrigger(names: string[]): RegExp | undefined {
  * One council's understanding: the flows' examples, its knowledge pages' questions, and its
  * campgrounds' names (a booking that names one is understood as one, whatever the council calls it).
  */
-export async function buildUnderstanding(flows: FlowRegistry, knowledge: KnowledgeBase, timezone: string, llm?: LanguageModel, campgroundNames: string[] = []): Promise<Understanding> {
+export async function buildUnderstanding(flows: FlowRegistry, knowledge: KnowledgeBase, timezone: string, llm?: LanguageModel, campgroundNames: string[] = [], train: Trainer = trainOffThread): Promise<Understanding> {
   const examples = flows.examples();
   examples.faq = [...(examples.faq ?? []), ...knowledge.sampleQuestions()];
   // Names the flow's own examples never use (another council's campgrounds) get a few of their own.
@@ -131,8 +132,9 @@ export async function buildUnderstanding(flows: FlowRegistry, knowledge: Knowled
   const unseen = campgroundNames.filter((n) => !known.includes(n.toLowerCase()));
   examples['camping-permit'] = [...(examples['camping-permit'] ?? []), ...unseen.flatMap((n) => [`book ${n}`, `is ${n} available this weekend`, `2 nights at ${n}`, `a site at ${n} please`])];
   const byName = campgroundTrigger(campgroundNames);
-  const [nlu, screening] = await Promise.all([EmbeddedNlu.train(examples), Screening.train(Object.values(examples).flat())]);
-  const speller = new SpellingCorrector(SpellingCorrector.byFrequency([...Object.values(examples).flat(), ...nlu.outOfScopeExamples, ...knowledge.texts, ...ESCALATION_WORDS]));
+  // Off the main thread by default: training blocks for seconds and every council's residents share this event loop.
+  const { nlu, screening, vocabulary } = await train({ examples, texts: [...knowledge.texts, ...ESCALATION_WORDS] });
+  const speller = new SpellingCorrector(vocabulary);
   const offTopic = SpellingCorrector.vocabularyOf(nlu.outOfScopeExamples);
   const councilWords = new Set([...SpellingCorrector.vocabularyOf(knowledge.topics)].filter((w) => w.length >= 4 && !offTopic.has(w) && !COMMON_WORDS.has(w)).flatMap((w) => [w, stem(w)]).filter((w) => w.length >= 4));
   const triggered = (text: string) => flows.triggered(text) ?? (byName && flows.get('camping-permit') && byName.test(text) ? { flowId: 'camping-permit', decisive: false } : undefined);

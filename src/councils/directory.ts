@@ -11,6 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { buildUnderstanding, type Understanding } from '../ai/understanding';
 import type { LanguageModel } from '../ai/llm';
+import { trainOffThread, type Trainer } from '../ai/trainer';
 import { CaseRepository } from '../cases/repository';
 import type { ChannelCredentials, MetaPage, TwilioAccount } from '../domain/channel';
 import type { Campground } from '../domain/flow';
@@ -82,13 +83,15 @@ export class CouncilDirectory implements ChannelCredentials {
     private readonly logger: Logger,
     private readonly appSecret: string,
     private readonly llm?: LanguageModel,
+    /** Where the classifiers train: a worker thread, so a rebuild never holds up the other councils' residents. */
+    private readonly train: Trainer = trainOffThread,
   ) {
     for (const c of settings) for (const inbox of inboxesOf(c)) this.inboxes.set(ids.inbox(inbox.channel, inbox.address), c.id);
   }
 
-  static async load(settings: CouncilSettings[], deps: { demo: DemoContent; flows: FlowRegistry; logger: Logger; appSecret: string; llm?: LanguageModel }): Promise<CouncilDirectory> {
-    const directory = new CouncilDirectory(settings, deps.demo, deps.flows, deps.logger, deps.appSecret, deps.llm);
-    // Councils build one after another: each trains its own classifier (about 2 s of CPU).
+  static async load(settings: CouncilSettings[], deps: { demo: DemoContent; flows: FlowRegistry; logger: Logger; appSecret: string; llm?: LanguageModel; train?: Trainer }): Promise<CouncilDirectory> {
+    const directory = new CouncilDirectory(settings, deps.demo, deps.flows, deps.logger, deps.appSecret, deps.llm, deps.train);
+    // Councils build one after another: each trains its own classifier (about 2 s of CPU, in a worker thread).
     for (const c of settings) await directory.rebuild(c.id);
     return directory;
   }
@@ -219,7 +222,7 @@ export class CouncilDirectory implements ChannelCredentials {
       const knowledge = new KnowledgeBase(this.knowledgeFolder(base), stored.map((p): KnowledgePageSource => ({ id: p.slug, title: p.title, source: p.source, reviewed: p.reviewed, body: p.body, questions: p.questions ?? [] })));
       const campgrounds = (overrides.success ? overrides.data.campgrounds : undefined) ?? this.campgroundsOf(base);
       const flows = council.flows ? this.flows.only(council.flows) : this.flows;
-      const understanding = await buildUnderstanding(flows, knowledge, council.timezone, this.llm, campgrounds.map((c) => c.name));
+      const understanding = await buildUnderstanding(flows, knowledge, council.timezone, this.llm, campgrounds.map((c) => c.name), this.train);
       this.tenants.set(councilId, { council, flows, knowledge, understanding, permits: new PermitRepository(councilId, campgrounds), cases: new CaseRepository(councilId, council.referencePrefix) });
       this.logger.info({ councilId, pages: knowledge.pages.length, campgrounds: campgrounds.length }, 'council.ready');
     });

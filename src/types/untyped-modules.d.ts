@@ -12,6 +12,9 @@ declare module '@nlpjs/nlp' {
     addDocument(locale: string, utterance: string, intent: string): void;
     train(): Promise<void>;
     process(locale: string, utterance: string): Promise<NlpResult>;
+    /** The trained model as JSON text; `import` on a container set up the same way restores it. */
+    export(minified?: boolean): string;
+    import(data: string): void;
   }
 }
 declare module '@nlpjs/lang-en-min' {
