@@ -3,12 +3,14 @@
  * and mounts its own webhooks or socket namespace on the core's `ChannelHost` (the narrow port
  * in src/domain/channel-host.ts); nothing in src/ imports a particular channel, and channels
  * import nothing from src/ but the domain and errors (tests/architecture.test.ts).
- * Adding a channel = a folder here, one line below, and its id in the domain's `channelIds`.
+ * Adding a channel = a folder here (its id, labels and capabilities with its adapter) and one line
+ * below: the core learns the engine's channel ids, labels and capabilities from this registry.
  */
 import type { Express } from 'express';
 import type { Server } from 'socket.io';
 import type { ChannelAdapter, ChannelCredentials, ChannelRegistry } from '../src/domain/channel';
 import type { ChannelHost, ChannelSettings, ResidentRealtime } from '../src/domain/channel-host';
+import type { ChannelId } from '../src/domain/messages';
 import { createSmsAdapter } from './sms/adapter';
 import { mountSmsWebhooks } from './sms/webhook';
 import { createSocialAdapter } from './social/adapter';
@@ -46,6 +48,7 @@ export function channelRegistry(modules: ChannelModule[]): ChannelRegistry {
     byId.set(adapter.id, adapter);
   }
   const adapters = [...byId.values()];
+  const has = (id: string): id is ChannelId => byId.has(id);
   return {
     get(id) {
       const adapter = byId.get(id);
@@ -54,6 +57,7 @@ export function channelRegistry(modules: ChannelModule[]): ChannelRegistry {
     },
     all: () => [...adapters],
     ids: () => adapters.map((a) => a.id),
+    has,
     byPhone: (kind) => adapters.find((a) => a.capabilities.phone === kind),
   };
 }

@@ -33,12 +33,11 @@ import { startWorkers, type WorkerSet } from './queues/workers';
 import { createRedis } from './redis';
 import { mountAgentsNamespace } from './realtime/agents-namespace';
 import { Broadcaster } from './realtime/broadcaster';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { CAMPGROUNDS } from '../flows/camping-permit/campgrounds';
 import { createLanguageModel } from './ai/llm';
 import { createReverseGeocoder } from './geo/reverse-geocode';
 import { CouncilDirectory } from './councils/directory';
-import { loadCouncilSettings } from './councils/settings';
+import { loadCouncilSettings, phoneCountryOf } from './councils/settings';
 import { emitterPublisher, serverPublisher, socketChannelKey } from './realtime/publisher';
 import { seedDefaults } from './seed';
 import type { Services } from './services';
@@ -91,8 +90,9 @@ export async function startEngine(config: Config, options: { logger?: Logger } =
   const publisher = webPublisher ?? emitterPublisher(redis.duplicate(), config.QUEUE_PREFIX);
 
   const flows = defaultFlowRegistry();
+  // One model serves every council: numbers in what it is sent are read as the first council's country.
   const llm = config.OPENAI_API_KEY || config.OPENAI_BASE_URL
-    ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: parsePhoneNumberFromString(config.TWILIO_PHONE_NUMBER)?.country }, logger)
+    ? createLanguageModel({ ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}), ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}), model: config.OPENAI_MODEL, timeoutMs: config.OPENAI_TIMEOUT_MS, defaultCountry: settings[0] ? phoneCountryOf(settings[0]) : undefined }, logger)
     : undefined;
   const councils = await CouncilDirectory.load(settings, { demo: { knowledgeFolder, campgrounds: CAMPGROUNDS }, flows, logger, appSecret: config.APP_SECRET, ...(llm ? { llm } : {}) });
   await councils.listen(redis, config.QUEUE_PREFIX);

@@ -144,7 +144,7 @@ const cases: ContractCase[] = [
     render: speakable,
     fixture: (from) => ({ AccountSid: ACCOUNT, ApiVersion: '2010-04-01', CallSid: `CA${hex()}`, CallStatus: 'ringing', Called: COUNCIL, CalledCity: '', CalledCountry: 'AU', CalledState: '', CalledZip: '', Caller: from, CallerCity: 'SYDNEY', CallerCountry: 'AU', CallerState: 'NSW', CallerZip: '', Direction: 'inbound', From: from, FromCity: 'SYDNEY', FromCountry: 'AU', FromState: 'NSW', FromZip: '', To: COUNCIL, ToCity: '', ToCountry: 'AU', ToState: '', ToZip: '' }),
     externalId: (p) => `${p.CallSid}-start`,
-    normalised: (p) => ({ kind: 'call', event: 'started', callSid: p.CallSid! }),
+    normalised: (p) => ({ kind: 'call', event: 'started', callId: p.CallSid! }),
     choicesRendered: 'Choose one Press 1 for bins and recycling, 2 to report a problem, or 0 for a person.',
     async statusMapping(post, from) {
       const conversation = await waitUntil(() => Conversation.findOne({ identityId: `voice-${COUNCIL}-${from}` }).lean(), 10_000, 'the call');

@@ -232,3 +232,15 @@ test('an agent adds a neighbour as a follower of a report: texted once, then tol
   await waitUntil(() => double.sent.find((m) => m.To === from && m.Body.includes('is now closed')), 15_000, 'the reporter told of closing');
   expect(double.sent.filter((m) => m.To === neighbour)).toHaveLength(2);
 });
+
+test('the console learns the channels from the server: ids, words and capabilities, in the registry\'s order', async () => {
+  const { status, body } = await call('gen', '/channels');
+  expect(status).toBe(200);
+  expect(body.channels).toEqual([
+    { id: 'webchat', label: 'Website chat', shortLabel: 'Webchat', capabilities: expect.objectContaining({ delivery: 'realtime', sessionAddress: true }) },
+    { id: 'sms', label: 'SMS', shortLabel: 'SMS', capabilities: expect.objectContaining({ delivery: 'push', phone: 'text' }) },
+    { id: 'voice', label: 'Phone', shortLabel: 'Phone', capabilities: expect.objectContaining({ delivery: 'response', phone: 'call' }) },
+    { id: 'social', label: 'Facebook or Instagram', shortLabel: 'Social media', capabilities: expect.objectContaining({ delivery: 'push', choices: 'native' }) },
+  ]);
+  expect((await fetch(`${engine.url}/api/v1/channels`)).status).toBe(401);
+});

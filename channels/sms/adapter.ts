@@ -19,6 +19,7 @@ import { isPermanentTwilioError, twilioClients, TWILIO_TIMEOUT_MS } from '../twi
 import type { ChannelCredentials } from '../../src/domain/channel';
 import { fetchTwilioMedia } from './media';
 import { renderSms, smsBilling } from './render';
+import { SMS, smsLabels } from './channel';
 
 /** Twilio's dates have whole seconds, and its clock is not ours: how far before our mark a match may be. */
 const CLOCK_MARGIN_MS = 5_000;
@@ -33,8 +34,9 @@ function senderFor(delivery: OutboundDelivery): string {
 export function createSmsAdapter(config: ChannelSettings, credentials: ChannelCredentials): ChannelAdapter {
   const clientFor = twilioClients(config, credentials);
   return {
-    id: 'sms',
+    id: SMS,
     capabilities: { delivery: 'push', choices: 'numbered-text', maxTextLength: 1600, phone: 'text' },
+    labels: smsLabels,
     fetchMedia: (url) => fetchTwilioMedia(config, credentials, url),
     async send(delivery) {
       const from = senderFor(delivery);

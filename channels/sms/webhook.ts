@@ -10,7 +10,8 @@ import { parseInput } from '../../src/domain/validation';
 import { AppError, NotFoundError, ValidationError } from '../../src/errors';
 import { receiveWith } from '../webhook-http';
 import { twilioForm, verifyTwilioSignature } from '../twilio/signature';
-import { countryOf, normaliseAddress } from '../twilio/phone';
+import { normaliseAddress, phoneCountry } from '../twilio/phone';
+import { SMS } from './channel';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
@@ -66,16 +67,17 @@ function contentOf(body: z.infer<typeof inboundSchema>): InboundContent {
 }
 
 export function mountSmsWebhooks(app: Express, host: ChannelHost): void {
-  const defaultCountry = countryOf(host.settings.TWILIO_PHONE_NUMBER);
   // The signature is checked on the body exactly as posted, before validation reshapes it.
   const verify = (request: Parameters<typeof verifyTwilioSignature>[1]) => verifyTwilioSignature(host.credentials, request);
 
   const inbound: InboundWebhook = {
-    channel: 'sms',
+    channel: SMS,
     verify,
     parse(request) {
       const raw = request.body as Record<string, unknown>;
       const body = parseInput(inboundSchema, raw);
+      // Before the council is known, local numbers are read as the first council's country.
+      const defaultCountry = phoneCountry(host.defaultCouncil().phoneCountry);
       const from = normaliseAddress(body.From, defaultCountry);
       const to = normaliseAddress(body.To, defaultCountry);
       if (!from || !to) throw new ValidationError('From and To must be phone numbers.');
@@ -88,7 +90,7 @@ export function mountSmsWebhooks(app: Express, host: ChannelHost): void {
 
   // The core keeps delivery state: the channel only says what Twilio reported.
   const status: InboundWebhook = {
-    channel: 'sms',
+    channel: SMS,
     verify,
     parse(request) {
       const reported = parseInput(statusSchema, request.body);

@@ -13,6 +13,7 @@ import { PermanentDeliveryError, TransientDeliveryError, type ChannelAdapter, ty
 import type { ChannelSettings } from '../../src/domain/channel-host';
 import type { ChannelCredentials } from '../../src/domain/channel';
 import type { OutboundContent } from '../../src/domain/messages';
+import { SOCIAL, socialLabels } from './channel';
 
 export const GRAPH_VERSION = 'v21.0';
 const HOUR = 3_600_000;
@@ -66,8 +67,9 @@ export function createSocialAdapter(config: ChannelSettings, credentials: Channe
   const pageOf = (from: string) => credentials.metaFor(from) ?? { pageId: config.META_PAGE_ID, pageAccessToken: config.META_PAGE_ACCESS_TOKEN };
   const endpointOf = (pageId: string) => `${config.META_GRAPH_URL.replace(/\/$/, '')}/${GRAPH_VERSION}/${pageId}/messages`;
   return {
-    id: 'social',
+    id: SOCIAL,
     capabilities: { delivery: 'push', choices: 'native', maxTextLength: 2000 },
+    labels: socialLabels,
     async send(delivery) {
       const body = { recipient: recipientOf(delivery.to), ...messagingType(delivery, Date.now()), message: renderMessage(delivery.to, delivery.content) };
       const page = pageOf(delivery.from);

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { InboundContent, InboundMessage } from '../../src/domain/messages';
+import { SOCIAL } from './channel';
 
 const id = z.string().min(1).max(200);
 
@@ -92,7 +93,7 @@ function commentMessage(change: FeedChange, pageId: string, receivedAt: Date): N
   if (change.field !== 'feed' || value.item !== 'comment' || value.verb !== 'add' || !value.comment_id) return undefined;
   if (value.from?.id === pageId) return undefined; // the council's own comments
   return {
-    channel: 'social',
+    channel: SOCIAL,
     externalId: `comment-${value.comment_id}`,
     channelUserId: `comment-${value.comment_id}`,
     receivedAt,
@@ -120,7 +121,7 @@ export function normaliseEntry(object: MetaWebhook['object'], entry: MetaWebhook
     if (!content) continue;
     const mid = event.message?.mid ?? event.postback?.mid ?? `postback-${event.sender.id}-${event.timestamp}`;
     messages.push({
-      channel: 'social',
+      channel: SOCIAL,
       externalId: mid,
       channelUserId: `${prefix}-${event.sender.id}`,
       receivedAt: new Date(event.timestamp),

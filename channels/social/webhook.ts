@@ -12,6 +12,7 @@ import { parseInput } from '../../src/domain/validation';
 import { AuthError, ValidationError } from '../../src/errors';
 import { receiveWith } from '../webhook-http';
 import { normaliseEntry, webhookSchema } from './payload';
+import { SOCIAL } from './channel';
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -34,7 +35,7 @@ export function mountSocialWebhooks(app: Express, host: ChannelHost): void {
   };
 
   const events: InboundWebhook<string> = {
-    channel: 'social',
+    channel: SOCIAL,
     verify,
     parse(request, appSecret) {
       let json: unknown;

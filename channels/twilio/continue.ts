@@ -9,6 +9,8 @@ import { maskedNumber } from '../../src/domain/addresses';
 import type { ChannelHost } from '../../src/domain/channel-host';
 import { ValidationError } from '../../src/errors';
 import { countryOf, normaliseAddress } from './phone';
+import { SMS } from '../sms/channel';
+import { VOICE } from '../voice/channel';
 
 interface Continuation {
   /** The council's number (E.164) and the resident's. */
@@ -24,15 +26,15 @@ interface Continuation {
 
 /** The resident is queued for a person on SMS; the router's notice is texted to them. */
 export async function queueTextContinuation(host: ChannelHost, c: Continuation): Promise<boolean> {
-  if (!(await host.findInbox('sms', c.council))) return false;
-  await host.ingest({ channel: 'sms', externalId: c.externalId, inboxAddress: c.council, channelUserId: c.phone, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) }, raw: c.raw });
+  if (!(await host.findInbox(SMS, c.council))) return false;
+  await host.ingest({ channel: SMS, externalId: c.externalId, inboxAddress: c.council, channelUserId: c.phone, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) }, raw: c.raw });
   return true;
 }
 
 /** The resident is queued for a person on the phone and marked for a call-back (the agent's accept dials them). */
 export async function queueCallback(host: ChannelHost, c: Continuation): Promise<boolean> {
-  if (!(await host.findInbox('voice', c.council))) return false;
-  const base = { channel: 'voice' as const, inboxAddress: c.council, channelUserId: c.phone, raw: c.raw };
+  if (!(await host.findInbox(VOICE, c.council))) return false;
+  const base = { channel: VOICE, inboxAddress: c.council, channelUserId: c.phone, raw: c.raw };
   await host.ingest({ ...base, externalId: `${c.externalId}-queue`, receivedAt: new Date(), content: { kind: 'handoff', reason: c.reason, ...(c.keepPlace ? { keepPlace: c.keepPlace } : {}) } });
   await host.ingest({ ...base, externalId: `${c.externalId}-callback`, receivedAt: new Date(), content: { kind: 'call', event: 'callback_requested' } });
   return true;

@@ -2,10 +2,24 @@
  * Phone addresses in E.164 (libphonenumber-js), so one resident's texts and calls meet in
  * one identity. WhatsApp addresses keep their `whatsapp:` prefix around the E.164 number.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { ChannelLabels } from '../../src/domain/channel';
 
 export function countryOf(e164: string): CountryCode | undefined {
   return parsePhoneNumberFromString(e164)?.country;
+}
+
+/** A council's country as the host names it (ISO 3166-1 alpha-2), if libphonenumber knows it. */
+export function phoneCountry(code: string | undefined): CountryCode | undefined {
+  return code && isSupportedCountry(code) ? code : undefined;
+}
+
+/** A phone number as agents read it; a WhatsApp address says so. */
+const numberLabel = (address: string) => address.replace(/^whatsapp:/, 'WhatsApp ');
+
+/** How a phone channel's residents read: by their number. */
+export function phoneLabels(name: string): ChannelLabels {
+  return { name, short: name, resident: numberLabel, address: (address) => address, follower: numberLabel };
 }
 
 /** `+61 412 345 678`, `0412345678` (with the council's country) or `whatsapp:+61…` → E.164 (prefix kept). */

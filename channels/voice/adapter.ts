@@ -10,12 +10,14 @@ import type { ChannelSettings } from '../../src/domain/channel-host';
 import { twilioClients } from '../twilio/client';
 import type { ChannelCredentials } from '../../src/domain/channel';
 import { voiceOf } from './twiml';
+import { VOICE, voiceLabels } from './channel';
 
 export function createVoiceAdapter(config: ChannelSettings, credentials: ChannelCredentials): ChannelAdapter {
   const clientFor = twilioClients(config, credentials);
   return {
-    id: 'voice',
+    id: VOICE,
     capabilities: { delivery: 'response', choices: 'spoken', maxTextLength: 1000, phone: 'call' },
+    labels: voiceLabels,
     async send() {
       return {};
     },
@@ -26,13 +28,13 @@ export function createVoiceAdapter(config: ChannelSettings, credentials: Channel
       }
       const { sayAs } = voiceOf(request.voice);
       const twiml = new twilio.twiml.VoiceResponse();
-      if (request.liveCallSid) {
+      if (request.liveCallId) {
         twiml.say(sayAs, `Connecting you to ${agent.name} now.`);
         const dial = twiml.dial({ callerId: request.councilAddress });
         if (agent.phone) dial.number(agent.phone);
         else dial.client(agent.clientIdentity!);
         // Redirecting the queued call takes it out of Twilio's queue and bridges it.
-        await clientFor(request.councilAddress).calls(request.liveCallSid).update({ twiml: twiml.toString() });
+        await clientFor(request.councilAddress).calls(request.liveCallId).update({ twiml: twiml.toString() });
         return;
       }
       twiml.say(sayAs, 'Calling the resident back now.');

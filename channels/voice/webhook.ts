@@ -17,12 +17,13 @@ import type { InboundContent } from '../../src/domain/messages';
 import { parseInput } from '../../src/domain/validation';
 import { NotFoundError, ValidationError } from '../../src/errors';
 import { queueTextContinuation } from '../twilio/continue';
-import { countryOf, normaliseAddress } from '../twilio/phone';
+import { normaliseAddress, phoneCountry } from '../twilio/phone';
 import { requireTwilioSignature, twilioForm } from '../twilio/signature';
 import { holdMusicWav } from './hold-music';
 import { PERSON_KEY, keypad, speakableText, spokenReference, unsayableQuestion } from './render';
 import { newResponse, voiceOf, type VoiceResponse } from './twiml';
 import { receiveWith } from '../webhook-http';
+import { VOICE } from './channel';
 
 const BASE = '/webhooks/twilio/voice';
 /** Twilio gives a webhook 15 s; a turn slower than this is held with a short pause and a Redirect. */
@@ -49,7 +50,7 @@ const resultQuery = z.object({ n: z.coerce.number().int().min(1).max(500), e: z.
 
 interface Call {
   params: CallParams;
-  callSid: string;
+  callId: string;
   /** The caller's E.164 number, or a per-call stand-in when the number is withheld. */
   caller: string;
   callerKnown: boolean;
@@ -59,12 +60,11 @@ interface Call {
 }
 
 /** The call as the core's phone operations name it. */
-const phoneCall = (call: Call): PhoneCall => ({ channel: 'voice', callId: call.callSid, council: call.council, councilId: call.councilId, caller: call.caller });
+const phoneCall = (call: Call): PhoneCall => ({ channel: VOICE, callId: call.callId, council: call.council, councilId: call.councilId, caller: call.caller });
 
 export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   const config = host.settings;
   const councilOf = (call: Call) => host.council(call.councilId);
-  const defaultCountry = countryOf(config.TWILIO_PHONE_NUMBER);
   const url = (step: string, query: Record<string, string | number> = {}) => {
     const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
     return `${config.PUBLIC_URL}${BASE}${step ? `/${step}` : ''}${search ? `?${search}` : ''}`;
@@ -76,17 +76,19 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   /** The request's call, before its council is known: the parameters, the council's number and the caller. */
   function parseCall(body: unknown): Omit<Call, 'councilId'> {
     const params = parseInput(callSchema, body);
+    // Before the council is known, local numbers are read as the first council's country.
+    const defaultCountry = phoneCountry(host.defaultCouncil().phoneCountry);
     const councilNumber = normaliseAddress(params.To, defaultCountry);
     if (!councilNumber) throw new ValidationError('To must be a phone number.');
     const caller = normaliseAddress(params.From, defaultCountry);
-    return { params, callSid: params.CallSid, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber };
+    return { params, callId: params.CallSid, caller: caller ?? `withheld-${params.CallSid}`, callerKnown: Boolean(caller), council: councilNumber };
   }
 
   const unknownNumber = (number: string) => new NotFoundError(`The number ${number}`);
 
   async function readCall(body: unknown): Promise<Call> {
     const call = parseCall(body);
-    const inbox = await host.findInbox('voice', call.council);
+    const inbox = await host.findInbox(VOICE, call.council);
     if (!inbox) throw unknownNumber(call.council);
     return { ...call, councilId: inbox.councilId };
   }
@@ -102,7 +104,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   });
 
   async function ingestStep(call: Call, step: string, content: InboundContent): Promise<string> {
-    return (await host.ingest({ channel: 'voice', ...stepMessage(call, step, content) })).eventId;
+    return (await host.ingest({ channel: VOICE, ...stepMessage(call, step, content) })).eventId;
   }
 
   const send = (res: Response, twiml: VoiceResponse) => res.type('text/xml').send(twiml.toString());
@@ -115,7 +117,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
    */
   function callStep(step: (call: Omit<Call, 'councilId'>, request: WebhookRequest) => Promise<{ name: string; content: InboundContent; n: number }>): InboundWebhook<{ call?: Omit<Call, 'councilId'>; n?: number }> {
     return {
-      channel: 'voice',
+      channel: VOICE,
       verify: () => ({}),
       async parse(request, context) {
         const call = parseCall(request.body);
@@ -216,7 +218,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
 
   /** The caller would rather text: the call ends and the same person is queued on SMS with a text. */
   async function continueByText(call: Call): Promise<string> {
-    const eventId = await ingestStep(call, 'text', { kind: 'call', event: 'text_instead', callSid: call.params.CallSid });
+    const eventId = await ingestStep(call, 'text', { kind: 'call', event: 'text_instead', callId: call.params.CallSid });
     if (call.callerKnown) {
       await queueTextContinuation(host, { council: call.council, phone: call.caller, externalId: `${call.params.CallSid}-text`, reason: 'Caller chose to continue by text instead of waiting on the phone', raw: call.params });
     }
@@ -230,7 +232,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     const digit = call.params.Digits;
     const eventId =
       digit === '1' && call.callerKnown
-        ? await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callSid: call.params.CallSid })
+        ? await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callId: call.params.CallSid })
         : digit === '2' && call.callerKnown
           ? await continueByText(call)
           : undefined;
@@ -257,9 +259,9 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   });
 
   const router = express.Router();
-  router.use(BASE, twilioForm, requireTwilioSignature(host, 'voice'));
+  router.use(BASE, twilioForm, requireTwilioSignature(host, VOICE));
 
-  router.post(BASE, receiveWith(host, callStep(async (call) => ({ name: 'start', content: { kind: 'call', event: 'started', callSid: call.params.CallSid }, n: 1 }))));
+  router.post(BASE, receiveWith(host, callStep(async (call) => ({ name: 'start', content: { kind: 'call', event: 'started', callId: call.params.CallSid }, n: 1 }))));
 
   router.post(
     `${BASE}/gather`,
@@ -308,7 +310,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   router.post(`${BASE}/result`, async (req, res) => {
     const call = await readCall(req.body);
     const { n, e } = parseInput(resultQuery, req.query);
-    if (!e.startsWith(ids.inboundEvent('voice', `${call.params.CallSid}-`))) throw new NotFoundError('That call step');
+    if (!e.startsWith(ids.inboundEvent(VOICE, `${call.params.CallSid}-`))) throw new NotFoundError('That call step');
     await answerTurn(res, call, e, n);
   });
 
@@ -341,10 +343,10 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     const { say } = voiceFor(call);
     const result = call.params.QueueResult ?? '';
     if (result === 'hangup') {
-      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callSid: call.params.CallSid });
+      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callId: call.params.CallSid });
     } else if (!['bridged', 'leave', 'redirected'].includes(result) && call.callerKnown) {
       // The queue could not hold the caller (full, or an error): keep their place as a call-back.
-      await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callSid: call.params.CallSid });
+      await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callId: call.params.CallSid });
       say(twiml, "Sorry, we can't hold your call right now. We've kept your place and will call you back on this number. Goodbye.");
     }
     twiml.hangup();
@@ -355,7 +357,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   router.post(`${BASE}/status`, async (req, res) => {
     const call = await readCall(req.body);
     if (call.params.CallStatus && ENDED.has(call.params.CallStatus)) {
-      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callSid: call.params.CallSid });
+      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callId: call.params.CallSid });
     }
     res.status(204).end();
   });

@@ -5,11 +5,13 @@
  */
 import type { ChannelAdapter } from '../../src/domain/channel';
 import type { ResidentRealtime } from '../../src/domain/channel-host';
+import { WEBCHAT, webchatLabels } from './channel';
 
 export function createWebchatAdapter(residents: ResidentRealtime): ChannelAdapter {
   return {
-    id: 'webchat',
-    capabilities: { delivery: 'realtime', choices: 'native', maxTextLength: 4000 },
+    id: WEBCHAT,
+    capabilities: { delivery: 'realtime', choices: 'native', maxTextLength: 4000, sessionAddress: true },
+    labels: webchatLabels,
     async send(delivery) {
       residents.toResident(delivery.identityId, 'message.created', {
         id: delivery.messageId,

@@ -18,6 +18,7 @@ import { parseInput } from '../../src/domain/validation';
 import { AuthError, ValidationError } from '../../src/errors';
 import { WebchatLimits } from './limits';
 import { sessionHash, widgetInbox } from './namespace';
+import { WEBCHAT } from './channel';
 
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const webRoot = [path.resolve(__dirname, '..', '..', 'web'), path.resolve(__dirname, '..', '..', '..', 'web')].find((p) => existsSync(p))!;
@@ -51,7 +52,7 @@ export function mountWebchatHttp(app: Express, host: ChannelHost): void {
     const headers = parseInput(uploadHeaders, req.headers);
     const channelUserId = sessionHash(headers['x-session-token']);
     const widget = widgetInbox(host, headers['x-widget-key']);
-    const resident = widget ? await host.residents.find('webchat', widget.widgetKey, channelUserId) : null;
+    const resident = widget ? await host.residents.find(WEBCHAT, widget.widgetKey, channelUserId) : null;
     if (!resident) throw new AuthError('Start a chat first.', 'no_session', 401);
     await limits.photo(resident.identityId, limits.addressOf(req));
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -59,11 +60,11 @@ export function mountWebchatHttp(app: Express, host: ChannelHost): void {
     if (!contentType) throw new ValidationError('Please choose a photo (JPEG, PNG, WebP or GIF).', 'not_an_image');
 
     const externalId = `${channelUserId}-${headers['x-client-message-id']}`;
-    const eventId = ids.inboundEvent('webchat', externalId);
+    const eventId = ids.inboundEvent(WEBCHAT, externalId);
     const mediaId = await host.storeUpload(eventId, body, contentType);
     const caption = headers['x-caption']?.trim();
     const result = await host.ingest({
-      channel: 'webchat',
+      channel: WEBCHAT,
       externalId,
       inboxAddress: widget!.widgetKey,
       channelUserId,

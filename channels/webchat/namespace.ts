@@ -12,6 +12,7 @@ import { originAllowed, sameOrigin } from '../../src/domain/origins';
 import { AppError, ValidationError } from '../../src/errors';
 import { continueOnPhone } from '../twilio/continue';
 import { WebchatLimits } from './limits';
+import { WEBCHAT } from './channel';
 
 export const WEBCHAT_INBOX_ADDRESS = 'default';
 export const MAX_TEXT_LENGTH = 2000;
@@ -107,13 +108,13 @@ export function mountWebchatNamespace(io: Server, host: ChannelHost): void {
       assertWidgetOrigin(socket, council.webchat.allowedOrigins, host.settings);
       const { widgetKey } = widget;
       let token = sessionToken;
-      const known = token ? await residents.find('webchat', widgetKey, sessionHash(token)) : null;
+      const known = token ? await residents.find(WEBCHAT, widgetKey, sessionHash(token)) : null;
       if (!known) {
         await limits.sessionStarted(clientAddress);
         token = randomBytes(24).toString('base64url'); // unknown or no token: a new session
       }
       const channelUserId = sessionHash(token!);
-      const resident = await residents.open(council.id, { channel: 'webchat', inboxAddress: widgetKey, channelUserId }, `webchat-start-${channelUserId}-${Date.now()}`, known);
+      const resident = await residents.open(council.id, { channel: WEBCHAT, inboxAddress: widgetKey, channelUserId }, `webchat-start-${channelUserId}-${Date.now()}`, known);
       socket.data.identityId = resident.identityId;
       socket.data.channelUserId = channelUserId;
       socket.data.widgetKey = widgetKey;
@@ -140,7 +141,7 @@ export function mountWebchatNamespace(io: Server, host: ChannelHost): void {
       }
       await limits.message(identityId, clientAddress);
       const result = await inOrder(() => host.ingest({
-        channel: 'webchat',
+        channel: WEBCHAT,
         externalId: `${channelUserId}-${message.clientMessageId}`,
         inboxAddress: widgetKey,
         channelUserId,
@@ -177,7 +178,7 @@ export function mountWebchatNamespace(io: Server, host: ChannelHost): void {
       // The chat closes as moved to SMS or the phone, exactly as a caller's "text me instead" does.
       if (mode === 'text' || keepPlace) {
         await inOrder(() => host.ingest({
-          channel: 'webchat',
+          channel: WEBCHAT,
           externalId: `${channelUserId}-${mode}-${result.seed}`,
           inboxAddress: widgetKey,
           channelUserId,
@@ -195,7 +196,7 @@ export function mountWebchatNamespace(io: Server, host: ChannelHost): void {
       const { identityId, channelUserId, widgetKey } = session();
       await limits.handoff(identityId);
       await inOrder(() => host.ingest({
-        channel: 'webchat',
+        channel: WEBCHAT,
         externalId: `${channelUserId}-handoff-${randomBytes(8).toString('hex')}`,
         inboxAddress: widgetKey,
         channelUserId,

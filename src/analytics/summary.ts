@@ -16,7 +16,7 @@
  */
 import type { HandoffKind, JourneyData, JourneyEventType } from '../domain/journey';
 import { JourneyEventRecord } from '../models';
-import { contactCost, type CostTable } from './costs';
+import { contactCost, SOCITM, type CostTable } from './costs';
 
 export const REPEAT_WINDOW_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -135,7 +135,8 @@ function dayOf(date: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
 }
 
-export async function analyticsSummary(query: AnalyticsQuery, costs: { table: CostTable; currency: string }): Promise<AnalyticsSummary> {
+/** `phoneChannel`: the channel that calls residents, whose price "if every contact had been a call" is (absent: the SOCITM telephone price). */
+export async function analyticsSummary(query: AnalyticsQuery, costs: { table: CostTable; currency: string; phoneChannel?: string }): Promise<AnalyticsSummary> {
   const windowStart = new Date(query.from.getTime() - REPEAT_WINDOW_DAYS * DAY_MS);
   const events = await JourneyEventRecord.find({ councilId: query.councilId, at: { $gte: windowStart, $lt: query.to } })
     .sort({ at: 1, n: 1 })
@@ -271,7 +272,7 @@ export async function analyticsSummary(query: AnalyticsQuery, costs: { table: Co
   const scores = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as AnalyticsSummary['survey']['scores'];
   const answered = chosen.filter((c) => c.survey);
   for (const c of answered) scores[String(c.survey) as keyof typeof scores]++;
-  const phonePrice = contactCost(costs.table, 'voice', true);
+  const phonePrice = costs.phoneChannel ? contactCost(costs.table, costs.phoneChannel, true) : SOCITM.telephone;
   const counts = { contained: 0, handed: 0, abandoned: 0, open: 0 };
   for (const c of chosen) counts[outcomeOf(c)]++;
 

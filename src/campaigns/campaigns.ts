@@ -50,8 +50,6 @@ export async function startCampaign(services: Services, councilIds: string[], ca
   await services.queues.addCampaignPlan({ campaignId });
 }
 
-const smsIdentityId = (councilNumber: string, phone: string) => ids.identity(ids.inbox('sms', councilNumber), phone);
-
 /** The `campaign-plans` job: one send job per consenting number, in batches. */
 export async function planCampaign(services: Services, campaignId: string): Promise<number> {
   const campaign = await Campaign.findById(campaignId).lean<CampaignDoc>();
@@ -92,7 +90,10 @@ export async function sendCampaignMessage(services: Services, job: Job<CampaignS
   if (!campaign || !send || send.status !== 'queued') return;
   const council = services.councils.council(campaign.councilId);
   const councilNumber = services.councils.smsNumber(council.id);
-  if (!councilNumber) return void (await CampaignSend.updateOne({ _id: sendId }, { $set: { status: 'skipped', reason: 'no_council_number' } }));
+  // Campaigns go out on the channel that texts phone numbers (capability `phone: 'text'`).
+  const texting = services.channels.byPhone('text')?.id;
+  if (!councilNumber || !texting) return void (await CampaignSend.updateOne({ _id: sendId }, { $set: { status: 'skipped', reason: 'no_council_number' } }));
+  const inboxId = ids.inbox(texting, councilNumber);
   const wait = quietFor(new Date(), campaign.quietHours, council.timezone);
   if (wait > 0) {
     // Quiet hours: the job waits, without using an attempt, until they end.
@@ -100,12 +101,12 @@ export async function sendCampaignMessage(services: Services, job: Job<CampaignS
     throw new DelayedError();
   }
   const skip = (reason: string) => CampaignSend.updateOne({ _id: sendId }, { $set: { status: 'skipped', reason } });
-  const identity = await Identity.findById(smsIdentityId(councilNumber, phone)).lean();
+  const identity = await Identity.findById(ids.identity(inboxId, phone)).lean();
   if (identity?.optedOut) return void (await skip('opted_out'));
   const consent = await Consent.findOne({ _id: `${send.contactId}-${campaign.topic}` }).lean();
   if (!consent?.given) return void (await skip('no_consent'));
 
-  const resident = await ensureIdentity(council.id, { inboxId: ids.inbox('sms', councilNumber), channel: 'sms', channelUserId: phone });
+  const resident = await ensureIdentity(council.id, { inboxId, channel: texting, channelUserId: phone });
   const conversation = await ensureOpenConversation(council.id, resident, `campaign-${sendId}`);
   await Conversation.updateOne({ _id: conversation._id }, { $set: { campaignId } });
   const message = await sendReply(services, { ...conversation, campaignId }, { kind: 'system', name: council.name }, { text: campaignText(council.name, campaign.message) });

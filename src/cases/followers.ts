@@ -5,13 +5,15 @@
  * number from the console. The new follower is texted once to say so, from the council's own
  * number, and a number that has opted out of texts is never added.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { statusWords } from '../domain/cases';
+import type { ChannelRegistry } from '../domain/channel';
 import type { CaseFollower } from '../domain/workspace';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { ensureIdentity, ensureOpenConversation, type IdentityDoc } from '../conversations/identity';
 import { findInbox } from '../conversations/inboxes';
 import { sendReply } from '../conversations/outbox';
+import { phoneCountryOf } from '../councils/settings';
 import { ids } from '../ids';
 import { Case, Identity, type CaseDoc } from '../models';
 import type { Services } from '../services';
@@ -20,21 +22,20 @@ type FollowerIdentity = { _id: string; channel: string; channelUserId: string };
 
 const words = (value: string) => value.replace(/[-_]/g, ' ');
 
-/** How a follower reads to agents: a number, or the channel they follow on. */
-function followerLabel(identity: FollowerIdentity): string {
-  if (identity.channel === 'sms' || identity.channel === 'voice') return identity.channelUserId.replace(/^whatsapp:/, 'WhatsApp ');
-  return identity.channel === 'webchat' ? 'A website chat session' : 'A Facebook or Instagram user';
+/** How a follower reads to agents, in their channel's words: a number, or the channel they follow on. */
+function followerLabel(channels: ChannelRegistry, identity: FollowerIdentity): string {
+  return channels.has(identity.channel) ? channels.get(identity.channel).labels.follower(identity.channelUserId) : identity.channelUserId;
 }
 
 /** The followers of each report (the reporter's own identity left out), from one lookup. */
-export async function followersOfCases(cases: CaseDoc[]): Promise<Map<string, CaseFollower[]>> {
+export async function followersOfCases(channels: ChannelRegistry, cases: CaseDoc[]): Promise<Map<string, CaseFollower[]>> {
   const wanted = new Set(cases.flatMap((c) => (c.followers ?? []).filter((f) => f !== c.identityId)));
   const identities = wanted.size ? await Identity.find({ _id: { $in: [...wanted] } }, { channel: 1, channelUserId: 1 }).lean<FollowerIdentity[]>() : [];
   const byId = new Map(identities.map((i) => [i._id, i]));
   return new Map(
     cases.map((c) => [
       c._id,
-      (c.followers ?? []).filter((f) => f !== c.identityId && byId.has(f)).map((f) => ({ id: f, label: followerLabel(byId.get(f)!) })),
+      (c.followers ?? []).filter((f) => f !== c.identityId && byId.has(f)).map((f) => ({ id: f, label: followerLabel(channels, byId.get(f)!) })),
     ]),
   );
 }
@@ -57,8 +58,7 @@ export async function addFollowerByPhone(services: Services, reference: string, 
   const texting = services.channels.byPhone('text')?.id;
   const inboxId = councilNumber && texting ? ids.inbox(texting, councilNumber) : undefined;
   if (!councilNumber || !texting || !inboxId || !(await findInbox(inboxId))) throw new ConflictError('no_sms', `${council.name} has no SMS number to text a follower from.`);
-  const country = (parsePhoneNumberFromString(councilNumber)?.country ?? 'AU') as CountryCode;
-  const parsed = parsePhoneNumberFromString(phone, country);
+  const parsed = parsePhoneNumberFromString(phone, phoneCountryOf(council));
   if (!parsed?.isValid()) throw new ValidationError('Enter a mobile number, for example 0412 345 678.', 'invalid_phone');
 
   const identity = (await ensureIdentity(council.id, { inboxId, channel: texting, channelUserId: parsed.number })) as IdentityDoc & { optedOut?: boolean };

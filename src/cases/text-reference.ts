@@ -76,7 +76,7 @@ async function noteConsent(services: Services, call: CallerRef, record: CaseReco
     identityId: voiceIdentity._id,
     seq: await nextSeq(services.redis, services.config.QUEUE_PREFIX, voiceIdentity._id),
     direction: 'outbound',
-    channel: call.channel,
+    channel: call.channel as string,
     sender: { kind: 'system' },
     text:
       record.kind === 'report'

@@ -151,7 +151,7 @@ export class AgentActions {
       await adapter.connectAgent({
         conversationId: conversation._id,
         voice: this.services.councils.council(conversation.councilId).voice,
-        ...(call.live && call.sid ? { liveCallSid: call.sid } : {}),
+        ...(call.live && call.sid ? { liveCallId: call.sid } : {}),
         residentAddress: identity?.channelUserId ?? '',
         councilAddress: inbox?.address ?? '',
         agent: { name: agent.name, ...(profile?.phone ? { phone: profile.phone } : {}), ...(profile?.clientIdentity ? { clientIdentity: profile.clientIdentity } : {}) },

@@ -23,7 +23,7 @@ import type { ConversationStatus } from '../domain/conversation';
 import type { ChannelId, Choice, InboundMessage } from '../domain/messages';
 import { isNo, isYes } from '../ai/extract';
 import { callerReference, textReference } from '../cases/text-reference';
-import type { CouncilSettings } from '../councils/settings';
+import { phoneCountryOf, type CouncilSettings } from '../councils/settings';
 import { AuthError } from '../errors';
 import { clientAddressResolver } from '../http/client-address';
 import { ids } from '../ids';
@@ -42,7 +42,8 @@ import { residentHistory } from './view';
 
 function councilView(council: CouncilSettings): CouncilView {
   const phoneNumber = council.twilio.phoneNumbers[0];
-  return { id: council.id, name: council.name, ...(phoneNumber ? { phoneNumber } : {}), webchat: { widgetKeys: council.webchat.widgetKeys, allowedOrigins: council.webchat.allowedOrigins }, voice: council.voice };
+  const phoneCountry = phoneCountryOf(council);
+  return { id: council.id, name: council.name, ...(phoneNumber ? { phoneNumber } : {}), ...(phoneCountry ? { phoneCountry } : {}), webchat: { widgetKeys: council.webchat.widgetKeys, allowedOrigins: council.webchat.allowedOrigins }, voice: council.voice };
 }
 
 function turnOutcome(turn: TurnDecision | undefined): TurnOutcome | undefined {
@@ -131,6 +132,7 @@ export function createChannelHost(services: Services, router: ConversationRouter
     decidedTurn: async (eventId) => turnOutcome(await decidedTurn(eventId)),
 
     council: (councilId) => councilView(councils.council(councilId)),
+    defaultCouncil: () => councilView(councils.default.council),
     councilForWidget(widgetKey) {
       const tenant = widgetKey ? councils.forWidgetKey(widgetKey) : councils.default;
       return tenant ? councilView(tenant.council) : undefined;

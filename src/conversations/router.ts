@@ -217,7 +217,7 @@ export class ConversationRouter {
     }
 
     if (content.kind === 'call' && content.event !== 'no_input') {
-      const callHandled = await this.callEvent(content.event, content.callSid, conversation, decision, reply);
+      const callHandled = await this.callEvent(content.event, content.callId, conversation, decision, reply);
       if (callHandled) {
         handled({ kind: 'engine', what: 'call' });
         return result;
@@ -414,7 +414,7 @@ export class ConversationRouter {
    */
   private async callEvent(
     event: 'started' | 'ended' | 'callback_requested' | 'text_instead' | 'call_instead',
-    callSid: string | undefined,
+    callId: string | undefined,
     conversation: ConversationDoc,
     decision: TurnDecision,
     reply: (say: string) => Promise<void>,
@@ -437,11 +437,11 @@ export class ConversationRouter {
     };
     switch (event) {
       case 'started':
-        decision.conversation.call = { sid: callSid ?? call.sid, live: true };
+        decision.conversation.call = { sid: callId ?? call.sid, live: true };
         // Someone already waiting for a person (a call-back, say) goes straight back to the queue.
         return status === 'queued' || status === 'assigned';
       case 'ended':
-        if (call.sid && callSid && call.sid !== callSid) return true; // an older call's late callback
+        if (call.sid && callId && call.sid !== callId) return true; // an older call's late callback
         decision.conversation.call = { ...call, live: false, endedAt: new Date() };
         if (status === 'bot') close('completed_by_bot');
         else if (status === 'queued' && !conversation.callbackRequested) close('abandoned');

@@ -7,7 +7,8 @@
  */
 import { followersOfCases } from '../cases/followers';
 import { statusWords } from '../domain/cases';
-import { CHANNEL_LABELS, FLOW_LABELS, PRIORITY_LABELS, SLOT_LABELS, type CapturedDetail, type CaseFollower, type CaseSummary, type ListItem, type ListResult, type ListView, type PersonView } from '../domain/workspace';
+import { FLOW_LABELS, PRIORITY_LABELS, SLOT_LABELS, type CapturedDetail, type CaseFollower, type CaseSummary, type ListItem, type ListResult, type ListView, type PersonView } from '../domain/workspace';
+import type { ChannelRegistry } from '../domain/channel';
 import type { ChannelId } from '../domain/messages';
 import type { ConversationStatus } from '../domain/conversation';
 import { Case, Contact, Conversation, Identity, Message, Permit, type CaseDoc, type ConversationDoc } from '../models';
@@ -26,20 +27,16 @@ export async function markRead(services: Services, agentId: string, conversation
   if (seq > before) await services.redis.hset(key, conversationId, String(seq));
 }
 
-/** How a resident is named to agents: their name, their number, or their channel in words. */
-export function whoLabel(contactName: string | null | undefined, identity: IdentityLean | undefined, channel: string): string {
+/** How a resident is named to agents: their name, else in their channel's words (their number, "Website visitor"). */
+export function whoLabel(channels: ChannelRegistry, contactName: string | null | undefined, identity: IdentityLean | undefined, channel: string): string {
   if (contactName) return contactName;
-  if (identity && (identity.channel === 'sms' || identity.channel === 'voice')) return identity.channelUserId.replace(/^(whatsapp:)/, 'WhatsApp ');
-  if (channel === 'webchat') return 'Website visitor';
-  if (channel === 'social') return 'Facebook or Instagram user';
-  return CHANNEL_LABELS[channel as ChannelId] ?? channel;
+  if (identity && channels.has(identity.channel)) return channels.get(identity.channel).labels.resident(identity.channelUserId);
+  return channels.has(channel) ? channels.get(channel).labels.name : channel;
 }
 
-/** The channel address as agents read it (a webchat session is not an address anyone can use). */
-export function addressLabel(identity: IdentityLean): string {
-  if (identity.channel === 'webchat') return 'Website chat session';
-  if (identity.channel === 'social') return `Page-scoped id ${identity.channelUserId}`;
-  return identity.channelUserId;
+/** The channel address as agents read it, in its channel's words (a webchat session is not an address anyone can use). */
+export function addressLabel(channels: ChannelRegistry, identity: IdentityLean): string {
+  return channels.has(identity.channel) ? channels.get(identity.channel).labels.address(identity.channelUserId) : identity.channelUserId;
 }
 
 const words = (value: string) => value.replace(/[-_]/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -133,7 +130,7 @@ export async function listConversations(services: Services, agent: AgentPrincipa
         priority: c.priority ?? 2,
         ...(c.queue ? { queue: c.queue } : {}),
         ...(c.queuedAt ? { queuedAt: new Date(c.queuedAt).toISOString(), waitingSeconds: Math.max(0, Math.round((now - new Date(c.queuedAt).getTime()) / 1000)) } : {}),
-        who: whoLabel(names.get(c.contactId), byId.get(c.identityId), c.channel),
+        who: whoLabel(services.channels, names.get(c.contactId), byId.get(c.identityId), c.channel),
         need: needOf(services, c),
         ...(c.lastResidentText ? { preview: c.lastResidentText } : {}),
         unread,
@@ -196,12 +193,12 @@ export async function personView(services: Services, agent: AgentPrincipal, cont
     Case.find({ contactId }).sort({ createdAt: -1 }).limit(50).lean<CaseDoc[]>(),
     Permit.find({ contactId }).sort({ createdAt: -1 }).limit(50).lean<PermitLean[]>(),
   ]);
-  const followers = await followersOfCases(cases);
+  const followers = await followersOfCases(services.channels, cases);
   return {
     id: contact._id,
     councilId: contact.councilId,
     name: contact.name ?? null,
-    identities: identities.map((i) => ({ channel: i.channel as ChannelId, address: i.channelUserId, label: addressLabel(i), optedOut: Boolean(i.optedOut), inboxId: i.inboxId })),
+    identities: identities.map((i) => ({ channel: i.channel as ChannelId, address: i.channelUserId, label: addressLabel(services.channels, i), optedOut: Boolean(i.optedOut), inboxId: i.inboxId })),
     languages: [...new Set(conversations.map((c) => c.language).filter((l): l is string => Boolean(l)))],
     conversations: visible.map((c) => ({ id: c._id, channel: c.channel as ChannelId, status: c.status as ConversationStatus, createdAt: new Date(c.createdAt).toISOString(), ...(c.lastResidentText ? { preview: c.lastResidentText } : {}), ...(c.outcome ? { outcome: c.outcome } : {}) })),
     cases: cases.map((c) => caseSummary(c, followers.get(c._id))),

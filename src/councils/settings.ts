@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import YAML from 'yaml';
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -167,6 +168,34 @@ export function inboxesOf(c: CouncilSettings): Array<{ channel: string; address:
     ]),
     ...(c.meta.pageId ? [{ channel: 'social', address: c.meta.pageId, name: `${c.name} Facebook and Instagram` }] : []),
   ];
+}
+
+const countries = new Map<string, CountryCode | undefined>();
+
+/**
+ * The country whose local numbers (`0412 345 678`) a council's residents write: its own number's
+ * (the default council's is TWILIO_PHONE_NUMBER), else its locale's region (`en-AU` → AU).
+ * Undefined when neither says: then only international numbers are read.
+ */
+export function phoneCountryOf(c: Pick<CouncilSettings, 'twilio' | 'locale'>): CountryCode | undefined {
+  const number = c.twilio.phoneNumbers[0];
+  // Read on every webhook, and parsing a number is not free: a council's answer is kept (councils are few).
+  const key = `${number ?? ''} ${c.locale}`;
+  if (!countries.has(key)) countries.set(key, countryFrom(number, c.locale));
+  return countries.get(key);
+}
+
+function countryFrom(number: string | undefined, locale: string): CountryCode | undefined {
+  const fromNumber = number ? parsePhoneNumberFromString(number)?.country : undefined;
+  if (fromNumber) return fromNumber;
+  // Only a region the tag names: a bare `en` says nothing about the country.
+  let region: string | undefined;
+  try {
+    region = new Intl.Locale(locale).region;
+  } catch {
+    region = undefined;
+  }
+  return region && isSupportedCountry(region) ? region : undefined;
 }
 
 /** The demo content shipped with the engine: flows/faq/knowledge and the demo campgrounds. */

@@ -22,8 +22,6 @@ import type { ChannelId, Choice, InboundMessage } from './messages';
 export interface ChannelSettings {
   /** The base URL the outside world uses for this engine; Twilio signs requests over it. */
   readonly PUBLIC_URL: string;
-  /** The default council's number: its country reads local numbers (`0412…`). */
-  readonly TWILIO_PHONE_NUMBER: string;
   readonly TWILIO_ACCOUNT_SID: string;
   readonly TWILIO_AUTH_TOKEN: string;
   readonly TWILIO_API_URL: string;
@@ -51,6 +49,11 @@ export interface CouncilView {
   name: string;
   /** The council's main number (E.164), when it has one: texts and call-backs go from it. */
   phoneNumber?: string;
+  /**
+   * The country (ISO 3166-1 alpha-2) whose local numbers (`0412 345 678`) its residents write:
+   * its own number's, else its locale's region. Absent: only international numbers are read.
+   */
+  phoneCountry?: string;
   webchat: { widgetKeys: readonly string[]; allowedOrigins: readonly string[] };
   /** How the council sounds on the phone. */
   voice: PhoneVoice;
@@ -239,6 +242,8 @@ export interface ChannelHost {
 
   /** A council by id (an unknown id is a 404). */
   council(councilId: string): CouncilView;
+  /** The engine's first council: whose country reads a number before the council it was sent to is known. */
+  defaultCouncil(): CouncilView;
   /** The council of a webchat widget key; no key: the default council. Undefined for a key no council lists. */
   councilForWidget(widgetKey: string | undefined): CouncilView | undefined;
 

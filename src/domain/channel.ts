@@ -21,6 +21,28 @@ export interface ChannelCapabilities {
    * (call-backs). The core asks the registry for these instead of naming a channel.
    */
   phone?: 'text' | 'call';
+  /**
+   * The resident's address is a session of ours (a webchat's), not one anyone can use to reach
+   * them: searches and contact lists leave it out.
+   */
+  sessionAddress?: boolean;
+}
+
+/**
+ * How people read a channel and its residents, in the channel's own words: the core and the
+ * console never spell a channel's name (GET /api/v1/channels hands these to the console).
+ */
+export interface ChannelLabels {
+  /** The channel in a sentence, as agents read it: "Website chat", "SMS". */
+  name: string;
+  /** The channel on a chart, shorter: "Webchat", "Social media". */
+  short: string;
+  /** A resident who has not given a name: their number, or who they are ("Website visitor"). */
+  resident(address: string): string;
+  /** The resident's address as agents read it ("Website chat session", "Page-scoped id 1234"). */
+  address(address: string): string;
+  /** Someone following a report on this channel: their number, or "A website chat session". */
+  follower(address: string): string;
 }
 
 export interface OutboundDelivery {
@@ -81,8 +103,8 @@ export interface AgentConnection {
   conversationId: string;
   /** The council's voice, for what the resident and agent hear as they are put through. */
   voice: PhoneVoice;
-  /** The resident's call, when they are still holding on it. */
-  liveCallSid?: string;
+  /** The provider's id of the resident's call, when they are still holding on it. */
+  liveCallId?: string;
   residentAddress: string;
   councilAddress: string;
   agent: { name: string; phone?: string; clientIdentity?: string };
@@ -91,6 +113,7 @@ export interface AgentConnection {
 export interface ChannelAdapter {
   id: ChannelId;
   capabilities: ChannelCapabilities;
+  labels: ChannelLabels;
   /**
    * Delivers one reply. Throws PermanentDeliveryError when retrying is pointless and
    * TransientDeliveryError when a retry is safe; any other error leaves the outcome unknown.
@@ -141,8 +164,10 @@ export interface ChannelCredentials {
 export interface ChannelRegistry {
   get(id: ChannelId | string): ChannelAdapter;
   all(): ChannelAdapter[];
-  /** The ids of every channel, in the registry's order. */
+  /** The ids of every channel, in the registry's order: what the core validates a channel named from outside against. */
   ids(): ChannelId[];
+  /** Whether the engine runs a channel of this id (an id from a request or a stored record). */
+  has(id: string): id is ChannelId;
   /** The channel that reaches a phone number this way (texts or calls), if the engine has one. */
   byPhone(kind: 'text' | 'call'): ChannelAdapter | undefined;
 }

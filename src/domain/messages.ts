@@ -4,8 +4,22 @@
  */
 import { z } from 'zod';
 
-export const channelIds = ['webchat', 'sms', 'voice', 'social'] as const;
-export type ChannelId = (typeof channelIds)[number];
+declare const channelIdBrand: unique symbol;
+/**
+ * A channel's id ('sms', 'webchat'…). The domain does not list them: the channels registered in
+ * channels/index.ts are the engine's channels, and the core asks its `ChannelRegistry` for them
+ * (`ids()`, `has()`), so adding a channel needs no change here. The brand makes a channel's id
+ * come from its own folder (`channelId`) or the registry, never a string the core spelt.
+ */
+export type ChannelId = string & { readonly [channelIdBrand]: true };
+
+const CHANNEL_ID = /^[a-z][a-z0-9-]{1,19}$/;
+
+/** A channel declares its id once with this (lower-case letters, digits and dashes: it is part of stored ids). */
+export function channelId(id: string): ChannelId {
+  if (!CHANNEL_ID.test(id)) throw new Error(`${JSON.stringify(id)} is not a channel id (lower-case letters, digits and dashes, 2 to 20)`);
+  return id as ChannelId;
+}
 
 export const choiceSchema = z.object({ value: z.string().min(1).max(64), label: z.string().min(1).max(80) });
 export type Choice = z.infer<typeof choiceSchema>;
@@ -24,8 +38,11 @@ export const inboundContentSchema = z.discriminatedUnion('kind', [
     /** Moved from another channel's queue: the place kept (when that wait began, and its priority). */
     keepPlace: z.object({ since: z.coerce.date(), priority: z.number().int().min(0).max(9) }).optional(),
   }),
-  /** Phone call events: the call began or ended, the caller said nothing, or chose how to wait. */
-  z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input', 'callback_requested', 'text_instead', 'call_instead']), callSid: z.string().optional() }),
+  /**
+   * Phone call events: the call began or ended, the caller said nothing, or chose how to wait.
+   * `callId`: the provider's id of the call (one call's steps share it), so a late event of an earlier call is told apart.
+   */
+  z.object({ kind: z.literal('call'), event: z.enum(['started', 'ended', 'no_input', 'callback_requested', 'text_instead', 'call_instead']), callId: z.string().optional() }),
   /** Carrier keywords (STOP, START, HELP): consent to be messaged, or a request for help. */
   z.object({ kind: z.literal('consent'), action: z.enum(['opt_out', 'opt_in', 'help']), text: z.string() }),
 ]);

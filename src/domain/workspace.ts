@@ -3,11 +3,23 @@
  * the console (web/console, compiled by Vite): one place for the words agents read, so the
  * browser never copies them by hand. Types and plain constants only: no I/O, no zod.
  */
+import type { ChannelCapabilities } from './channel';
 import type { ChannelId } from './messages';
 import type { ConversationStatus } from './conversation';
 import type { MessageCreatedPayload } from './events';
 
-export const CHANNEL_LABELS: Record<ChannelId, string> = { webchat: 'Website chat', sms: 'SMS', voice: 'Phone', social: 'Facebook or Instagram' };
+/**
+ * One of the engine's channels as the console knows it (GET /api/v1/channels): its words come
+ * from the channel itself (channels/<name>/), so the console names no channel.
+ */
+export interface ChannelInfo {
+  id: ChannelId;
+  /** In a sentence: "Website chat". */
+  label: string;
+  /** On a chart: "Webchat". */
+  shortLabel: string;
+  capabilities: ChannelCapabilities;
+}
 export const STATUS_LABELS: Record<ConversationStatus, string> = { bot: 'With the assistant', queued: 'Waiting', assigned: 'With an agent', resolved: 'Resolved' };
 export const PRIORITY_LABELS: Record<number, string> = { 0: 'Safeguarding: take first', 1: 'Caller holding on the phone' };
 

@@ -45,6 +45,7 @@ export function openApiDocument(schemas: { login: z.ZodType; agentProfile: z.Zod
       '/audit': get('Who read or changed a person\'s records, and when (admins)', { parameters: [{ name: 'contactId', in: 'query', required: true, schema: { type: 'string' } }] }),
       '/queue': get('Waiting conversations in taking order, and the agent\'s own'),
       '/queues': get('The council\'s queues'),
+      '/channels': get('The engine\'s channels: id, label, short label and capabilities (the console names channels by these)'),
       '/canned-responses': {
         ...get('Ready-made replies'),
         post: { summary: 'Add a ready-made reply, or replace the one with that title (admins)', security: bearer, requestBody: json(schemas.canned), responses: { 201: { description: 'The reply' }, 403: { description: 'Admins only' } } },

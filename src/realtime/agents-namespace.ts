@@ -177,14 +177,14 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       const council = councilLabel(services, agent, conversation.councilId);
       return {
         conversation: conversationView(conversation),
-        who: whoLabel(contact?.name, identity ?? undefined, conversation.channel),
+        who: whoLabel(services.channels, contact?.name, identity ?? undefined, conversation.channel),
         ...(council ? { councilName: council.name } : {}),
         captured: capturedDetails(services, conversation.councilId, flow),
         summary: summary ?? residentSaid.slice(-3).join(' / '),
         // The console labels a model's summary as generated, never as the resident's words.
         summarySource: summary ? 'generated' : 'resident',
         messages: messages.map((m) => ({ ...messagePayload(m), deliveryStatus: m.deliveryStatus, ...(m.deliveryError ? { deliveryError: m.deliveryError } : {}) })),
-        resident: { channel: conversation.channel, address: identity ? addressLabel(identity) : '', optedOut: Boolean(identity?.optedOut) },
+        resident: { channel: conversation.channel, address: identity ? addressLabel(services.channels, identity) : '', optedOut: Boolean(identity?.optedOut) },
         otherConversations: others.filter((c) => canSee(agent, c)).map((c) => ({ id: c._id, channel: c.channel, status: c.status, createdAt: c.createdAt, ...(c.lastResidentText ? { preview: c.lastResidentText } : {}) })),
       };
     });

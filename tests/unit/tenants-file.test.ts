@@ -1,7 +1,7 @@
 /** TENANTS_FILE (CONTRACT.md §9): what a council file may say, and what stops the engine at start-up. */
 import path from 'node:path';
 import { parseConfig } from '../../src/config';
-import { parseTenants } from '../../src/councils/settings';
+import { parseTenants, phoneCountryOf } from '../../src/councils/settings';
 
 const config = parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379', MONGODB_URI: 'mongodb://127.0.0.1:27017/x', TWILIO_AUTH_TOKEN: 'env-token-123456' } as NodeJS.ProcessEnv);
 const file = path.resolve(__dirname, '..', '..', 'councils', 'demo.json');
@@ -45,4 +45,11 @@ test('every problem is listed, with the council and field it is in', () => {
 test('a number, Page or widget key listed for two councils is refused', () => {
   const twice = { councils: [{ id: 'a', name: 'A Council', webchat: { widgetKeys: ['shared'] } }, { id: 'b', name: 'B Council', webchat: { widgetKeys: ['shared'] } }] };
   expect(() => parseTenants(JSON.stringify(twice), '/tmp/c.json', config)).toThrow(/widget key shared is also listed for council "a"/);
+});
+
+test('a council reads local numbers as its own country: its number\'s, else its locale\'s region, else none', () => {
+  expect(phoneCountryOf({ twilio: { phoneNumbers: ['+64480000001'], accountSid: 'AC', authToken: 't' }, locale: 'en-AU' })).toBe('NZ');
+  expect(phoneCountryOf({ twilio: { phoneNumbers: [], accountSid: 'AC', authToken: 't' }, locale: 'en-GB' })).toBe('GB');
+  // A bare language says nothing about the country.
+  expect(phoneCountryOf({ twilio: { phoneNumbers: [], accountSid: 'AC', authToken: 't' }, locale: 'en' })).toBeUndefined();
 });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { analyticsSummary, summaryCsv, type AnalyticsSummary } from '../../analytics/summary';
 import { costTable } from '../../analytics/costs';
 import { contactJourney } from '../../journey/timeline';
-import { channelIds } from '../../domain/messages';
+import type { ChannelId } from '../../domain/messages';
 import { NotFoundError, ValidationError } from '../../errors';
 import { audit } from '../../privacy/audit';
 import type { Services } from '../../services';
@@ -17,15 +17,18 @@ import { actingCouncil, type Authed, type Guards } from './guards';
 /** `2026-12-01` (a whole day, UTC) or a full ISO date-time. */
 const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
-export const analyticsQuery = z
-  .object({
-    from: instant.optional(),
-    to: instant.optional(),
-    councilId: z.string().min(1).max(100).optional(),
-    channel: z.enum(channelIds).optional(),
-    flow: z.string().regex(/^[a-z-]{2,40}$/).optional(),
-  })
-  .strict();
+/** The query, for this engine's channels (the registry's ids: a channel named from outside is one of them). */
+export const analyticsQueryFor = (channels: readonly ChannelId[]) =>
+  z
+    .object({
+      from: instant.optional(),
+      to: instant.optional(),
+      councilId: z.string().min(1).max(100).optional(),
+      channel: z.enum(channels).optional(),
+      flow: z.string().regex(/^[a-z-]{2,40}$/).optional(),
+    })
+    .strict();
+export type AnalyticsQueryInput = z.infer<ReturnType<typeof analyticsQueryFor>>;
 
 /** The UTC instant of midnight at the start of `date` (YYYY-MM-DD) in `timezone`. */
 export function zonedMidnight(date: string, timezone: string): Date {
@@ -49,7 +52,7 @@ export function zonedDate(at: Date, timezone: string): string {
  * From and to in the council's calendar: a date-only `from` is that day's local midnight, a
  * date-only `to` includes that whole local day; without them, this month so far.
  */
-export function analyticsRange(query: z.infer<typeof analyticsQuery>, timezone: string, now = new Date()): { from: Date; to: Date; fromDate: string; toDate: string } {
+export function analyticsRange(query: AnalyticsQueryInput, timezone: string, now = new Date()): { from: Date; to: Date; fromDate: string; toDate: string } {
   const today = zonedDate(now, timezone);
   const from = query.from ? (query.from.length === 10 ? zonedMidnight(query.from, timezone) : new Date(query.from)) : zonedMidnight(`${today.slice(0, 8)}01`, timezone);
   const to = query.to
@@ -63,7 +66,10 @@ export function analyticsRange(query: z.infer<typeof analyticsQuery>, timezone: 
 export function analyticsRoutes(services: Services, guards: Guards): Router {
   const router = Router();
   const { requireAgent, requireSupervisor } = guards;
-  const costs = { table: costTable(services.config.CONTACT_COSTS), currency: services.config.COST_CURRENCY };
+  const analyticsQuery = analyticsQueryFor(services.channels.ids());
+  // "If every contact had been a call" is priced as the channel that calls residents.
+  const phoneChannel = services.channels.byPhone('call')?.id;
+  const costs = { table: costTable(services.config.CONTACT_COSTS), currency: services.config.COST_CURRENCY, ...(phoneChannel ? { phoneChannel } : {}) };
 
   const summaryFor = async (req: Authed): Promise<AnalyticsSummary & { timezone: string; fromDate: string; toDate: string }> => {
     const query = parseInput(analyticsQuery, req.query);

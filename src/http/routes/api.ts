@@ -26,7 +26,7 @@ import { exportPerson } from '../../privacy/export';
 import { agentCreateSchema, agentPatchSchema, passwordChangeSchema, cannedSchema, contactPatchSchema, followerSchema, permitCancelSchema, workspaceRoutes } from './workspace';
 import { listCanned } from '../../conversations/canned';
 import { personView } from '../../conversations/workspace-view';
-import { analyticsQuery, analyticsRoutes } from './analytics';
+import { analyticsQueryFor, analyticsRoutes } from './analytics';
 import { webhookRoutes } from './webhooks';
 import { campaignRoutes } from './campaigns';
 import { councilRoutes } from './councils';
@@ -34,6 +34,7 @@ import { campaignSchema } from '../../campaigns/campaigns';
 import { consentSchema } from '../../campaigns/consent';
 import { actingCouncil, type Authed } from './guards';
 import { webhookEndpointSchema } from '../../webhooks/endpoints';
+import type { ChannelInfo } from '../../domain/workspace';
 
 const loginSchema = z.object({ email: z.string().trim().min(3).max(200), password: z.string().min(1).max(200), code: z.string().trim().max(12).optional() });
 const secondFactorCodeSchema = z.object({ code: z.string().trim().min(1).max(12) });
@@ -67,7 +68,7 @@ export function apiRoutes(services: Services): Router {
   const secondFactor = new SecondFactor({ appSecret: services.config.APP_SECRET, redis: services.redis, keyPrefix: services.config.QUEUE_PREFIX, issuer: services.councils.default.council.name });
   const clientAddress = clientAddressResolver(services.config.TRUST_PROXY);
 
-  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery, consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, follower: followerSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema, passwordChange: passwordChangeSchema });
+  const document = openApiDocument({ login: loginSchema, agentProfile: agentProfileSchema, caseStatus: caseStatusSchema, webhook: webhookEndpointSchema, analyticsQuery: analyticsQueryFor(services.channels.ids()), consent: consentSchema, campaign: campaignSchema, contactPatch: contactPatchSchema, permitCancel: permitCancelSchema, follower: followerSchema, agentCreate: agentCreateSchema, agentPatch: agentPatchSchema, canned: cannedSchema, passwordChange: passwordChangeSchema });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -174,6 +175,12 @@ export function apiRoutes(services: Services): Router {
   router.get('/queues', requireAgent, (req: Authed, res) => {
     const councils = servedCouncils(services, req.agent!);
     res.json({ queues: queueNamesOf(services, councils), byCouncil: Object.fromEntries(councils.map((id) => [id, services.councils.council(id).queues])) });
+  });
+
+  // The console names channels in the channels' own words, and shows what each can do.
+  const channels: ChannelInfo[] = services.channels.all().map((a) => ({ id: a.id, label: a.labels.name, shortLabel: a.labels.short, capabilities: a.capabilities }));
+  router.get('/channels', requireAgent, (_req, res) => {
+    res.json({ channels });
   });
 
   router.get('/cases/:reference', requireAgent, async (req: Authed, res) => {

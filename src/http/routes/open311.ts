@@ -18,11 +18,11 @@ import { errorResponse } from '../error-status';
 import { ids } from '../../ids';
 import { Case, Media, type CaseDoc } from '../../models';
 import type { Services } from '../../services';
-import type { CouncilSettings } from '../../councils/settings';
+import { phoneCountryOf, type CouncilSettings } from '../../councils/settings';
 import { parseInput } from '../../validation';
 import { auditEach } from '../../privacy/audit';
 import { publicStreet, publicText, roundedPosition } from '../../privacy/public-record';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 
 type Format = 'json' | 'xml';
 
@@ -126,7 +126,7 @@ export function open311Routes(services: Services): Router {
   const view = async (req: Request, council: CouncilSettings, found: CaseDoc[]) => {
     const holder = keyHolder(req, council);
     if (holder) await auditEach({ _id: holder, role: 'open311' }, 'case.read', found.map((c) => ({ contactId: c.contactId, target: c._id })));
-    const country = parsePhoneNumberFromString(services.councils.smsNumber(council.id) ?? services.config.TWILIO_PHONE_NUMBER)?.country;
+    const country = phoneCountryOf(council);
     return found.map((c) => toRequest(c, council, country, services, Boolean(holder)));
   };
   // `.json`/`.xml` are part of each path; the format is read once, errors use it too.

@@ -6,7 +6,7 @@
  * see answers 404; every change is on the audit log with who made it.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 import { createAgent, resetPassword } from '../../agents/auth';
 import { loadVisibleCase } from '../../agents/access';
@@ -19,6 +19,7 @@ import { caseSummary, personView, permitSummary, whoLabel, type PermitLean } fro
 import { addFollowerByPhone, followersOfCases, removeFollower } from '../../cases/followers';
 import { wallboard } from '../../conversations/wallboard';
 import { removeCanned, saveCanned } from '../../conversations/canned';
+import { phoneCountryOf } from '../../councils/settings';
 import { AGENT_ROLES, type AgentAdminView, type SearchResult } from '../../domain/workspace';
 import { AuthError, ConflictError, NotFoundError } from '../../errors';
 import { Agent, AgentSession, Case, Contact, Conversation, Identity, Message, Permit, PermitNight, type CaseDoc, type ConversationDoc } from '../../models';
@@ -72,7 +73,6 @@ export function adminView(a: { _id: string; email: string; name: string; role: s
 export function workspaceRoutes(services: Services, guards: { requireAgent: Guard; requireSupervisor: Guard; requireAdmin: Guard }): Router {
   const router = Router();
   const { requireAgent, requireSupervisor, requireAdmin } = guards;
-  const country = (parsePhoneNumberFromString(services.config.TWILIO_PHONE_NUMBER)?.country ?? 'AU') as CountryCode;
 
   /** Search by phone number, name, reference (RC-/CP-) and message text; only what the caller may see. */
   router.get('/search', requireAgent, async (req: Authed, res) => {
@@ -87,9 +87,16 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
       const found = reference.startsWith('CP-') ? await Permit.findById(reference, { contactId: 1 }).lean() : await Case.findById(reference, { contactId: 1 }).lean();
       if (found) matchedContacts.set(found.contactId, `Reference ${reference}`);
     }
-    const phone = /\d{6,}/.test(q.replace(/[\s()-]/g, '')) ? parsePhoneNumberFromString(q, country) : undefined;
-    if (phone?.isValid()) {
-      const e164 = phone.number;
+    // A local number is read as the country of each council the agent serves (one e164 a country).
+    const looksLikeNumber = /\d{6,}/.test(q.replace(/[\s()-]/g, ''));
+    const countries = [...new Set(councilsOf(agent).filter((id) => services.councils.has(id)).map((id) => phoneCountryOf(services.councils.council(id))))];
+    const numbers = looksLikeNumber
+      ? [...new Set(countries.flatMap((country) => {
+          const phone = parsePhoneNumberFromString(q, country);
+          return phone?.isValid() ? [phone.number] : [];
+        }))]
+      : [];
+    for (const e164 of numbers) {
       for (const identity of await Identity.find({ channelUserId: { $in: [e164, `whatsapp:${e164}`] } }).limit(20).lean()) matchedContacts.set(identity.contactId, `Phone ${e164}`);
       for (const contact of await Contact.find({ councilId, phone: e164 }).limit(20).lean()) matchedContacts.set(contact._id, `Phone ${e164}`);
     }
@@ -119,7 +126,7 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
           id: c._id,
           channel: c.channel as SearchResult['conversations'][number]['channel'],
           status: c.status as SearchResult['conversations'][number]['status'],
-          who: whoLabel(contactName.get(c.contactId), identityOf.get(c.identityId), c.channel),
+          who: whoLabel(services.channels, contactName.get(c.contactId), identityOf.get(c.identityId), c.channel),
           need: c.handoffReason ?? c.lastResidentText ?? '',
           updatedAt: new Date(c.updatedAt).toISOString(),
           matched: matchedConversations.get(c._id) ?? matchedContacts.get(c.contactId) ?? '',
@@ -127,7 +134,8 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
       contacts: contactIds.filter((id) => matchedContacts.has(id)).map((id) => ({
         id,
         name: contactName.get(id) ?? null,
-        addresses: identities.filter((i) => i.contactId === id && i.channel !== 'webchat').map((i) => i.channelUserId),
+        // A session address (a webchat's) reaches nobody: only addresses a person can use are listed.
+        addresses: identities.filter((i) => i.contactId === id && !(services.channels.has(i.channel) && services.channels.get(i.channel).capabilities.sessionAddress)).map((i) => i.channelUserId),
         matched: matchedContacts.get(id)!,
         ...(visible.find((c) => c.contactId === id) ? { latestConversationId: visible.find((c) => c.contactId === id)!._id } : {}),
       })),
@@ -172,7 +180,7 @@ export function workspaceRoutes(services: Services, guards: { requireAgent: Guar
   /** A report's followers: someone who asked for updates is added by mobile number and texted once; any agent who may see the report. */
   const reportSummary = async (reference: string) => {
     const report = (await Case.findById(reference).lean<CaseDoc>())!;
-    return caseSummary(report, (await followersOfCases([report])).get(reference));
+    return caseSummary(report, (await followersOfCases(services.channels, [report])).get(reference));
   };
   router.post('/cases/:reference/followers', requireAgent, validateBody(followerSchema), async (req: Authed, res) => {
     const reference = String(req.params.reference).toUpperCase();

@@ -6,10 +6,11 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Socket } from 'socket.io-client';
-import type { ListResult, ListView, OfferPayload, SearchResult, ThreadMessage } from '../../../src/domain/workspace';
+import type { ChannelInfo, ListResult, ListView, OfferPayload, SearchResult, ThreadMessage } from '../../../src/domain/workspace';
 import { api, ApiError, command, connectSocket, loadSession, saveSession, setToken, type Session } from './api';
 import { ChangePassword } from './password';
 import { askNotifications, chime, notify, notifyState, setSound, setTitleCount, soundOn, type NotifyState } from './alerts';
+import { loadChannels } from './channels';
 import { channelName } from './format';
 import { ListsPane, type Filters } from './lists';
 import { ThreadPane } from './thread';
@@ -138,7 +139,8 @@ export function App() {
     setToken(s.token);
     let profile: Me;
     try {
-      profile = await api<Me>('/me');
+      // The channels' words first, so nothing is drawn with a bare channel id.
+      [profile] = await Promise.all([api<Me>('/me'), loadChannels((path) => api<{ channels: ChannelInfo[] }>(path))]);
     } catch {
       signedOut('Your sign-in has expired. Please sign in again.');
       return;

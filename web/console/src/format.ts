@@ -1,6 +1,7 @@
-import { CHANNEL_LABELS, STATUS_LABELS } from '../../../src/domain/workspace';
+import { STATUS_LABELS } from '../../../src/domain/workspace';
+import { channelInfo } from './channels';
 
-export const channelName = (channel: string) => (CHANNEL_LABELS as Record<string, string>)[channel] ?? channel;
+export const channelName = (channel: string) => channelInfo(channel)?.label ?? channel;
 export const statusName = (status: string) => (STATUS_LABELS as Record<string, string>)[status] ?? status;
 
 export function languageName(code: string): string {

@@ -1,6 +1,7 @@
 /** The left pane: Waiting, Mine, All open and Resolved, filtered by council (for a shared service), queue and channel, with live waits and unread counts. */
 import { useRef } from 'preact/hooks';
-import { CHANNEL_LABELS, LIST_LABELS, LIST_VIEWS, OUTCOME_LABELS, PRIORITY_LABELS, type ListItem, type ListResult, type ListView } from '../../../src/domain/workspace';
+import { LIST_LABELS, LIST_VIEWS, OUTCOME_LABELS, PRIORITY_LABELS, type ListItem, type ListResult, type ListView } from '../../../src/domain/workspace';
+import { allChannels } from './channels';
 import { channelName, clock, dateTime, languageName, statusName } from './format';
 import type { Me } from './types';
 
@@ -65,7 +66,7 @@ export function ListsPane(props: Props) {
         <label for="filter-channel">Channel</label>
         <select id="filter-channel" value={props.filters.channel ?? ''} onChange={(e) => props.onFilters({ ...props.filters, channel: (e.currentTarget as HTMLSelectElement).value || undefined })}>
           <option value="">All channels</option>
-          {Object.entries(CHANNEL_LABELS).map(([value, label]) => <option value={value}>{label}</option>)}
+          {allChannels().map((c) => <option value={c.id}>{c.label}</option>)}
         </select>
       </div>
       <div role="tablist" aria-label="Lists" class="tabs">

@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Socket } from 'socket.io-client';
 import { DELIVERY_LABELS, OUTCOME_LABELS, RESOLVE_OUTCOMES, deliveryReason, mapLink, placeLabel, type ThreadMessage } from '../../../src/domain/workspace';
 import { api, command, mediaUrl } from './api';
+import { channelInfo } from './channels';
 import { channelName, statusName, time } from './format';
 import type { CannedResponse, Me, Opened } from './types';
 
@@ -219,7 +220,8 @@ function Composer(props: Props & { mine: boolean; open: boolean }) {
   const onInput = (value: string) => {
     setText(value);
     setPicked(0);
-    if (mode === 'note' || c.channel !== 'webchat' || !props.mine) return;
+    // Only a resident on a live client (delivery `realtime`) sees the agent typing.
+    if (mode === 'note' || channelInfo(c.channel)?.capabilities.delivery !== 'realtime' || !props.mine) return;
     if (Date.now() - typingSent.current > 3000) {
       typingSent.current = Date.now();
       void command(props.socket(), 'typing', { conversationId: c.id, typing: true }).catch(() => undefined);
@@ -253,12 +255,14 @@ function Composer(props: Props & { mine: boolean; open: boolean }) {
       void send();
     }
   };
-  const canReply = props.mine && c.channel !== 'voice';
+  // A channel that answers only in the provider's own request (a call) takes no typed reply: the agent talks.
+  const spoken = channelInfo(c.channel)?.capabilities.delivery === 'response';
+  const canReply = props.mine && !spoken;
   const help = mode === 'note'
     ? 'Internal note: agents only, never sent to the resident.'
     : canReply
       ? `Sent over ${channelName(c.channel)}. Ctrl and Enter sends; type / for canned responses.`
-      : c.channel === 'voice' && props.mine
+      : spoken && props.mine
         ? 'A phone call: talk to the caller on the call, or add a note.'
         : 'Claim the conversation to reply; you can add internal notes at any time.';
   return (

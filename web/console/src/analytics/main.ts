@@ -8,9 +8,9 @@
 import { Chart, registerables, type ChartConfiguration, type ChartOptions } from 'chart.js';
 import type { AnalyticsSummary } from '../../../../src/analytics/summary';
 import type { JourneyData } from '../../../../src/domain/journey';
-import type { JourneyItem } from '../../../../src/domain/workspace';
+import type { ChannelInfo, JourneyItem } from '../../../../src/domain/workspace';
 import type { Me } from '../types';
-import { CHANNEL_ORDER, CHANNELS, EVENTS, FILTER_FLOWS, FLOWS, REASONS, STEPS, label } from './vocabulary';
+import { EVENTS, FILTER_FLOWS, FLOWS, REASONS, STEPS, label } from './vocabulary';
 import './analytics.css';
 
 Chart.register(...registerables);
@@ -28,6 +28,8 @@ type Cell = string | number;
 type BarConfig = ChartConfiguration<'bar', number[], string>;
 
 const token = sessionStorage.getItem('sb-token');
+/** Each channel's short name ("Webchat"), in the channel's own words (GET /api/v1/channels). */
+let channelWords: Record<string, string> = {};
 const charts: Record<string, Chart<'bar', number[], string>> = {};
 // Colours with at least 3:1 contrast on white (WCAG 1.4.11), told apart by position and labels too.
 const COLOURS = ['#005ea5', '#b35900', '#1d6b1d', '#6f3996', '#8a1c1c', '#4a4a4a'] as const;
@@ -152,7 +154,7 @@ function render(s: AnalyticsSummary): void {
   tile('Wait for a person (median)', seconds(s.queue.wait.medianSeconds), s.queue.abandoned + ' left the queue');
 
   const byChannel = Object.entries(s.byChannel);
-  const names = byChannel.map(([c]) => label(CHANNELS, c));
+  const names = byChannel.map(([c]) => label(channelWords, c));
   const outcome = (key: 'containedByAssistant' | 'handedToPerson' | 'abandoned') => byChannel.map(([, b]) => b[key]);
   draw('outcomes-chart', {
     type: 'bar',
@@ -167,9 +169,9 @@ function render(s: AnalyticsSummary): void {
     options: axes(true),
   });
   $('outcomes-summary').textContent = byChannel.length
-    ? byChannel.map(([c, b]) => label(CHANNELS, c) + ': ' + contacts(b.conversations) + ', ' + b.containedByAssistant + ' resolved by the assistant, ' + b.handedToPerson + ' passed to a person').join('. ') + '.'
+    ? byChannel.map(([c, b]) => label(channelWords, c) + ': ' + contacts(b.conversations) + ', ' + b.containedByAssistant + ' resolved by the assistant, ' + b.handedToPerson + ' passed to a person').join('. ') + '.'
     : 'No contacts in this range.';
-  table('outcomes-table', ['Channel', 'Contacts', 'By the assistant', 'To a person', 'Unfinished', 'Cost'], byChannel.map(([c, b]) => [label(CHANNELS, c), b.conversations, b.containedByAssistant, b.handedToPerson, b.abandoned, money(b.cost, cost.currency)]));
+  table('outcomes-table', ['Channel', 'Contacts', 'By the assistant', 'To a person', 'Unfinished', 'Cost'], byChannel.map(([c, b]) => [label(channelWords, c), b.conversations, b.containedByAssistant, b.handedToPerson, b.abandoned, money(b.cost, cost.currency)]));
 
   draw('cost-chart', {
     type: 'bar',
@@ -177,7 +179,7 @@ function render(s: AnalyticsSummary): void {
     options: noLegend(axes(false)),
   });
   $('cost-summary').textContent = 'Actual ' + money(cost.actual, cost.currency) + ' against ' + money(cost.ifAllByPhone, cost.currency) + ' had every contact come by phone: ' + money(cost.saving, cost.currency) + ' saved.';
-  table('cost-table', ['Channel', 'Contacts', 'By the assistant', 'By a person', 'Cost'], Object.entries(cost.byChannel).map(([c, b]) => [label(CHANNELS, c), b.contacts, b.byAssistant, b.byPerson, money(b.cost, cost.currency)]));
+  table('cost-table', ['Channel', 'Contacts', 'By the assistant', 'By a person', 'Cost'], Object.entries(cost.byChannel).map(([c, b]) => [label(channelWords, c), b.contacts, b.byAssistant, b.byPerson, money(b.cost, cost.currency)]));
 
   const reasons = Object.entries(s.handoffReasons);
   draw('reasons-chart', {
@@ -296,7 +298,7 @@ function when(iso: string): string {
 function describeEvent(e: JourneyWire['events'][number]): string {
   const d = e.data || {};
   let text = label(EVENTS, e.type);
-  if (e.type === 'contact.started' && e.channel) text += ' by ' + label(CHANNELS, e.channel);
+  if (e.type === 'contact.started' && e.channel) text += ' by ' + label(channelWords, e.channel);
   if (e.flow && /^(flow|step)\./.test(e.type)) text += ': ' + label(FLOWS, e.flow) + (e.step && e.type !== 'flow.entered' ? ', ' + label(STEPS, e.step).toLowerCase() : '');
   if (d.reference) text += ' ' + d.reference;
   if (d.status) text += ' (' + String(d.status).replace(/_/g, ' ') + ')';
@@ -312,12 +314,12 @@ const HIDDEN_EVENTS = new Set(['turn.understood', 'step.reached']);
 function showJourney(j: JourneyWire): void {
   const out = $('journey-result');
   out.textContent = '';
-  out.appendChild(el('p', 'Channels: ' + (j.identities.map((i) => label(CHANNELS, i.channel) + ' ' + i.address).join(', ') || 'none')));
+  out.appendChild(el('p', 'Channels: ' + (j.identities.map((i) => label(channelWords, i.channel) + ' ' + i.address).join(', ') || 'none')));
   const list = el('ol', undefined, 'journey-list');
   list.setAttribute('aria-label', 'Journey, oldest first');
   j.items.forEach((item) => {
     const li = el('li');
-    li.appendChild(el('span', when(item.at) + (item.channel ? ' · ' + label(CHANNELS, item.channel) : ''), 'when'));
+    li.appendChild(el('span', when(item.at) + (item.channel ? ' · ' + label(channelWords, item.channel) : ''), 'when'));
     li.appendChild(el('span', item.title, 'what'));
     li.appendChild(el('span', String(item.outcome).replace(/_/g, ' '), 'outcome'));
     if (item.kind === 'conversation') {
@@ -359,13 +361,18 @@ async function findJourney(ev: SubmitEvent): Promise<void> {
   }
 }
 
-/** The filters' choices, from the vocabularies. */
-function fillFilters(): void {
-  CHANNEL_ORDER.forEach((c) => {
-    const o = el('option', CHANNELS[c]);
-    o.value = c;
+/** The channel filter's choices: the engine's channels, in the registry's order. */
+function fillChannels(channels: ChannelInfo[]): void {
+  channelWords = Object.fromEntries(channels.map((c) => [c.id, c.shortLabel]));
+  channels.forEach((c) => {
+    const o = el('option', c.shortLabel);
+    o.value = c.id;
     select('channel').appendChild(o);
   });
+}
+
+/** The filters' choices, from the vocabularies. */
+function fillFilters(): void {
   FILTER_FLOWS.forEach((f) => {
     const o = el('option', label(FLOWS, f));
     o.value = f;
@@ -379,7 +386,10 @@ async function start(): Promise<void> {
   $('journey-form').addEventListener('submit', (ev) => void findJourney(ev as SubmitEvent));
   let me: Me;
   try {
+    // Channels unavailable (a temporary password, say): they read by their ids.
+    const channels = api('/channels').then((r) => r.json() as Promise<{ channels: ChannelInfo[] }>).catch(() => ({ channels: [] }));
     me = (await (await api('/me')).json()) as Me;
+    fillChannels((await channels).channels);
   } catch {
     return; // signedOut() already shown for 401
   }

@@ -1,17 +1,12 @@
 /**
- * The analytics page's words for the server's vocabularies. The keys come from src/domain (channel
- * ids, journey event types, handoff kinds), so a key added there fails the type check here until it
- * has words. The words themselves are the page's own: charts and summaries are short ("Webchat",
- * "Camping permits") where the workspace's CHANNEL_LABELS and FLOW_LABELS read as sentences.
+ * The analytics page's words for the server's vocabularies. The keys come from src/domain (journey
+ * event types, handoff kinds), so a key added there fails the type check here until it has words.
+ * The words themselves are the page's own: charts and summaries are short ("Camping permits") where
+ * the workspace's FLOW_LABELS read as sentences. Channels bring their own short names ("Webchat",
+ * GET /api/v1/channels), so a new channel needs nothing here.
  */
 import { MAIN_FLOW_ID } from '../../../../src/domain/flow';
 import type { HandoffKind, JourneyEventType } from '../../../../src/domain/journey';
-import type { ChannelId } from '../../../../src/domain/messages';
-
-export const CHANNELS: Record<ChannelId, string> = { webchat: 'Webchat', sms: 'SMS', voice: 'Phone', social: 'Social media' };
-
-/** In the order the form lists them. */
-export const CHANNEL_ORDER = Object.keys(CHANNELS) as ChannelId[];
 
 /** The services one can filter the figures by, in the order the form lists them. */
 export const FILTER_FLOWS = ['camping-permit', 'faq', 'report-issue', 'case-status'] as const;
