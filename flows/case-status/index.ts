@@ -19,7 +19,8 @@ const when = (date: Date) => new Intl.DateTimeFormat('en-AU', { day: 'numeric', 
 
 /** "RC-123456, a pothole at 12 Smith Street: received on 2 December, then scheduled for repair on 4 December (A crew will fill it on Monday)." */
 export function describeCase(record: CaseRecord): string {
-  const where = record.summary ? ` at ${record.summary.split(':')[0]}` : '';
+  // A report says where; a permit says its stay ("2 nights from Thursday 7 January 2027").
+  const where = !record.summary ? '' : record.kind === 'permit' ? `, ${record.summary}` : ` at ${record.summary.split(':')[0]}`;
   const steps = record.history.map((h, i) => `${i > 0 ? 'then ' : ''}${statusWords(h.status)} on ${when(h.at)}${h.note ? ` (${h.note.replace(/[.\s]+$/, '')})` : ''}`);
   return `${record.reference}, ${record.category.replace(/-/g, ' ')}${where}: ${steps.join(', ')}.`;
 }

@@ -11,6 +11,18 @@ export const CHANNEL_LABELS: Record<ChannelId, string> = { webchat: 'Website cha
 export const STATUS_LABELS: Record<ConversationStatus, string> = { bot: 'With the assistant', queued: 'Waiting', assigned: 'With an agent', resolved: 'Resolved' };
 export const PRIORITY_LABELS: Record<number, string> = { 0: 'Safeguarding: take first', 1: 'Caller holding on the phone' };
 
+/** A calendar date (YYYY-MM-DD) as staff read it: "Thursday 7 January 2027". */
+export function calendarDay(iso: string): string {
+  const date = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString('en-AU', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** A camping stay in words, wherever staff see a permit: "2 nights from Thursday 7 January 2027, 4 people". */
+export function stayWords(stay: { arrive: string; nights: number; partySize?: number }): string {
+  const people = stay.partySize === undefined ? '' : `, ${stay.partySize} ${stay.partySize === 1 ? 'person' : 'people'}`;
+  return `${stay.nights} night${stay.nights === 1 ? '' : 's'} from ${calendarDay(stay.arrive)}${people}`;
+}
+
 export const RESOLVE_OUTCOMES = ['resolved', 'referred', 'no_response', 'duplicate', 'not_council'] as const;
 export type ResolveOutcome = (typeof RESOLVE_OUTCOMES)[number];
 export const OUTCOME_LABELS: Record<string, string> = {
