@@ -7,6 +7,7 @@ import utterances from './utterances.json';
 import { extractReference } from '../../src/ai/extract';
 import { statusWords } from '../../src/domain/cases';
 import type { CaseRecord, FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
+import { dateFormat } from '../../src/domain/calendar';
 
 const copy = {
   ask: 'What is the reference number? It looks like RC-123456. Or say "my latest report".',
@@ -15,7 +16,7 @@ const copy = {
   notYours: 'For privacy, I can only share a report with the phone or account that made it. A person can help you.',
 };
 
-const when = (date: Date) => new Intl.DateTimeFormat('en-AU', { day: 'numeric', month: 'long' }).format(new Date(date));
+const when = (date: Date) => dateFormat('en-AU', { day: 'numeric', month: 'long' }).format(new Date(date));
 
 /** "RC-123456, a pothole at 12 Smith Street: received on 2 December, then scheduled for repair on 4 December (A crew will fill it on Monday)." */
 export function describeCase(record: CaseRecord): string {

@@ -20,6 +20,7 @@ import { PURE_GREETING, SpellingCorrector, normaliseUtterance, stripPleasantries
 import { referralFor } from './referrals';
 import { riskIn, type RiskKind } from './safeguarding';
 import { Screening } from './screening';
+import { isoDateIn } from '../domain/calendar';
 
 /** Readings that are not flows: the router acts on them before any flow runs. */
 export const PERSON = 'person';
@@ -78,7 +79,7 @@ export class Understanding {
     // A greeting or thanks on its own needs no model.
     if (PURE_GREETING.test(clean)) return { intent: GREETING_ONLY, score: 1, language };
     if (options.allowLlm && this.llm) {
-      const today = new Intl.DateTimeFormat('en-CA', { timeZone: this.timezone }).format(new Date());
+      const today = isoDateIn(new Date(), this.timezone);
       const guess = await this.llm.understand(clean, [...this.intents, PERSON, SAFEGUARDING], today);
       if (guess) return { ...guess, language: guess.language ?? language };
     }

@@ -6,6 +6,7 @@
 import type { ChannelId } from './messages';
 import type { ConversationStatus } from './conversation';
 import type { MessageCreatedPayload } from './events';
+import { dateFormat } from './calendar';
 
 export const CHANNEL_LABELS: Record<ChannelId, string> = { webchat: 'Website chat', sms: 'SMS', voice: 'Phone', social: 'Facebook or Instagram' };
 export const STATUS_LABELS: Record<ConversationStatus, string> = { bot: 'With the assistant', queued: 'Waiting', assigned: 'With an agent', resolved: 'Resolved' };
@@ -14,7 +15,7 @@ export const PRIORITY_LABELS: Record<number, string> = { 0: 'Safeguarding: take 
 /** A calendar date (YYYY-MM-DD) as staff read it: "Thursday 7 January 2027". */
 export function calendarDay(iso: string): string {
   const date = new Date(`${iso}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleDateString('en-AU', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return Number.isNaN(date.getTime()) ? iso : dateFormat('en-AU', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date);
 }
 
 /** A camping stay in words, wherever staff see a permit: "2 nights from Thursday 7 January 2027, 4 people". */
