@@ -17,6 +17,8 @@ export interface EngineProcesses {
   url: string;
   env: Record<string, string>;
   pids: number[];
+  /** Each process's Prometheus endpoint (web, worker). */
+  metricsUrls: string[];
   /** CPU seconds used so far by the engine's processes. */
   cpuSeconds(): number;
   /** Database calls so far (web + worker), from each process's /metrics. */
@@ -75,6 +77,7 @@ export async function startEngineProcesses(base: Record<string, string>, nodeArg
     url: `http://127.0.0.1:${webPort}`,
     env,
     pids: children.map((c) => c.pid!),
+    metricsUrls: [`http://127.0.0.1:${webPort}/metrics`, `http://127.0.0.1:${workerPort}/metrics`],
     cpuSeconds: () => children.reduce((s, c) => s + cpuOf(c.pid!), 0),
     databaseOperations: async () =>
       (await metricSum(`http://127.0.0.1:${webPort}/metrics`, 'switchboard_database_operations_total')) +

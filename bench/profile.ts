@@ -57,6 +57,17 @@ function ownInclusive(profile: CpuProfile): Array<[string, number]> {
   return [...totals.entries()].sort((a, b) => b[1] - a[1]);
 }
 
+/** Database calls so far, keyed "process collection.operation". */
+async function databaseCalls(urls: string[]): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const [i, url] of urls.entries()) {
+    for (const m of (await (await fetch(url)).text()).matchAll(/^switchboard_database_operations_total\{collection="([^"]+)",operation="([^"]+)"\} (\d+)/gm)) {
+      calls.set(`${i === 0 ? 'web' : 'worker'} ${m[1]}.${m[2]}`, Number(m[3]));
+    }
+  }
+  return calls;
+}
+
 /** A DevTools-protocol session with one process's inspector. */
 async function inspector(port: number): Promise<{ send<T>(method: string, params?: object): Promise<T>; close(): void }> {
   const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
@@ -117,10 +128,14 @@ async function main(): Promise<void> {
   const sessions = { web: await inspector(ports.web), worker: await inspector(ports.worker) };
   for (const s of Object.values(sessions)) await s.send('Profiler.enable'), await s.send('Profiler.start');
   const cpu0 = engine.cpuSeconds();
+  const calls0 = await databaseCalls(engine.metricsUrls);
   await chat(engine.url, RESIDENTS, MESSAGES);
+  const calls1 = await databaseCalls(engine.metricsUrls);
   const messages = RESIDENTS * MESSAGES;
   const cpuMs = ((engine.cpuSeconds() - cpu0) * 1000) / messages;
   console.log(`${messages} webchat messages (${RESIDENTS} residents), engine CPU ${cpuMs.toFixed(2)} ms/msg (web + worker, from /proc)`);
+  console.log('database calls per message, by process, collection and operation:');
+  for (const [key, n] of [...calls1].map(([k, v]) => [k, v - (calls0.get(k) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])) console.log(`  ${(n / messages).toFixed(2).padStart(6)}  ${key}`);
   for (const [role, s] of Object.entries(sessions)) {
     const { profile } = await s.send<{ profile: CpuProfile }>('Profiler.stop');
     s.close();
