@@ -17,6 +17,8 @@ export interface EngineProcesses {
   url: string;
   env: Record<string, string>;
   pids: number[];
+  /** Each process's Prometheus endpoint (web, worker). */
+  metricsUrls: string[];
   /** CPU seconds used so far by the engine's processes. */
   cpuSeconds(): number;
   /** Database calls so far (web + worker), from each process's /metrics. */
@@ -63,18 +65,19 @@ async function metricSum(url: string, name: string): Promise<number> {
   return sum;
 }
 
-/** `nodeArgs`: extra Node flags for both processes (e.g. `--cpu-prof` when profiling). */
-export async function startEngineProcesses(base: Record<string, string>, nodeArgs: string[] = []): Promise<EngineProcesses> {
+/** `nodeArgs`: extra Node flags for each process, by role (e.g. `--inspect` on its own port when profiling). */
+export async function startEngineProcesses(base: Record<string, string>, nodeArgs: (role: 'web' | 'worker') => string[] = () => []): Promise<EngineProcesses> {
   const [webPort, workerPort] = [await freePort(), await freePort()];
   // No seeded admin unless `base` asks for one (SEED_DEMO=true, with SEED_ADMIN_EMAIL/SEED_ADMIN_PASSWORD).
   const env = { PUBLIC_URL: `http://127.0.0.1:${webPort}`, SEED_DEMO: 'false', ...base };
-  const web = await startProcess({ ...env, ROLE: 'web', PORT: String(webPort) }, 'Switchboard is running', nodeArgs);
-  const worker = await startProcess({ ...env, ROLE: 'worker', PORT: String(workerPort) }, 'is taking jobs', nodeArgs);
+  const web = await startProcess({ ...env, ROLE: 'web', PORT: String(webPort) }, 'Switchboard is running', nodeArgs('web'));
+  const worker = await startProcess({ ...env, ROLE: 'worker', PORT: String(workerPort) }, 'is taking jobs', nodeArgs('worker'));
   const children = [web, worker];
   return {
     url: `http://127.0.0.1:${webPort}`,
     env,
     pids: children.map((c) => c.pid!),
+    metricsUrls: [`http://127.0.0.1:${webPort}/metrics`, `http://127.0.0.1:${workerPort}/metrics`],
     cpuSeconds: () => children.reduce((s, c) => s + cpuOf(c.pid!), 0),
     databaseOperations: async () =>
       (await metricSum(`http://127.0.0.1:${webPort}/metrics`, 'switchboard_database_operations_total')) +

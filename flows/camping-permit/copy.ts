@@ -1,6 +1,7 @@
 /** Everything the camping-permit flow says: short for SMS, speakable for voice. */
+import { dateFormat } from '../../src/domain/calendar';
 const money = (cents: number) => `$${(cents / 100).toFixed(2)}`;
-export const day = (iso: string) => new Intl.DateTimeFormat('en-AU', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+export const day = (iso: string) => dateFormat('en-AU', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
 
 export const copy = {
   intro: "Let's book a camping permit.",

@@ -9,9 +9,10 @@ import { extractBareNumber, extractDate, extractNights, extractPartySize, type I
 import type { Campground, StepContext, StepInput } from '../../src/domain/flow';
 import { defineFormFlow, type Slots } from '../../src/flow-engine/form';
 import { copy, day } from './copy';
+import { isoDateIn } from '../../src/domain/calendar';
 
 const campgroundOf = (slots: Slots, context: StepContext): Campground | undefined => context.services.permits.campgrounds().find((c) => c.id === slots.campground);
-const todayIn = (context: StepContext): IsoDate => new Intl.DateTimeFormat('en-CA', { timeZone: context.council.timezone }).format(context.services.now);
+const todayIn = (context: StepContext): IsoDate => isoDateIn(context.services.now, context.council.timezone);
 const proposed = (input: StepInput, name: string): unknown => input.understood?.slots?.[name];
 
 /**

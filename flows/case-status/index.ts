@@ -7,6 +7,7 @@ import utterances from './utterances.json';
 import { extractReference } from '../../src/ai/extract';
 import { statusWords } from '../../src/domain/cases';
 import type { CaseRecord, FlowDefinition, StepContext, StepInput, StepResult } from '../../src/domain/flow';
+import { dateFormat } from '../../src/domain/calendar';
 
 const copy = {
   ask: 'What is the reference number? It looks like RC-123456. Or say "my latest report".',
@@ -15,11 +16,12 @@ const copy = {
   notYours: 'For privacy, I can only share a report with the phone or account that made it. A person can help you.',
 };
 
-const when = (date: Date) => new Intl.DateTimeFormat('en-AU', { day: 'numeric', month: 'long' }).format(new Date(date));
+const when = (date: Date) => dateFormat('en-AU', { day: 'numeric', month: 'long' }).format(new Date(date));
 
 /** "RC-123456, a pothole at 12 Smith Street: received on 2 December, then scheduled for repair on 4 December (A crew will fill it on Monday)." */
 export function describeCase(record: CaseRecord): string {
-  const where = record.summary ? ` at ${record.summary.split(':')[0]}` : '';
+  // A report says where; a permit says its stay ("2 nights from Thursday 7 January 2027").
+  const where = !record.summary ? '' : record.kind === 'permit' ? `, ${record.summary}` : ` at ${record.summary.split(':')[0]}`;
   const steps = record.history.map((h, i) => `${i > 0 ? 'then ' : ''}${statusWords(h.status)} on ${when(h.at)}${h.note ? ` (${h.note.replace(/[.\s]+$/, '')})` : ''}`);
   return `${record.reference}, ${record.category.replace(/-/g, ' ')}${where}: ${steps.join(', ')}.`;
 }

@@ -6,6 +6,7 @@
  */
 import * as chrono from 'chrono-node';
 import { distance } from 'fastest-levenshtein';
+import { isoDateIn } from '../domain/calendar';
 
 const WORD_NUMBERS: Record<string, number> = { one: 1, a: 1, an: 1, single: 1, two: 2, couple: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, fourteen: 14, twenty: 20 };
 const NUMBER = `(\\d{1,4}|${Object.keys(WORD_NUMBERS).join('|')})`;
@@ -18,7 +19,7 @@ function toNumber(token: string): number {
 export type IsoDate = string;
 
 function isoInZone(date: Date, timeZone: string): IsoDate {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+  return isoDateIn(date, timeZone);
 }
 
 /**

@@ -21,6 +21,7 @@ import { referralFor } from './referrals';
 import { riskIn, type RiskKind } from './safeguarding';
 import type { Screening } from './screening';
 import { trainOffThread, type Trainer } from './trainer';
+import { isoDateIn } from '../domain/calendar';
 
 /** Readings that are not flows: the router acts on them before any flow runs. */
 export const PERSON = 'person';
@@ -79,7 +80,7 @@ export class Understanding {
     // A greeting or thanks on its own needs no model.
     if (PURE_GREETING.test(clean)) return { intent: GREETING_ONLY, score: 1, language };
     if (options.allowLlm && this.llm) {
-      const today = new Intl.DateTimeFormat('en-CA', { timeZone: this.timezone }).format(new Date());
+      const today = isoDateIn(new Date(), this.timezone);
       const guess = await this.llm.understand(clean, [...this.intents, PERSON, SAFEGUARDING], today);
       if (guess) return { ...guess, language: guess.language ?? language };
     }

@@ -17,6 +17,7 @@
 import type { HandoffKind, JourneyData, JourneyEventType } from '../domain/journey';
 import { JourneyEventRecord } from '../models';
 import { contactCost, SOCITM, type CostTable } from './costs';
+import { isoDateIn } from '../domain/calendar';
 
 export const REPEAT_WINDOW_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -132,7 +133,7 @@ function topicsOf(event: StoredEvent): string[] {
 }
 
 function dayOf(date: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+  return isoDateIn(date, timezone);
 }
 
 /** `phoneChannel`: the channel that calls residents, whose price "if every contact had been a call" is (absent: the SOCITM telephone price). */

@@ -6,6 +6,7 @@
 import { streetKey } from '../ai/extract';
 import type { CaseRecord, NewReport, ReportLocation, ResidentRef } from '../domain/flow';
 import { OPEN_STATUSES } from '../domain/cases';
+import { stayWords } from '../domain/workspace';
 import { ids } from '../ids';
 import { Case, Permit, insertOnce, type CaseDoc } from '../models';
 
@@ -19,7 +20,7 @@ function permitRecord(p: PermitDoc): CaseRecord {
     kind: 'permit',
     category: `camping permit (${p.campgroundId.replace('-', ' ')})`,
     status: p.status,
-    summary: `${p.nights} nights from ${p.arrive}`,
+    summary: stayWords(p),
     createdAt: p.createdAt,
     history: [{ status: 'booked', at: p.createdAt }, ...(p.status === 'cancelled' ? [{ status: 'cancelled', at: p.updatedAt }] : [])],
   };

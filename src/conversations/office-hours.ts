@@ -3,6 +3,7 @@
  * answer now, and when is the next opening? Uses the platform's Intl time-zone data.
  */
 import { z } from 'zod';
+import { dateFormat } from '../domain/calendar';
 
 /** "Mon-Fri 08:30-17:00": a day range and a time range in the council's zone ("24:00" is the end of the day). */
 export const officeHoursSchema = z
@@ -28,7 +29,7 @@ export function parseOfficeHours(spec: string): Hours {
 }
 
 export function localParts(now: Date, timeZone: string): { day: number; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(now);
+  const parts = dateFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return { day: DAYS.indexOf(get('weekday') as (typeof DAYS)[number]), minutes: (Number(get('hour')) % 24) * 60 + Number(get('minute')) };
 }

@@ -10,13 +10,14 @@ import { Conversation, type ConversationDoc } from '../models';
 import type { Services } from '../services';
 import { servedCouncils, type AgentPrincipal } from './agent-actions';
 import { agentStates, queueNamesOf } from './queue-view';
+import { dateFormat } from '../domain/calendar';
 
 const HISTORY_HOURS = 4;
 const STEP_MS = 15 * 60_000;
 
 /** Midnight today in the council's time zone. */
 export function startOfDay(timeZone: string, now = new Date()): Date {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const parts = dateFormat('en-CA', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(now);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return new Date(now.getTime() - (get('hour') * 3600 + get('minute') * 60 + get('second')) * 1000 - now.getMilliseconds());
 }

@@ -7,7 +7,7 @@
  */
 import { followersOfCases } from '../cases/followers';
 import { statusWords } from '../domain/cases';
-import { FLOW_LABELS, PRIORITY_LABELS, SLOT_LABELS, type CapturedDetail, type CaseFollower, type CaseSummary, type ListItem, type ListResult, type ListView, type PersonView } from '../domain/workspace';
+import { calendarDay, stayWords, FLOW_LABELS, PRIORITY_LABELS, SLOT_LABELS, type CapturedDetail, type CaseFollower, type CaseSummary, type ListItem, type ListResult, type ListView, type PersonView } from '../domain/workspace';
 import type { ChannelRegistry } from '../domain/channel';
 import type { ChannelId } from '../domain/messages';
 import type { ConversationStatus } from '../domain/conversation';
@@ -57,8 +57,7 @@ export function capturedDetails(services: Services, councilId: string, flow: { i
     } else if (key === 'category') {
       value = words(String(raw));
     } else if (key === 'arrive') {
-      const date = new Date(`${String(raw)}T00:00:00Z`);
-      value = Number.isNaN(date.getTime()) ? String(raw) : date.toLocaleDateString('en-AU', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+      value = calendarDay(String(raw));
     } else if (key === 'followExisting') {
       value = raw ? 'Yes' : 'No';
     } else if (typeof raw === 'string' || typeof raw === 'number') {
@@ -67,7 +66,8 @@ export function capturedDetails(services: Services, councilId: string, flow: { i
     if (key === 'photoCount' && Number(raw) === 0) continue;
     if (value) details.push({ label, value });
   }
-  return details;
+  // "At the menu" with nothing captured tells the agent nothing.
+  return flow.id === 'welcome' && details.length === 1 ? [] : details;
 }
 
 /** What the resident needs, in one line: the request in progress and why a person. */
@@ -173,7 +173,7 @@ export function permitSummary(services: Services, p: PermitLean): CaseSummary {
     title: `Camping permit: ${campground}`,
     status: p.status,
     statusText: p.status === 'booked' ? 'Booked' : 'Cancelled',
-    summary: `${p.nights} night${p.nights === 1 ? '' : 's'} from ${p.arrive}, ${p.partySize} ${p.partySize === 1 ? 'person' : 'people'}`,
+    summary: stayWords(p),
     createdAt: new Date(p.createdAt).toISOString(),
     history: p.history?.length
       ? p.history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString(), ...(h.by ? { by: h.by } : {}), ...(h.note ? { note: h.note } : {}) }))

@@ -7,6 +7,7 @@ import type { ChannelCapabilities } from './channel';
 import type { ChannelId } from './messages';
 import type { ConversationStatus } from './conversation';
 import type { MessageCreatedPayload } from './events';
+import { dateFormat } from './calendar';
 
 /**
  * One of the engine's channels as the console knows it (GET /api/v1/channels): its words come
@@ -22,6 +23,18 @@ export interface ChannelInfo {
 }
 export const STATUS_LABELS: Record<ConversationStatus, string> = { bot: 'With the assistant', queued: 'Waiting', assigned: 'With an agent', resolved: 'Resolved' };
 export const PRIORITY_LABELS: Record<number, string> = { 0: 'Safeguarding: take first', 1: 'Caller holding on the phone' };
+
+/** A calendar date (YYYY-MM-DD) as staff read it: "Thursday 7 January 2027". */
+export function calendarDay(iso: string): string {
+  const date = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? iso : dateFormat('en-AU', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date);
+}
+
+/** A camping stay in words, wherever staff see a permit: "2 nights from Thursday 7 January 2027, 4 people". */
+export function stayWords(stay: { arrive: string; nights: number; partySize?: number }): string {
+  const people = stay.partySize === undefined ? '' : `, ${stay.partySize} ${stay.partySize === 1 ? 'person' : 'people'}`;
+  return `${stay.nights} night${stay.nights === 1 ? '' : 's'} from ${calendarDay(stay.arrive)}${people}`;
+}
 
 export const RESOLVE_OUTCOMES = ['resolved', 'referred', 'no_response', 'duplicate', 'not_council'] as const;
 export type ResolveOutcome = (typeof RESOLVE_OUTCOMES)[number];

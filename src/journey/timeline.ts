@@ -4,7 +4,7 @@
  * Visible to an agent who may see at least one of the person's conversations (as `GET /contacts/{id}`).
  */
 import { canSee, type AgentPrincipal } from '../conversations/agent-actions';
-import type { JourneyItem } from '../domain/workspace';
+import { stayWords, type JourneyItem } from '../domain/workspace';
 import { Case, Contact, Conversation, Identity, JourneyEventRecord, Permit, type CaseDoc, type ConversationDoc } from '../models';
 
 /** One conversation, case or permit on the timeline (the console shows the same shape). */
@@ -45,7 +45,7 @@ export async function contactJourney(agent: AgentPrincipal, contactId: string) {
       ...(c.resolvedAt ? { endedAt: iso(c.resolvedAt) } : {}),
     })),
     ...cases.map((c) => ({ at: iso(c.createdAt), kind: 'case' as const, id: c._id, channel: c.channel, title: `Report: ${c.category}`, outcome: c.status })),
-    ...permits.map((p) => ({ at: iso(p.createdAt), kind: 'permit' as const, id: p._id, title: `Camping permit: ${p.campgroundId}, ${p.nights} night${p.nights === 1 ? '' : 's'} from ${p.arrive}`, outcome: p.status })),
+    ...permits.map((p) => ({ at: iso(p.createdAt), kind: 'permit' as const, id: p._id, title: `Camping permit: ${p.campgroundId}, ${stayWords(p)}`, outcome: p.status })),
   ].sort((a, b) => a.at.localeCompare(b.at) || a.kind.localeCompare(b.kind));
 
   return {

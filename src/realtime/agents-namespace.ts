@@ -165,7 +165,8 @@ export function mountAgentsNamespace(io: Server, services: Services, actions: Ag
       ]);
       // A short summary for the agent taking over: the model's (redacted, cached) when configured,
       // else what the resident said last.
-      const residentSaid = messages.filter((m) => m.sender?.kind === 'contact' && m.text).map((m) => m.text!);
+      // A call's steps (started, ended) are the phone's doing, not the resident's words.
+      const residentSaid = messages.filter((m) => m.sender?.kind === 'contact' && m.text && (m.content as { kind?: string } | undefined)?.kind !== 'call').map((m) => m.text!);
       let summary = conversation.handoverSummary ?? undefined;
       if (!summary && services.llm && conversation.status !== 'bot' && residentSaid.length > 0) {
         summary = await services.llm.summarise(messages.filter((m) => !m.internal).slice(-20).map((m) => `${m.sender?.kind === 'contact' ? 'Resident' : 'Council'}: ${m.text ?? ''}`));

@@ -12,9 +12,11 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import twilio from 'twilio';
 import { createAgent } from '../../src/agents/auth';
-import { Agent, Case, Conversation, Identity, Offer } from '../../src/models';
+import { Agent, Case, Conversation, Identity, Offer, Permit, PermitNight } from '../../src/models';
 import { launchChromium } from '../helpers/browser';
 import { sleep, startTestEngine, stopAndDrop, testEnv, waitUntil, WebchatResident } from '../helpers/engine';
+import { futureDate } from '../helpers/transcript';
+import { TwilioCall } from '../helpers/twilio-caller';
 import { startTwilioDouble, type TwilioDouble } from '../helpers/twilio-double';
 
 type TestEngine = Awaited<ReturnType<typeof startTestEngine>>;
@@ -456,6 +458,10 @@ test('an admin changes the office hours and adds a knowledge page in the console
   const reply = await waitUntil(() => smsTo(from)[0], 20_000, 'the answer');
   expect(reply.Body).toContain('every six weeks');
   expect(reply.Body).toContain('verge-mowing');
+  // Open all hours again for the tests after this one (phone calls would otherwise meet the after-hours menu).
+  const token = await admin.evaluate(() => sessionStorage.getItem('sb-token'));
+  const reopened = await fetch(`${engine.url}/api/v1/councils/default`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ officeHours: 'Mon-Sun 00:00-24:00' }) });
+  expect(reopened.status).toBe(200);
 }, 90_000);
 
 test('"Away" set in one tab shows in the agent\'s other tab at once, and still after that tab reloads', async () => {
@@ -479,3 +485,71 @@ test('"Away" set in one tab shows in the agent\'s other tab at once, and still a
   await status(second).selectOption('available');
   await second.getByText('Your status is now available.').waitFor();
 }, 60_000);
+
+test('the person pane shows the request in progress in words; an agent cancels a permit after confirming and the resident is told by SMS', async () => {
+  const from = '+61412700009';
+  const arrive = futureDate(30);
+  await smsFrom(from, `I'd like to book a campsite at Lookout Hill from ${arrive.spoken} for 2 nights`);
+  await waitUntil(() => smsTo(from).find((m) => /How many people/.test(m.Body)), 15_000, 'the booking question');
+  const conversation = await queuedSms(from, 'agent please');
+  // An earlier booking of theirs, to cancel from the console.
+  const booked = await engine.services.councils.default.permits.book({ campgroundId: 'lookout-hill', arrive: futureDate(40).iso, nights: 1, partySize: 2 }, { contactId: conversation.contactId, identityId: conversation.identityId, channel: 'sms', conversationId: conversation._id, address: from }, `ws-permit-${conversation._id}`);
+  if (!booked.ok) throw new Error('the seed permit could not be booked');
+  const reference = booked.reference;
+  expect(await PermitNight.countDocuments({ permitId: reference })).toBe(1);
+
+  const page = await newPage();
+  await signIn(page, 'alex@council.example', 'alex-password-1');
+  await page.getByRole('button', { name: 'Open SMS conversation: agent please', exact: true }).click();
+  await page.getByRole('heading', { name: from, level: 2, exact: true }).waitFor();
+  const pane = page.getByRole('complementary');
+  // The booking the resident had started, named in words (no slot keys, no ISO dates).
+  const request = pane.getByRole('region', { name: 'Current request' });
+  await request.waitFor();
+  const pairs = await request.locator('dt, dd').allTextContents();
+  expect(pairs).toEqual(['Request', 'Booking a camping permit', 'Campground', 'Lookout Hill', 'Arriving', expect.stringMatching(/^\w+day,? \d+ \w+ \d{4}$/), 'Nights', '2']);
+
+  // The permit: cancelling asks first; "Keep it" keeps it.
+  const permits = pane.getByRole('region', { name: 'Permits' });
+  await permits.getByText(reference, { exact: true }).waitFor();
+  await permits.getByRole('button', { name: `Cancel ${reference}…` }).click();
+  const confirm = permits.getByRole('group', { name: `Cancel ${reference}` });
+  await confirm.getByText(`Cancel ${reference}? The resident is told and the places are freed.`).waitFor();
+  await checkView(page, '11-permit-cancel-confirm');
+  await confirm.getByRole('button', { name: 'Keep it' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  expect((await Permit.findById(reference).lean())!.status).toBe('booked');
+
+  await permits.getByRole('button', { name: `Cancel ${reference}…` }).click();
+  await confirm.getByRole('button', { name: `Yes, cancel ${reference}` }).click();
+  await page.getByRole('status').filter({ hasText: `${reference} is cancelled and its places are freed. The resident has been told.` }).waitFor();
+  const told = await waitUntil(() => smsTo(from).find((m) => m.Body.includes(reference)), 15_000, 'the cancellation SMS');
+  expect(told.Body).toBe(`Riverbend Council: your camping permit ${reference} has been cancelled.`);
+  const stored = await Permit.findById(reference).lean();
+  expect(stored).toMatchObject({ status: 'cancelled' });
+  expect(stored!.history!.at(-1)).toMatchObject({ status: 'cancelled', by: 'Alex Agent' });
+  expect(await PermitNight.countDocuments({ permitId: reference })).toBe(0);
+  await permits.getByText('Cancelled', { exact: false }).first().waitFor();
+  expect(await permits.getByRole('button', { name: `Cancel ${reference}…` }).count()).toBe(0);
+}, 90_000);
+
+test('a phone call shows its steps in the thread, and the hang-up arrives live', async () => {
+  const caller = new TwilioCall({ engineUrl: engine.url!, publicUrl: engine.config.PUBLIC_URL, token: TOKEN, from: '+61412700010', to: COUNCIL, accountSid: engine.config.TWILIO_ACCOUNT_SID });
+  await caller.dial();
+  await caller.press('0');
+  caller.enqueue();
+  await waitUntil(async () => (await Conversation.findOne({ 'call.sid': caller.callSid, status: 'queued' }).lean()) ?? undefined, 15_000, 'the queued call');
+  const page = await newPage();
+  await signIn(page, 'alex@council.example', 'alex-password-1');
+  await page.getByRole('list', { name: /Waiting/ }).getByRole('button', { name: /^Open Phone conversation/ }).first().click();
+  await page.getByRole('heading', { name: '+61412700010', level: 2, exact: true }).waitFor();
+  const transcript = page.getByRole('log', { name: 'Conversation transcript' });
+  await transcript.getByText('Call: Call started').waitFor();
+  // What the caller pressed is in the thread as the resident's turn.
+  await transcript.locator('li.msg.contact').first().waitFor();
+  await checkView(page, '13-call-steps');
+  expect((await caller.status('completed', 3)).status).toBeLessThan(300);
+  await transcript.getByText('Call: Call ended').waitFor({ timeout: 15_000 });
+  const steps = await transcript.locator('li.msg.call .call-step').allTextContents();
+  expect(steps).toEqual(['Call: Call started', 'Call: Call ended']);
+}, 90_000);

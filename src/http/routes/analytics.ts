@@ -13,6 +13,7 @@ import { audit } from '../../privacy/audit';
 import type { Services } from '../../services';
 import { parseInput } from '../../validation';
 import { actingCouncil, type Authed, type Guards } from './guards';
+import { dateFormat, isoDateIn } from '../../domain/calendar';
 
 /** `2026-12-01` (a whole day, UTC) or a full ISO date-time. */
 const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -35,7 +36,7 @@ export function zonedMidnight(date: string, timezone: string): Date {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const guess = Date.UTC(y, m - 1, d);
   const offsetAt = (t: number) => {
-    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+    const parts = Object.fromEntries(dateFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t)).map((p) => [p.type, p.value]));
     return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - t;
   };
   // Twice, so a range starting on a daylight-saving change still lands on local midnight.
@@ -45,7 +46,7 @@ export function zonedMidnight(date: string, timezone: string): Date {
 
 /** Today's date (YYYY-MM-DD) in `timezone`. */
 export function zonedDate(at: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return isoDateIn(at, timezone);
 }
 
 /**
