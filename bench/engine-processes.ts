@@ -5,7 +5,7 @@
  * Redis's own counters give the commands per message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../tools/local-services';
@@ -30,6 +30,7 @@ function startProcess(env: Record<string, string>, marker: string, nodeArgs: str
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (d: Buffer) => {
+    if (process.env.BENCH_ENGINE_LOG) appendFileSync(process.env.BENCH_ENGINE_LOG, d);
     output += d.toString();
     if (output.length > 200_000) output = output.slice(-100_000);
   };

@@ -16,7 +16,7 @@ const RESIDENTS = Number(process.env.PROFILE_RESIDENTS ?? 20);
 const MESSAGES = Number(process.env.PROFILE_MESSAGES ?? 30);
 
 function bucket(url: string): string {
-  if (!url) return '(native/gc/idle)';
+  if (!url) return '(native)';
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1]!;
   if (url.startsWith('node:')) return url;
@@ -29,10 +29,25 @@ function summarise(profile: CpuProfile): Array<[string, number]> {
   const totals = new Map<string, number>();
   profile.samples.forEach((id, i) => {
     const node = byId.get(id)!;
-    const name = node.callFrame.functionName === '(idle)' ? '(idle)' : bucket(node.callFrame.url);
+    // V8's pseudo-frames ("(garbage collector)", "(program)", "(idle)") are named, not located.
+    const { functionName, url } = node.callFrame;
+    const name = !url && functionName.startsWith('(') ? functionName : bucket(url);
     totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   totals.delete('(idle)');
+  return [...totals.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+/** Self time of one package's functions (to see what inside it is busy). */
+function selfByFunction(profile: CpuProfile, pkg: string): Array<[string, number]> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const { url, functionName } = byId.get(id)!.callFrame;
+    if ((!url && functionName.startsWith('(')) || bucket(url) !== pkg) return;
+    const name = `${functionName || '(anonymous)'} ${url.slice(url.lastIndexOf('node_modules/') + 13)}`;
+    totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
   return [...totals.entries()].sort((a, b) => b[1] - a[1]);
 }
 
@@ -143,6 +158,12 @@ async function main(): Promise<void> {
     const total = rows.reduce((sum, [, ms]) => sum + ms, 0);
     console.log(`\n${role}: ${(total / messages).toFixed(2)} ms/msg on the main thread`);
     for (const [name, ms] of rows.slice(0, 20)) console.log(`  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+    console.log('  heaviest native functions (self):');
+    for (const [name, ms] of selfByFunction(profile, '(native)').slice(0, 8)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+    if (process.env.PROFILE_PACKAGE) {
+      console.log(`  heaviest functions of ${process.env.PROFILE_PACKAGE} (self):`);
+      for (const [name, ms] of selfByFunction(profile, process.env.PROFILE_PACKAGE).slice(0, 15)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+    }
     console.log('  heaviest of our own functions, with what they call (inclusive):');
     for (const [name, ms] of ownInclusive(profile).slice(0, 15)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
   }

@@ -92,7 +92,7 @@ export class ConversationRouter {
       for (;;) {
         const batch = await this.services.pending.oldest(identityId, DRAIN_BATCH);
         if (batch.length === 0) return;
-        for (const eventId of batch) await this.processEvent(identityId, eventId, carried?.[eventId]);
+        for (const eventId of batch) await this.processEvent(identityId, eventId, carried?.[eventId] ?? (await this.services.queues.carriedEvent(eventId).catch(() => undefined)));
       }
     };
     if (stillNeeded) await this.services.lease.holdUnlessDone(identityId, drain, stillNeeded);

@@ -134,6 +134,16 @@ export class Queues {
     });
   }
 
+  /**
+   * The event a queued turn carries, read from its job: a resident who writes again while their
+   * turn runs has the newer event taken by the same drain, and one Redis read is cheaper than the
+   * database's.
+   */
+  async carriedEvent(inboundEventId: string): Promise<CarriedEvent | undefined> {
+    const job = await this.inbound.getJob(safeJobId('in', inboundEventId));
+    return (job?.data as InboundJob | undefined)?.event;
+  }
+
   addOutbound(job: OutboundJob): Promise<unknown> {
     return this.outbound.add('send', job, {
       ...keepLittle,
