@@ -109,6 +109,11 @@ test.each([
   ['the public toilet at the oval is blocked', 'report-issue'],
   ['someone has sprayed graffiti all over the bus shelter on Elm St', 'report-issue'],
   ['has somebody been out to look at the drain I told you about', 'case-status'],
+  // A fault described in a public place, in words no report category uses.
+  ['Good afternoon, just letting you know a seat near the swings at Northgate Reserve has a cracked slat with a nail sticking out', 'report-issue'],
+  ["someone's left an old fridge on the verge outside number 9", 'report-issue'],
+  ['THE BBQ AT THE FORESHORE HAS BEEN BROKEN FOR A MONTH', 'report-issue'],
+  ['dead possum on the side of Creek Rd near the school', 'report-issue'],
 ])('the request is kept, greeting or not: "%s" → %s', async (text, flowId) => {
   const r = await resident();
   await r.say(text);
@@ -121,6 +126,8 @@ test.each([
   ['I need to renew my NSW driver licence', /Service NSW/],
   ['can the council help me with my tax return', /Australian Taxation Office/],
   ['who won the cricket last night', undefined],
+  // A fault, but in something the council does not look after.
+  ['my phone screen is smashed, can you fix it', undefined],
 ])('out of scope stays out: "%s"', async (text, agency) => {
   const r = await resident();
   const reply = await r.say(text);

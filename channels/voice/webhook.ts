@@ -10,7 +10,7 @@
  */
 import express, { type Express, type Response } from 'express';
 import { z } from 'zod';
-import type { ChannelHost, InboundWebhook, ParsedInbound, PhoneCall, TurnOutcome, WebhookRequest } from '../../src/domain/channel-host';
+import type { ChannelHost, InboundWebhook, ParsedInbound, PhoneCall, TurnOutcome, WebhookReply, WebhookRequest } from '../../src/domain/channel-host';
 import { MAIN_FLOW_ID, type CaseRecord } from '../../src/domain/flow';
 import { ids } from '../../src/domain/ids';
 import type { InboundContent } from '../../src/domain/messages';
@@ -128,10 +128,34 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
       unknownInbox: unknownNumber,
       async acknowledge({ messages: [taken] }, { call, n }) {
         const twiml = await turnTwiml({ ...call!, councilId: taken!.inbox!.councilId }, taken!.result.eventId, n!);
-        return { status: 200, contentType: 'text/xml', body: twiml.toString() };
+        return twimlReply(twiml);
       },
     };
   }
+  /**
+   * A request that is a call event only sometimes (the queue's exit, a status callback): through
+   * the core pipeline like any webhook, with no message when nothing happened that the
+   * conversation needs. `answer` gets the council when there was one.
+   */
+  function callEvent(
+    event: (call: Omit<Call, 'councilId'>) => { name: string; content: InboundContent } | undefined,
+    answer: (call: Omit<Call, 'councilId'>, councilId: string | undefined) => WebhookReply,
+  ): InboundWebhook<{ call?: Omit<Call, 'councilId'> }> {
+    return {
+      channel: VOICE,
+      verify: () => ({}),
+      parse(request, context) {
+        const call = parseCall(request.body);
+        context.call = call;
+        const happened = event(call);
+        return { messages: happened ? [stepMessage(call, happened.name, happened.content)] : [] };
+      },
+      unknownInbox: unknownNumber,
+      acknowledge: ({ messages: [taken] }, { call }) => answer(call!, taken?.inbox?.councilId),
+    };
+  }
+  const twimlReply = (twiml: VoiceResponse): WebhookReply => ({ status: 200, contentType: 'text/xml', body: twiml.toString() });
+
   const spokenReplies = (turn: TurnOutcome) => turn.replies.map((r) => r.text ?? '').join('\n');
 
   /** After a flow's last word: anything else? Silence then ends the call kindly instead of replaying the menu. */
@@ -337,30 +361,28 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   router.post(`${BASE}/after-hours`, async (req, res) => choose(res, await readCall(req.body), 'hangup'));
 
   // The Enqueue's action: the caller left the queue (bridged, chose an option, hung up, or the queue failed).
-  router.post(`${BASE}/queue-exit`, async (req, res) => {
-    const call = await readCall(req.body);
-    const twiml = newResponse();
-    const { say } = voiceFor(call);
-    const result = call.params.QueueResult ?? '';
-    if (result === 'hangup') {
-      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callId: call.params.CallSid });
-    } else if (!['bridged', 'leave', 'redirected'].includes(result) && call.callerKnown) {
-      // The queue could not hold the caller (full, or an error): keep their place as a call-back.
-      await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callId: call.params.CallSid });
-      say(twiml, "Sorry, we can't hold your call right now. We've kept your place and will call you back on this number. Goodbye.");
-    }
-    twiml.hangup();
-    send(res, twiml);
-  });
+  // The queue could not hold the caller (full, or an error): their place is kept as a call-back.
+  const couldNotHold = (call: Omit<Call, 'councilId'>) => !['hangup', 'bridged', 'leave', 'redirected'].includes(call.params.QueueResult ?? '') && call.callerKnown;
+  router.post(`${BASE}/queue-exit`, receiveWith(host, callEvent(
+    (call) =>
+      call.params.QueueResult === 'hangup'
+        ? { name: 'ended', content: { kind: 'call', event: 'ended', callId: call.params.CallSid } }
+        : couldNotHold(call)
+          ? { name: 'callback', content: { kind: 'call', event: 'callback_requested', callId: call.params.CallSid } }
+          : undefined,
+    (call, councilId) => {
+      const twiml = newResponse();
+      if (councilId && couldNotHold(call)) voiceOf(host.council(councilId).voice).say(twiml, "Sorry, we can't hold your call right now. We've kept your place and will call you back on this number. Goodbye.");
+      twiml.hangup();
+      return twimlReply(twiml);
+    },
+  )));
 
   // Status callbacks may arrive late and out of order: only the end of the call matters, once.
-  router.post(`${BASE}/status`, async (req, res) => {
-    const call = await readCall(req.body);
-    if (call.params.CallStatus && ENDED.has(call.params.CallStatus)) {
-      await ingestStep(call, 'ended', { kind: 'call', event: 'ended', callId: call.params.CallSid });
-    }
-    res.status(204).end();
-  });
+  router.post(`${BASE}/status`, receiveWith(host, callEvent(
+    (call) => (call.params.CallStatus && ENDED.has(call.params.CallStatus) ? { name: 'ended', content: { kind: 'call', event: 'ended', callId: call.params.CallSid } } : undefined),
+    () => ({ status: 204 }),
+  )));
 
   app.use(router);
 }

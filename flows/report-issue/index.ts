@@ -10,6 +10,19 @@ import { statusWords } from '../../src/domain/cases';
 import { OUT_OF_SCOPE, type ReportLocation, type StepContext, type StepInput } from '../../src/domain/flow';
 import { defineFormFlow, type Slots } from '../../src/flow-engine/form';
 
+/**
+ * A fault described in a public place, in any words: something the council looks after and what
+ * is wrong with it, either way round, within a sentence ("a bench near the playground has a broken
+ * slat", "the toilets at the foreshore are blocked", "dead kangaroo on bayside rd"). Residents
+ * describe a problem far more often than they name a report category. Private things (a car, a
+ * phone, a TV) are left out: their faults are not the council's.
+ */
+const PUBLIC_THING = String.raw`bench(?:es)?|seats?|toilets?|loos?|playground|swings?|slides?|signs?|signposts?|bins?|kerbs?|grass|median(?: strip)?|verges?|nature strip|trees?|branch(?:es)?|fences?|bridges?|bus (?:stop|shelter)|car ?park|taps?|bubblers?|fountains?|pipes?|oval|jetty|boat ramp|skate ?park|bbq|barbecue|kangaroo|roo|possum|wombat|fox|couch|sofa|fridge|mattress|trolley`;
+const FAULT = String.raw`broken|broke|damaged|blocked|overflowing|leak(?:ing|s)?|smashed|vandali[sz]ed|fallen(?: over| down)?|fell (?:over|down|off)|knocked (?:over|down)|skipped|overgrown|knee[- ]high|dead|dumped|stinks?|flooded|cracked|loose|sticking out|hanging off|rusted through|unsafe|(?:not|never|hasn'?t|haven'?t|wasn'?t|weren'?t) (?:been )?(?:collected|emptied|mowed|mown|fixed|cleaned|picked up)`;
+// "left an old couch on the verge": left, before the thing, is dumping.
+const FAULT_BEFORE = String.raw`${FAULT}|left`;
+const FAULT_IN_A_PUBLIC_PLACE = new RegExp(String.raw`\b(?:${PUBLIC_THING})\b[^.!?]{0,60}?\b(?:${FAULT})\b|\b(?:${FAULT_BEFORE})\b[^.!?]{0,40}?\b(?:${PUBLIC_THING})\b`, 'i');
+
 export const CATEGORIES: Array<{ value: string; label: string; phrase: string; words: RegExp }> = [
   { value: 'pothole', label: 'Pothole', phrase: 'a pothole', words: /\bpot ?holes?\b|\bhole in the road\b/i },
   { value: 'dumped-rubbish', label: 'Dumped rubbish', phrase: 'dumped rubbish', words: /\bdump(ed|ing)?\b|\bfly[- ]?tipping\b|\billegal(ly)? dump|\babandoned (mattress|couch|furniture|trolley)|\brubbish (left|dumped)\b|\bmattress\b/i },
@@ -106,7 +119,7 @@ export const reportIssueFlow = defineFormFlow({
     'report dumped mattress on nature strip', 'street light flickering on elm st', 'pothole outside 12 smith street', 'bins werent collected today', 'fly tipping in the lane',
     'big hole in the road', 'report illegal dumping', 'branch down on the footpath',
   ],
-  triggers: { words: new RegExp(CATEGORIES.filter((c) => c.value !== 'other').map((c) => c.words.source).join('|'), 'i') },
+  triggers: { words: new RegExp([...CATEGORIES.filter((c) => c.value !== 'other').map((c) => c.words.source), FAULT_IN_A_PUBLIC_PLACE.source].join('|'), 'i') },
   intro: copy.intro,
   help: copy.help,
   changeHint: copy.changeHint,
