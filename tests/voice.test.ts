@@ -169,6 +169,23 @@ test('a caller on hold can ask for a call-back that keeps their place; accepting
   expect(created.Twiml).toContain(`<Dial callerId="${COUNCIL}"><Number>+61412300004</Number></Dial>`);
 });
 
+test('a queue that cannot hold the caller keeps their place as a call-back, and says so', async () => {
+  const caller = call('+61412300014');
+  await caller.dial();
+  await caller.press('0');
+  const enqueue = caller.enqueue();
+  const conversation = await conversationOf(caller.callSid, 'queued');
+  const exit = await caller.leaveQueue(enqueue, 'queue-full');
+  expect(exit.spoken()).toBe("Sorry, we can't hold your call right now. We've kept your place and will call you back on this number. Goodbye.");
+  expect(exit.find('Hangup')).toBeDefined();
+  const kept = await waitUntil(async () => (await Conversation.findById(conversation._id).lean<{ callbackRequested?: boolean; status: string; queuedAt?: Date }>()) ?? undefined, 5000, 'the call-back kept');
+  await waitUntil(async () => (await Conversation.findById(conversation._id).lean<{ callbackRequested?: boolean }>())?.callbackRequested || undefined, 5000, 'the call-back marked');
+  expect(kept).toMatchObject({ status: 'queued', queuedAt: conversation.queuedAt });
+  // Twilio retries the same request: still one call-back step.
+  await caller.leaveQueue(enqueue, 'queue-full');
+  expect(await InboundEvent.countDocuments({ externalId: `${caller.callSid}-callback` })).toBe(1);
+});
+
 test('"text me instead": the call ends and the same person is queued on SMS, with a text sent to their number', async () => {
   const from = '+61412300005';
   const caller = call(from);

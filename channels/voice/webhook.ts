@@ -138,20 +138,25 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
    * conversation needs. `answer` gets the council when there was one.
    */
   function callEvent(
-    event: (call: Omit<Call, 'councilId'>) => { name: string; content: InboundContent } | undefined,
-    answer: (call: Omit<Call, 'councilId'>, councilId: string | undefined) => WebhookReply,
-  ): InboundWebhook<{ call?: Omit<Call, 'councilId'> }> {
+    event: (call: Omit<Call, 'councilId'>, query: unknown) => { name: string; content: InboundContent } | undefined,
+    answer: (call: Call, eventId: string | undefined, query: unknown) => WebhookReply | Promise<WebhookReply>,
+  ): InboundWebhook<{ call?: Omit<Call, 'councilId'>; query?: unknown }> {
     return {
       channel: VOICE,
       verify: () => ({}),
       parse(request, context) {
         const call = parseCall(request.body);
-        context.call = call;
-        const happened = event(call);
+        Object.assign(context, { call, query: request.query });
+        const happened = event(call, request.query);
         return { messages: happened ? [stepMessage(call, happened.name, happened.content)] : [] };
       },
       unknownInbox: unknownNumber,
-      acknowledge: ({ messages: [taken] }, { call }) => answer(call!, taken?.inbox?.councilId),
+      async acknowledge({ messages: [taken] }, { call, query }) {
+        // With no event there was no inbox to find: the council is looked up for the answer alone.
+        const councilId = taken?.inbox?.councilId ?? (await host.findInbox(VOICE, call!.council))?.councilId;
+        if (!councilId) throw unknownNumber(call!.council);
+        return answer({ ...call!, councilId }, taken?.result.eventId, query);
+      },
     };
   }
   const twimlReply = (twiml: VoiceResponse): WebhookReply => ({ status: 200, contentType: 'text/xml', body: twiml.toString() });
@@ -240,42 +245,44 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     return { kind: 'call', event: 'no_input' };
   }
 
-  /** The caller would rather text: the call ends and the same person is queued on SMS with a text. */
-  async function continueByText(call: Call): Promise<string> {
-    const eventId = await ingestStep(call, 'text', { kind: 'call', event: 'text_instead', callId: call.params.CallSid });
-    if (call.callerKnown) {
-      await queueTextContinuation(host, { council: call.council, phone: call.caller, externalId: `${call.params.CallSid}-text`, reason: 'Caller chose to continue by text instead of waiting on the phone', raw: call.params });
-    }
-    return eventId;
-  }
-
-  /** Runs a call-back or text choice and speaks its confirmation, then `end`s the call leg. */
-  async function choose(res: Response, call: Call, end: 'leave' | 'hangup'): Promise<void> {
-    const { say } = voiceFor(call);
-    const twiml = newResponse();
-    const digit = call.params.Digits;
-    const eventId =
-      digit === '1' && call.callerKnown
-        ? await ingestStep(call, 'callback', { kind: 'call', event: 'callback_requested', callId: call.params.CallSid })
-        : digit === '2' && call.callerKnown
-          ? await continueByText(call)
-          : undefined;
-    if (!eventId) {
-      if (end === 'leave') {
-        say(twiml, 'Please stay on the line.');
-        twiml.redirect({ method: 'POST' }, url('wait'));
-      } else {
-        say(twiml, "We've kept your details, and a person will see them when we open. Goodbye.");
-        twiml.hangup();
-      }
-      return void send(res, twiml);
-    }
-    const turn = await host.awaitTurn(eventId, TURN_WAIT_MS);
-    say(twiml, turn ? spokenReplies(turn) : "Thanks. We've noted that. Goodbye.");
-    if (end === 'leave') twiml.leave();
-    else twiml.hangup();
-    send(res, twiml);
-  }
+  /**
+   * A choice made on hold or after hours: 1 is a call-back that keeps the place, 2 goes on by text
+   * (the call ends and the same person is queued on SMS). Either is a call step through the core
+   * pipeline; the answer speaks the turn's confirmation, then `end`s the call leg.
+   */
+  const holdChoice = (end: 'leave' | 'hangup') =>
+    callEvent(
+      (call) =>
+        !call.callerKnown
+          ? undefined
+          : call.params.Digits === '1'
+            ? { name: 'callback', content: { kind: 'call', event: 'callback_requested', callId: call.params.CallSid } }
+            : call.params.Digits === '2'
+              ? { name: 'text', content: { kind: 'call', event: 'text_instead', callId: call.params.CallSid } }
+              : undefined,
+      async (call, eventId) => {
+        const { say } = voiceFor(call);
+        const twiml = newResponse();
+        if (!eventId) {
+          if (end === 'leave') {
+            say(twiml, 'Please stay on the line.');
+            twiml.redirect({ method: 'POST' }, url('wait'));
+          } else {
+            say(twiml, "We've kept your details, and a person will see them when we open. Goodbye.");
+            twiml.hangup();
+          }
+          return twimlReply(twiml);
+        }
+        if (call.params.Digits === '2') {
+          await queueTextContinuation(host, { council: call.council, phone: call.caller, externalId: `${call.params.CallSid}-text`, reason: 'Caller chose to continue by text instead of waiting on the phone', raw: call.params });
+        }
+        const turn = await host.awaitTurn(eventId, TURN_WAIT_MS);
+        say(twiml, turn ? spokenReplies(turn) : "Thanks. We've noted that. Goodbye.");
+        if (end === 'leave') twiml.leave();
+        else twiml.hangup();
+        return twimlReply(twiml);
+      },
+    );
 
   // Twilio fetches <Play> audio with a plain GET (unsigned): the engine's own clip, when HOLD_MUSIC_URL is unset.
   app.get(`${BASE}/hold-music.wav`, (_req, res) => {
@@ -295,31 +302,30 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     })),
   );
 
-  // The answer to "would you like a text with your reference?": yes is consent, and the text goes out.
-  router.post(`${BASE}/text-offer`, async (req, res) => {
-    const call = await readCall(req.body);
-    const { n, t, r } = parseInput(offerQuery, req.query);
-    const twiml = newResponse();
-    const speech = call.params.SpeechResult?.trim() ?? '';
-    const yes = call.params.Digits === '1' || (!call.params.Digits && host.meansYes(speech));
-    if (call.params.Digits === PERSON_KEY) {
-      const eventId = await ingestStep(call, `g${n}`, { kind: 'handoff', reason: 'Caller pressed 0 for a person' });
-      return answerTurn(res, call, eventId, n);
-    }
-    let said = 'OK, no text.';
-    if (yes) {
-      const record = call.callerKnown ? await host.phone.referenceIn(phoneCall(call), r) : undefined;
-      const result = record ? await host.phone.textReference(phoneCall(call), record) : 'no_sms';
-      said =
-        result === 'sent'
-          ? `Done. We've texted it to your mobile.${record?.kind === 'report' ? " We'll text you there when it changes." : ''}`
-          : result === 'opted_out'
-            ? "Sorry, this number has opted out of our texts, so we can't send it."
-            : "Sorry, we can't send a text to this number.";
-    }
-    anythingElse(call, twiml, said, n, t);
-    send(res, twiml);
-  });
+  // The answer to "would you like a text with your reference?": yes is consent, and the text goes out; 0 is a person.
+  router.post(`${BASE}/text-offer`, receiveWith(host, callEvent(
+    (call, query) => (call.params.Digits === PERSON_KEY ? { name: `g${parseInput(offerQuery, query).n}`, content: { kind: 'handoff', reason: 'Caller pressed 0 for a person' } } : undefined),
+    async (call, eventId, query) => {
+      const { n, t, r } = parseInput(offerQuery, query);
+      if (eventId) return twimlReply(await turnTwiml(call, eventId, n));
+      const speech = call.params.SpeechResult?.trim() ?? '';
+      const yes = call.params.Digits === '1' || (!call.params.Digits && host.meansYes(speech));
+      let said = 'OK, no text.';
+      if (yes) {
+        const record = call.callerKnown ? await host.phone.referenceIn(phoneCall(call), r) : undefined;
+        const result = record ? await host.phone.textReference(phoneCall(call), record) : 'no_sms';
+        said =
+          result === 'sent'
+            ? `Done. We've texted it to your mobile.${record?.kind === 'report' ? " We'll text you there when it changes." : ''}`
+            : result === 'opted_out'
+              ? "Sorry, this number has opted out of our texts, so we can't send it."
+              : "Sorry, we can't send a text to this number.";
+      }
+      const twiml = newResponse();
+      anythingElse(call, twiml, said, n, t);
+      return twimlReply(twiml);
+    },
+  )));
 
   // Silence after "anything else?": the caller is done.
   router.post(`${BASE}/goodbye`, async (req, res) => {
@@ -357,8 +363,8 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
     send(res, twiml);
   });
 
-  router.post(`${BASE}/wait-choice`, async (req, res) => choose(res, await readCall(req.body), 'leave'));
-  router.post(`${BASE}/after-hours`, async (req, res) => choose(res, await readCall(req.body), 'hangup'));
+  router.post(`${BASE}/wait-choice`, receiveWith(host, holdChoice('leave')));
+  router.post(`${BASE}/after-hours`, receiveWith(host, holdChoice('hangup')));
 
   // The Enqueue's action: the caller left the queue (bridged, chose an option, hung up, or the queue failed).
   // The queue could not hold the caller (full, or an error): their place is kept as a call-back.
@@ -370,9 +376,9 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
         : couldNotHold(call)
           ? { name: 'callback', content: { kind: 'call', event: 'callback_requested', callId: call.params.CallSid } }
           : undefined,
-    (call, councilId) => {
+    (call) => {
       const twiml = newResponse();
-      if (councilId && couldNotHold(call)) voiceOf(host.council(councilId).voice).say(twiml, "Sorry, we can't hold your call right now. We've kept your place and will call you back on this number. Goodbye.");
+      if (couldNotHold(call)) voiceFor(call).say(twiml, "Sorry, we can't hold your call right now. We've kept your place and will call you back on this number. Goodbye.");
       twiml.hangup();
       return twimlReply(twiml);
     },
