@@ -7,13 +7,16 @@
  */
 import { connect } from 'socket.io-client';
 import { freePort } from '../tools/local-services';
-import { startEngineProcesses } from './engine-processes';
+import { startEngineProcesses, type EngineProcesses } from './engine-processes';
+import { seedHistory } from './seed-history';
 
 interface ProfileNode { id: number; callFrame: { url: string; functionName: string }; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 const RESIDENTS = Number(process.env.PROFILE_RESIDENTS ?? 20);
 const MESSAGES = Number(process.env.PROFILE_MESSAGES ?? 30);
+/** PROFILE_SEED: residents to seed (10 messages each) before a second, compared round; 0 for none. */
+const SEED_RESIDENTS = Number(process.env.PROFILE_SEED ?? 0);
 
 function bucket(url: string): string {
   if (!url) return '(native)';
@@ -124,6 +127,40 @@ async function chat(url: string, residents: number, messages: number): Promise<v
   );
 }
 
+/** One profiled closed loop: prints the breakdown, returns each process's ms/msg by package. */
+async function profiled(engine: EngineProcesses, ports: { web: number; worker: number }, label: string): Promise<Record<'web' | 'worker', Array<[string, number]>>> {
+  const sessions = { web: await inspector(ports.web), worker: await inspector(ports.worker) };
+  for (const s of Object.values(sessions)) await s.send('Profiler.enable'), await s.send('Profiler.start');
+  const cpu0 = engine.cpuSeconds();
+  const calls0 = await databaseCalls(engine.metricsUrls);
+  await chat(engine.url, RESIDENTS, MESSAGES);
+  const calls1 = await databaseCalls(engine.metricsUrls);
+  const messages = RESIDENTS * MESSAGES;
+  const cpuMs = ((engine.cpuSeconds() - cpu0) * 1000) / messages;
+  console.log(`\n== ${label}: ${messages} webchat messages (${RESIDENTS} residents), engine CPU ${cpuMs.toFixed(2)} ms/msg (web + worker, from /proc)`);
+  console.log('database calls per message, by process, collection and operation:');
+  for (const [key, n] of [...calls1].map(([k, v]) => [k, v - (calls0.get(k) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])) console.log(`  ${(n / messages).toFixed(2).padStart(6)}  ${key}`);
+  const result = { web: [] as Array<[string, number]>, worker: [] as Array<[string, number]> };
+  for (const [role, s] of Object.entries(sessions) as Array<['web' | 'worker', (typeof sessions)['web']]>) {
+    const { profile } = await s.send<{ profile: CpuProfile }>('Profiler.stop');
+    s.close();
+    const rows = summarise(profile);
+    result[role] = rows.map(([name, ms]) => [name, ms / messages]);
+    const total = rows.reduce((sum, [, ms]) => sum + ms, 0);
+    console.log(`\n${role}: ${(total / messages).toFixed(2)} ms/msg on the main thread`);
+    for (const [name, ms] of rows.slice(0, 20)) console.log(`  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+    console.log('  heaviest native functions (self):');
+    for (const [name, ms] of selfByFunction(profile, '(native)').slice(0, 8)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+    if (process.env.PROFILE_PACKAGE) {
+      console.log(`  heaviest functions of ${process.env.PROFILE_PACKAGE} (self):`);
+      for (const [name, ms] of selfByFunction(profile, process.env.PROFILE_PACKAGE).slice(0, 15)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+    }
+    console.log('  heaviest of our own functions, with what they call (inclusive):');
+    for (const [name, ms] of ownInclusive(profile).slice(0, 15)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+  }
+  return result;
+}
+
 async function main(): Promise<void> {
   const ports = { web: await freePort(), worker: await freePort() };
   const engine = await startEngineProcesses(
@@ -140,32 +177,16 @@ async function main(): Promise<void> {
     (role) => [`--inspect=127.0.0.1:${ports[role]}`],
   );
   await chat(engine.url, 10, 5); // warm-up: code paths compiled, connections open
-  const sessions = { web: await inspector(ports.web), worker: await inspector(ports.worker) };
-  for (const s of Object.values(sessions)) await s.send('Profiler.enable'), await s.send('Profiler.start');
-  const cpu0 = engine.cpuSeconds();
-  const calls0 = await databaseCalls(engine.metricsUrls);
-  await chat(engine.url, RESIDENTS, MESSAGES);
-  const calls1 = await databaseCalls(engine.metricsUrls);
-  const messages = RESIDENTS * MESSAGES;
-  const cpuMs = ((engine.cpuSeconds() - cpu0) * 1000) / messages;
-  console.log(`${messages} webchat messages (${RESIDENTS} residents), engine CPU ${cpuMs.toFixed(2)} ms/msg (web + worker, from /proc)`);
-  console.log('database calls per message, by process, collection and operation:');
-  for (const [key, n] of [...calls1].map(([k, v]) => [k, v - (calls0.get(k) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])) console.log(`  ${(n / messages).toFixed(2).padStart(6)}  ${key}`);
-  for (const [role, s] of Object.entries(sessions)) {
-    const { profile } = await s.send<{ profile: CpuProfile }>('Profiler.stop');
-    s.close();
-    const rows = summarise(profile);
-    const total = rows.reduce((sum, [, ms]) => sum + ms, 0);
-    console.log(`\n${role}: ${(total / messages).toFixed(2)} ms/msg on the main thread`);
-    for (const [name, ms] of rows.slice(0, 20)) console.log(`  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
-    console.log('  heaviest native functions (self):');
-    for (const [name, ms] of selfByFunction(profile, '(native)').slice(0, 8)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
-    if (process.env.PROFILE_PACKAGE) {
-      console.log(`  heaviest functions of ${process.env.PROFILE_PACKAGE} (self):`);
-      for (const [name, ms] of selfByFunction(profile, process.env.PROFILE_PACKAGE).slice(0, 15)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
+  const empty = await profiled(engine, ports, 'on an empty database');
+  if (SEED_RESIDENTS > 0) {
+    const seeded = await seedHistory(process.env.MONGODB_URI!, SEED_RESIDENTS, 10);
+    console.log(`\nseeded ${seeded.messages} messages across ${seeded.residents} residents`);
+    const full = await profiled(engine, ports, `with ${seeded.messages} messages stored`);
+    console.log('\nwhat grew with the stored history: ms/msg with it vs without, by process and package');
+    for (const role of ['web', 'worker'] as const) {
+      const before = new Map(empty[role]);
+      for (const [name, ms] of full[role].slice(0, 12)) console.log(`  ${role.padEnd(6)} ${(ms).toFixed(3).padStart(7)} vs ${(before.get(name) ?? 0).toFixed(3).padStart(7)}  ${name}`);
     }
-    console.log('  heaviest of our own functions, with what they call (inclusive):');
-    for (const [name, ms] of ownInclusive(profile).slice(0, 15)) console.log(`    ${(ms / messages).toFixed(3)} ms/msg  ${name}`);
   }
   await engine.stop();
 }
