@@ -4,7 +4,9 @@
  * sets of resident messages:
  *  - `labelled-dev.json`: written to tune against (its misses are printed);
  *  - `labelled-held-out.json`: written by someone who never saw the training data, rules or
- *    the dev set; nothing was tuned on it. Its misses are printed only with --show-held-out.
+ *    the dev set; nothing was tuned on it. Its misses are printed only with --show-held-out;
+ *  - `labelled-held-out-safeguarding.json`: safeguarding alone, risk said indirectly or inside
+ *    council business, and safe messages with alarming words (half of a fresh set; see below).
  * Reports accuracy per class, out-of-scope precision and recall, person-request and
  * safeguarding recall, out-of-scope messages that would enter a flow, precision of cited
  * knowledge pages, and CPU ms per message. Needs no services and no network.
@@ -129,6 +131,24 @@ async function main(): Promise<void> {
   const understanding = await buildUnderstanding(flows, knowledge, 'Australia/Sydney', undefined, CAMPGROUNDS.map((c) => c.name));
   await evaluate('dev (tuned on)', dev, understanding, knowledge, !process.argv.includes('--quiet'));
   await evaluate('held-out (never tuned on)', heldOut, understanding, knowledge, process.argv.includes('--show-held-out'));
+  await safeguardingHeldOut(load('labelled-held-out-safeguarding.json'), understanding);
+}
+
+/**
+ * A second held-out set, on safeguarding alone and harder: risk said indirectly or in passing
+ * inside council business ("about the dog rego, sorry, he keeps my tablets"), and safe messages
+ * full of alarming words. Half of a fresh set written by someone who saw none of the rules or
+ * training; the other half was used to write rules and choose the screen's thresholds.
+ */
+async function safeguardingHeldOut(labelled: Labelled[], understanding: Understanding): Promise<void> {
+  let found = 0;
+  let alarms = 0;
+  const atRisk = labelled.filter((l) => l.intent === SAFEGUARDING);
+  const safe = labelled.filter((l) => l.intent !== SAFEGUARDING);
+  for (const item of atRisk) if ((await understanding.understand(item.text, { allowLlm: false })).intent === SAFEGUARDING) found++;
+  for (const item of safe) if ((await understanding.understand(item.text, { allowLlm: false })).intent === SAFEGUARDING) alarms++;
+  console.log(`\n== safeguarding held-out (indirect and mixed with council business): ${labelled.length} messages ==`);
+  console.log(`At-risk recall: ${pct(found, atRisk.length)} (${found}/${atRisk.length}); false alarms on alarming-but-safe messages: ${pct(alarms, safe.length)} (${alarms}/${safe.length})`);
 }
 
 void main();

@@ -79,6 +79,11 @@ test.each([
   ["haven't seen the old man next door for days and his mail is piling up", /Police Assistance Line on 131 444/],
   ['there is a man with a knife at the bus stop on Main St', /000/],
   ['we got evicted today and have nowhere to sleep tonight with the kids', /Link2home/],
+  // Said in passing, inside council business.
+  ['about the dog rego, sorry, my partner keeps my tablets and says I only get them if I behave', /1800RESPECT/],
+  ['can someone check on the lady at number 4, heard her calling for help through the wall and now nothing', /Police Assistance Line on 131 444/],
+  ['landlord kicked us out this arvo, where do we go tonight', /Link2home/],
+  ['a man at the skate park is waving a hammer at the kids', /000/],
 ])('safeguarding first: "%s" gets the crisis line, then a person at the top of the queue', async (text, line) => {
   const r = await resident();
   const first = await r.say(text);

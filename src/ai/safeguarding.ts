@@ -24,6 +24,8 @@ const HARM_VERBS = '(?:hits?|hitting|hit|beats?|beating|beat|bash(?:es|ed|ing)?|
 
 const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
   self_harm: [
+    // Said of oneself or of someone else, plainly or in passing (a plan, a place, the means).
+    /\bwanting to die\b|\b(?:think(?:ing)? (?:about|of)|easier to think about) (?:not existing|not being here|dying|ending it)\b|\bi'?ll be dead (?:before|by|soon)\b|\b(?:kill|hang|hurt|harm) (?:him|her|them)sel(?:f|ves)\b|\bgoing to the (?:train line|train tracks|tracks|railway line|gap|cliffs?)\b|\b(?:sitting|standing|climbing) on the (?:railing|rail|edge|ledge) of\b|\bon the (?:railing|rail) of the (?:footbridge|bridge|overpass)\b|\bwon'?t be needing any of it\b/i,
     /\bsuicid\w*|\bkill(?:ing)? (?:my ?self|me)\b|\bend(?:ing)? (?:my life|it all|things|my own life|everything)\b|\btake my (?:own )?life\b/i,
     /\b(?:don'?t|do not|dont|no longer) want to (?:be here|live|be alive|exist|wake up|go on|be around)\b/i,
     /\bwant(?:s|ed)? to (?:die|disappear forever|not exist)\b|\bwish (?:i|I) (?:was|were) dead\b|\bbetter off (?:dead|without me)\b/i,
@@ -37,6 +39,8 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /suicid|quiero morir(me)?|no quiero vivir|voglio morire|non voglio (?:più )?vivere|quero morrer|je veux mourir|tự tử|muốn chết|không muốn sống|自杀|自殺|不想活|想死|انتحار|أريد أن أموت|αυτοκτον|θέλω να πεθάνω|आत्महत्या|मरना चाहत|जीना नहीं चाहत|자살|죽고 싶/i,
   ],
   family_violence: [
+    // Harm, fear and control in other words: injuries, medicines or keys withheld, money taken, not safe to talk.
+    /\b(?:he|she|they) (?:cracked|broke|broken|fractured) my\b|\b(?:scratched|bit|burnt|burned|spat on) (?:me|my face)\b|\b(?:scratched|bit) my (?:face|arm|neck)\b|\bwon'?t let me (?:have|take|get) my (?:insulin|meds|medication|medicine|tablets|pills|phone|keys|money|card)\b|\b(?:keeps|hides|takes) my (?:car keys|keys|heart tablets|tablets|medication|meds|insulin|passport)\b|\bonly (?:get|have) (?:them|it) if i behave\b|\btakes? my (?:whole|entire) (?:pay|pension|wage|wages)\b|\b(?:come|coming) (?:for|after) (?:me|us|the kids|my kids)\b|\b(?:scared|afraid|frightened|terrified) to go back (?:to (?:the|my|our) (?:house|unit|flat|place|home)|there)\b|\b(?:it'?s|it is|i'?m) not safe (?:here|to talk)\b|\bcan'?t (?:really )?talk,? (?:he|she|they)'?s? (?:is |are )?(?:in the next room|here|home|listening|right here)\b/i,
     /\b(?:domestic|family) (?:violence|abuse)\b|\bdv\b|\babusive (?:partner|husband|wife|boyfriend|girlfriend|relationship|ex|home|dad|father|mum|mother)\b/i,
     new RegExp(`\\b(?:my|our|the) ${PEOPLE}\\s+(?:\\w+\\s+){0,2}${HARM_VERBS}\\b`, 'i'),
     new RegExp(`\\b(?:he|she|they) ${HARM_VERBS} (?:me|us|the kids|my kids|the children|my children|mum|my mum)\\b`, 'i'),
@@ -47,6 +51,8 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /violencia (?:doméstica|domestica|familiar)|violenza domestica|bạo lực gia đình|家暴|家庭暴力|العنف الأسري|ενδοοικογενειακή βία|घरेलू हिंसा|me pega|mi picchia|đánh tôi|打我|يضربني|με χτυπάει|मुझे मारता/i,
   ],
   abuse_neglect: [
+    // A child or a dependent person harmed, confined, deprived or preyed on.
+    /\b(?:son|daughter|kid|child|boy|girl|baby|him|her)\b.{0,25}\b(?:tied|chained|tethered) (?:up|to)\b|\bdragg(?:ed|ing) (?:his|her|their|a|the) (?:little |young )?(?:girl|boy|kid|child|son|daughter|baby)\b|\bby (?:her|his) hair\b|\b(?:1[0-5]|[5-9])[- ]?(?:year|yr)[- ]old\W{0,3}(?:girlfriend|boyfriend)\b|\b\d{1,2}[- ]?(?:year|yr)[- ]old\b.{0,80}\b(?:on (?:his|her) lap|into the bedroom|touch(?:ed|ing)? (?:her|him))\b|\b(?:takes?|taking|took|steals?|stealing|stole) (?:all of |all |the whole of )?(?:his|her|their) (?:whole |entire )?(?:pay|money|pension|savings|card|wages)\b|\bmakes? (?:her|him|them) sleep (?:on the floor|outside|in the (?:shed|garage|car))\b|\blocks? (?:her|his|their|my) (?:bedroom )?door from (?:the )?outside\b|\btakes? (?:away )?(?:her|his|their) (?:walker|wheelchair|walking frame|hearing aids?)\b|\b(?:kids?|children)\b.{0,25}\b(?:filthy|skinny|malnourished|unfed)\b/i,
     /\b(?:child|kid|elder|elderly|sexual|sexually|physical|physically|emotional|financial)\s+(?:abuse|abused|neglect|neglected|assault|assaulted)\b/i,
     /\b(?:abus(?:e|ed|ing)|neglect(?:ed|ing)?|molest\w*|groom(?:ing|ed)|assault(?:ed|ing)?|rap(?:e|ed|ing))\b(?!.*\b(?:of (?:the )?(?:parking|system|power|process|process))\b)/i,
     /\b(?:kids?|children|child|baby|toddler|bub)\b.{0,40}\b(?:left alone|alone all day|on their own|home alone|not fed|starving|hungry all the time|being hit|being hurt|bruises?|locked (?:in|out)|screaming)\b/i,
@@ -54,6 +60,8 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /\bbruis(?:e|es|ed|ing)\b(?!.{0,15}\b(?:fruit|apples?|bananas?)\b)|\block(?:s|ed)? (?:him|her|them|the kids?|the children|me) (?:out|in)\b|\b(?:taking|stealing|took|stole) (?:all )?(?:his|her|their) (?:money|pension|savings|card)\b|\b(?:carer|caretaker|son|daughter|nephew|grandson)\b.{0,40}\b(?:taking|stealing|hitting|hurting|yelling at|locking)\b/i,
   ],
   welfare: [
+    // Signs someone is in trouble: the door not answered, an alarm going, a fall, a cry for help, someone lost or in the water.
+    /\b(?:isn'?t|is not|not|hasn'?t been|won'?t|wont) (?:coming|come|answering|answer) (?:to )?the door\b|\b(?:alarm|machine|oxygen)\b.{0,30}\b(?:beeping|alarming|going off)\b|\b(?:letterbox|mailbox)\b.{0,30}\b(?:spilling|overflowing|stuffed|full)\b|\b(?:porch light|lights?|tv|radio)(?:'s| has| have)? been on (?:for )?(?:\w+ ){0,2}(?:days|nights)\b|\b(?:her|his) legs on the floor\b|\b(?:see|saw) (?:her|him|someone|somebody)\b.{0,30}\bon the floor\b|\bfallen (?:over |down )?and (?:can'?t|couldn'?t|cannot) (?:get up|reach|move)\b|\bthe line went dead\b|\b(?:yelling|screaming|calling|crying|shouting|yelled|screamed|called) (?:out )?(?:for|4) help\b|\bwander(?:ed|s) (?:off |onto |into |on )(?:the )?(?:train )?(?:tracks|road|highway|freeway|line|traffic)?\b|\b(?:nightie|nightdress|pyjamas|dressing gown|slippers)\b.{0,60}\b(?:asking for|lost|confused|wander\w*|degrees|freezing|tracks|road)\b|\bstanding in the (?:river|sea|water|surf|lake|creek)\b|\bfully clothed\b.{0,40}\b(?:river|water|sea|surf|lake|creek|weir)\b/i,
     /\b(?:haven'?t|have not|havent|hasn'?t|has not|not) (?:seen|heard from)\b.{0,60}\b(?:days?|week|weeks|while|ages|since)\b/i,
     /\b(?:mail|post|letters|newspapers?|papers|parcels)\b.{0,30}\b(?:piling|piled|building|stacking) up\b/i,
     /\b(?:worried|concerned|worry|scared) (?:about|for)\s+(?:my|our|the|an|a|this)?\s*(?:elderly|old|older|frail|vulnerable|disabled|sick|lonely)?\s*(?:neighbou?r|man|woman|lady|bloke|guy|person|mum|mother|dad|father|nan|gran|grandma|grandpa|friend|resident|tenant|kid|child|boy|girl)\b/i,
@@ -63,6 +71,8 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /\b(?:vulnerable|confused|wandering|dementia)\b.{0,40}\b(?:neighbou?r|man|woman|person|lady|resident|alone|lost)\b/i,
   ],
   homelessness: [
+    // Nowhere to sleep tonight, in other words.
+    /\bnowhere (?:else|for tonight|tonight|tonite|2nite|to go|to sleep|to stay|at all)\b|\b(?:literally|absolutely|got|have|has) nowhere\b|\bwhere (?:do|can|should|will) (?:i|we) (?:go|sleep|stay) (?:tonight|tonite|2nite)\b|\b(?:kicked|thrown|chucked|turfed|booted) (?:me|us|them|her|him) out\b|\bchucked (?:all )?(?:my|our) (?:stuff|things|belongings)\b|\bemergency (?:bed|beds|accommodation|housing|shelter)\b|\bsleep(?:ing)? (?:in|at|under) (?:a|the|my) (?:park|beach toilets|toilets?|car|bus shelter|station|bridge|doorway|tent)\b.{0,40}\b(?:tonight|tonite|2nite)\b|\b(?:tonight|tonite|2nite)\b.{0,40}\bsleep(?:ing)? (?:in|at|under) (?:a|the|my) (?:park|toilets?|car|bus shelter|station|bridge|doorway)\b|\bsleeping in (?:a|the|my) park\b/i,
     /\bhomeless\w*|\bsleep(?:ing)? rough\b|\bsleeping (?:in (?:my|the|a) car|on the street|in the park|outside)\b|\bliving (?:in|out of) (?:my|the|a) car\b/i,
     /\bnowhere (?:to|safe to) (?:sleep|stay|go|live)\b|\bno(?:where| place| roof)? (?:to sleep|to stay) tonight\b|\bon the street(?:s)? tonight\b/i,
     /\b(?:evicted|kicked out|thrown out|chucked out)\b.{0,40}\b(?:today|tonight|now|home|house|place|flat|unit|rental)?\b/i,
@@ -70,15 +80,17 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /sin hogar|senza casa|senzatetto|vô gia cư|无家可归|بلا مأوى|άστεγ|बेघर/i,
   ],
   threat: [
+    // Something held up as a weapon at people, whatever it is.
+    /\b(?:waving|wielding|brandishing|swinging|pointing)\b.{0,30}\b(?:cleaver|knife|machete|syringe|needle|hammer|bat|bottle|screwdriver|crowbar|it around)\b|\b(?:held|holding) (?:a|an|the) (?:syringe|needle|cleaver|knife|screwdriver|blade|broken bottle)\b.{0,30}\b(?:face|throat|neck|at)\b|\b(?:jab|stab|cut|slash) (?:him|her|them|me|people|someone)\b/i,
     /cuchillo|pistola|\barma\b|coltello|con una pistola|con dao|cầm dao|khẩu súng|持刀|拿着刀|拿著刀|有枪|有槍|سكين|مسدس|μαχαίρι|όπλο|चाकू|बंदूक|bıçak|silah/i,
-    /\b(?:knife|knives|gun|guns|firearm|rifle|pistol|machete|weapon|weapons|sword|axe|bomb|explosive)\b(?!\s*(?:crime )?(?:amnesty|licen[cs]e))/i,
+    /\b(?:knife|knives|gun|guns|firearm|rifle|pistol|machete|weapon|weapons|sword|axe|bomb|explosive)\b(?!\s*(?:crime )?(?:amnesty|licen[cs]e|club|range|skills?|class(?:es)?|of mass destruction|sharpening))(?<!\b(?:toy|my own|cooking|kitchen|whittling|pocket|butter|bread) (?:knife|knives|gun|guns|sword|swords|weapon|weapons|axe))/i,
     /\b(?:going to|gonna|gunna|threaten(?:ed|ing|s)? to|will) (?:kill|hurt|shoot|stab|bash|attack|bomb)\b|\b(?:stabb(?:ed|ing)|shooting|shot at)\b/i,
     /\b(?:attacking|assaulting|bashing|beating up|threatening) (?:people|someone|a (?:man|woman|kid|person)|kids|passers?-?by)\b|\bfight(?:ing)? with (?:a )?(?:knife|weapon|bat|bottle)\b/i,
   ],
 };
 
 /** Council words that make a "violent"/"dead" reading something else ("violent storm", "dead tree"). */
-const NOT_A_PERSON_AT_RISK = /\b(?:weeds?|grass|battery|phone|car|engine|laptop|computer|wifi|plants?|trees?|bins?)\b/i;
+const NOT_A_PERSON_AT_RISK = /\b(?:weeds?|grass|battery|phone|car|engine|laptop|computer|wifi|plants?|trees?|bins?|portal|website|site|app|online|form|forms|hold music|queue|logged me out)\b/i;
 
 export function riskIn(text: string): RiskKind | undefined {
   const clean = text.replace(/[’‘]/g, "'");
