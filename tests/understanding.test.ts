@@ -84,6 +84,8 @@ test.each([
   ['can someone check on the lady at number 4, heard her calling for help through the wall and now nothing', /Police Assistance Line on 131 444/],
   ['landlord kicked us out this arvo, where do we go tonight', /Link2home/],
   ['a man at the skate park is waving a hammer at the kids', /000/],
+  ["I've sorted out my affairs and said my goodbyes, I won't be a burden much longer", /Lifeline is there 24\/7 on 13 11 14/],
+  ["been couch surfing for a month and tonight there's no roof over our heads", /Link2home/],
 ])('safeguarding first: "%s" gets the crisis line, then a person at the top of the queue', async (text, line) => {
   const r = await resident();
   const first = await r.say(text);

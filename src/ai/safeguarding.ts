@@ -24,6 +24,8 @@ const HARM_VERBS = '(?:hits?|hitting|hit|beats?|beating|beat|bash(?:es|ed|ing)?|
 
 const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
   self_harm: [
+    // Phrasings crisis-line workers are taught to hear: a plan, affairs put in order, goodbyes, tiredness of living.
+    /\b(?:tired|sick) of (?:living|being alive|life|existing)\b|\b(?:i'?ve|i have) (?:got|made) a plan\b|\b(?:sorting|sorted|putting|put) (?:out )?(?:my|all my) affairs\b|\b(?:said|saying) my goodbyes\b|\b(?:my|this is my) last (?:message|text|day|night)\b|\bwon'?t be (?:a problem|a bother|a burden|anyone'?s problem) (?:much|for much) longer\b|\b(?:nobody|no one|no-one|noone) would (?:care|notice|miss me) if i (?:was|were|wasn'?t) (?:gone|here|dead|around)\b|\b(?:written|wrote|writing) (?:letters|a letter|notes?) (?:to|for) (?:my|the) (?:family|kids|children|wife|husband|partner|mum|parents)\b|\beveryone(?:'?d| would) be better off\b|\bi'?m (?:just )?a burden\b|\bthinking (?:about|of) (?:ending|killing|hurting|harming)\b/i,
     // Said of oneself or of someone else, plainly or in passing (a plan, a place, the means).
     /\bwanting to die\b|\b(?:think(?:ing)? (?:about|of)|easier to think about) (?:not existing|not being here|dying|ending it)\b|\bi'?ll be dead (?:before|by|soon)\b|\b(?:kill|hang|hurt|harm) (?:him|her|them)sel(?:f|ves)\b|\bgoing to the (?:train line|train tracks|tracks|railway line|gap|cliffs?)\b|\b(?:sitting|standing|climbing) on the (?:railing|rail|edge|ledge) of\b|\bon the (?:railing|rail) of the (?:footbridge|bridge|overpass)\b|\bwon'?t be needing any of it\b/i,
     /\bsuicid\w*|\bkill(?:ing)? (?:my ?self|me)\b|\bend(?:ing)? (?:my life|it all|things|my own life|everything)\b|\btake my (?:own )?life\b/i,
@@ -39,6 +41,8 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /suicid|quiero morir(me)?|no quiero vivir|voglio morire|non voglio (?:più )?vivere|quero morrer|je veux mourir|tự tử|muốn chết|không muốn sống|自杀|自殺|不想活|想死|انتحار|أريد أن أموت|αυτοκτον|θέλω να πεθάνω|आत्महत्या|मरना चाहत|जीना नहीं चाहत|자살|죽고 싶/i,
   ],
   family_violence: [
+    // Coercive control and fear, as victims describe it.
+    /\bwalking on eggshells\b|\b(?:tracks|tracking|checks|monitors) (?:my|where i) (?:phone|location|car|go)\b.{0,40}\b(?:he|she|they|him|her)\b|\bhave to ask (?:his|her|their) permission\b|\b(?:he|she)(?:'?d| would) kill me if\b|\bbruises (?:he|she|they) (?:gave|left)\b|\bthreaten(?:s|ed|ing)? to take (?:the|my) (?:kids|children|baby)\b|\b(?:he|she|they)'?s? (?:watching|following|stalking) me\b/i,
     // Harm, fear and control in other words: injuries, medicines or keys withheld, money taken, not safe to talk.
     /\b(?:he|she|they) (?:cracked|broke|broken|fractured) my\b|\b(?:scratched|bit|burnt|burned|spat on) (?:me|my face)\b|\b(?:scratched|bit) my (?:face|arm|neck)\b|\bwon'?t let me (?:have|take|get) my (?:insulin|meds|medication|medicine|tablets|pills|phone|keys|money|card)\b|\b(?:keeps|hides|takes) my (?:car keys|keys|heart tablets|tablets|medication|meds|insulin|passport)\b|\bonly (?:get|have) (?:them|it) if i behave\b|\btakes? my (?:whole|entire) (?:pay|pension|wage|wages)\b|\b(?:come|coming) (?:for|after) (?:me|us|the kids|my kids)\b|\b(?:scared|afraid|frightened|terrified) to go back (?:to (?:the|my|our) (?:house|unit|flat|place|home)|there)\b|\b(?:it'?s|it is|i'?m) not safe (?:here|to talk)\b|\bcan'?t (?:really )?talk,? (?:he|she|they)'?s? (?:is |are )?(?:in the next room|here|home|listening|right here)\b/i,
     /\b(?:domestic|family) (?:violence|abuse)\b|\bdv\b|\babusive (?:partner|husband|wife|boyfriend|girlfriend|relationship|ex|home|dad|father|mum|mother)\b/i,
@@ -60,6 +64,8 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /\bbruis(?:e|es|ed|ing)\b(?!.{0,15}\b(?:fruit|apples?|bananas?)\b)|\block(?:s|ed)? (?:him|her|them|the kids?|the children|me) (?:out|in)\b|\b(?:taking|stealing|took|stole) (?:all )?(?:his|her|their) (?:money|pension|savings|card)\b|\b(?:carer|caretaker|son|daughter|nephew|grandson)\b.{0,40}\b(?:taking|stealing|hitting|hurting|yelling at|locking)\b/i,
   ],
   welfare: [
+    // A home gone quiet, or a smell: what neighbours notice first.
+    /\bcurtains (?:haven'?t|have not|not) (?:opened|moved|been opened)\b|\b(?:a |an |the )?(?:awful |bad |terrible |strange )?smell (?:coming )?from (?:the |next door|her|his|their|number|no\.?|unit|flat)\b|\b(?:dog|cat)\b.{0,30}\b(?:barking|crying|howling|meowing)\b.{0,40}\b(?:days|all night|nobody|no one|no-one)\b/i,
     // Signs someone is in trouble: the door not answered, an alarm going, a fall, a cry for help, someone lost or in the water.
     /\b(?:isn'?t|is not|not|hasn'?t been|won'?t|wont) (?:coming|come|answering|answer) (?:to )?the door\b|\b(?:alarm|machine|oxygen)\b.{0,30}\b(?:beeping|alarming|going off)\b|\b(?:letterbox|mailbox)\b.{0,30}\b(?:spilling|overflowing|stuffed|full)\b|\b(?:porch light|lights?|tv|radio)(?:'s| has| have)? been on (?:for )?(?:\w+ ){0,2}(?:days|nights)\b|\b(?:her|his) legs on the floor\b|\b(?:see|saw) (?:her|him|someone|somebody)\b.{0,30}\bon the floor\b|\bfallen (?:over |down )?and (?:can'?t|couldn'?t|cannot) (?:get up|reach|move)\b|\bthe line went dead\b|\b(?:yelling|screaming|calling|crying|shouting|yelled|screamed|called) (?:out )?(?:for|4) help\b|\bwander(?:ed|s) (?:off |onto |into |on )(?:the )?(?:train )?(?:tracks|road|highway|freeway|line|traffic)?\b|\b(?:nightie|nightdress|pyjamas|dressing gown|slippers)\b.{0,60}\b(?:asking for|lost|confused|wander\w*|degrees|freezing|tracks|road)\b|\bstanding in the (?:river|sea|water|surf|lake|creek)\b|\bfully clothed\b.{0,40}\b(?:river|water|sea|surf|lake|creek|weir)\b/i,
     /\b(?:haven'?t|have not|havent|hasn'?t|has not|not) (?:seen|heard from)\b.{0,60}\b(?:days?|week|weeks|while|ages|since)\b/i,
@@ -71,6 +77,7 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /\b(?:vulnerable|confused|wandering|dementia)\b.{0,40}\b(?:neighbou?r|man|woman|person|lady|resident|alone|lost)\b/i,
   ],
   homelessness: [
+    /\bcouch ?surfing\b|\bno roof over (?:my|our) heads?\b|\bsleep(?:ing)? (?:at|in) the (?:train |bus )?station\b|\b(?:sleeping|slept|living) in (?:my|our|the) (?:ute|van|tent|car) (?:with|and) (?:the |my |our )?(?:kids|children|baby|dog)\b/i,
     // Nowhere to sleep tonight, in other words.
     /\bnowhere (?:else|for tonight|tonight|tonite|2nite|to go|to sleep|to stay|at all)\b|\b(?:literally|absolutely|got|have|has) nowhere\b|\bwhere (?:do|can|should|will) (?:i|we) (?:go|sleep|stay) (?:tonight|tonite|2nite)\b|\b(?:kicked|thrown|chucked|turfed|booted) (?:me|us|them|her|him) out\b|\bchucked (?:all )?(?:my|our) (?:stuff|things|belongings)\b|\bemergency (?:bed|beds|accommodation|housing|shelter)\b|\bsleep(?:ing)? (?:in|at|under) (?:a|the|my) (?:park|beach toilets|toilets?|car|bus shelter|station|bridge|doorway|tent)\b.{0,40}\b(?:tonight|tonite|2nite)\b|\b(?:tonight|tonite|2nite)\b.{0,40}\bsleep(?:ing)? (?:in|at|under) (?:a|the|my) (?:park|toilets?|car|bus shelter|station|bridge|doorway)\b|\bsleeping in (?:a|the|my) park\b/i,
     /\bhomeless\w*|\bsleep(?:ing)? rough\b|\bsleeping (?:in (?:my|the|a) car|on the street|in the park|outside)\b|\bliving (?:in|out of) (?:my|the|a) car\b/i,
@@ -80,6 +87,7 @@ const PATTERNS: Record<Exclude<RiskKind, 'unspecified'>, RegExp[]> = {
     /sin hogar|senza casa|senzatetto|vô gia cư|无家可归|بلا مأوى|άστεγ|बेघर/i,
   ],
   threat: [
+    /\bthreaten(?:s|ed|ing)? to shoot\b|\bshoot (?:up|the place)\b|\bfollowing (?:me|us|her|him|kids|children) (?:with|and)\b|\bexpos(?:ed|ing) (?:him|her)self\b|\bthrowing (?:rocks|bricks|stones|bottles) at (?:cars|people|kids|us|the)\b/i,
     // Something held up as a weapon at people, whatever it is.
     /\b(?:waving|wielding|brandishing|swinging|pointing)\b.{0,30}\b(?:cleaver|knife|machete|syringe|needle|hammer|bat|bottle|screwdriver|crowbar|it around)\b|\b(?:held|holding) (?:a|an|the) (?:syringe|needle|cleaver|knife|screwdriver|blade|broken bottle)\b.{0,30}\b(?:face|throat|neck|at)\b|\b(?:jab|stab|cut|slash) (?:him|her|them|me|people|someone)\b/i,
     /cuchillo|pistola|\barma\b|coltello|con una pistola|con dao|cầm dao|khẩu súng|持刀|拿着刀|拿著刀|有枪|有槍|سكين|مسدس|μαχαίρι|όπλο|चाकू|बंदूक|bıçak|silah/i,
