@@ -329,6 +329,9 @@ test('an admin creates an agent whose display name residents then see; the wallb
   await admin.getByRole('link', { name: 'Wallboard' }).click();
   await admin.getByRole('heading', { name: 'Wallboard' }).waitFor();
   await admin.getByText('Waiting over the last 4 hours').waitFor();
+  // An admin's bar has four links: it wraps rather than push "Sign out" off a 1366-pixel screen.
+  const signOut = (await admin.getByRole('button', { name: 'Sign out' }).boundingBox())!;
+  expect(signOut.x + signOut.width).toBeLessThanOrEqual(1366);
   expect(await admin.getByRole('link', { name: 'Analytics and history' }).getAttribute('href')).toBe('/agent/analytics');
   await checkView(admin, '09-wallboard');
   // The wallboard is live: figures change as residents wait and agents answer, with no reload.
