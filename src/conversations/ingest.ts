@@ -8,7 +8,8 @@
 import type { InboundMessage } from '../domain/messages';
 import type { CarriedEvent } from '../queues/queues';
 import { ids, nextArrival } from '../ids';
-import { InboundEvent, Message, PendingInbound, findByKey, insertOnce, insertRecords } from '../models';
+import { InboundEvent, Message, PendingInbound, findByKey, insertOnce } from '../models';
+import { GroupInsert } from '../models/group-insert';
 import type { Services } from '../services';
 
 export interface IngestResult {
@@ -80,49 +81,10 @@ async function markPending(services: Services, eventId: string, identityId: stri
   await insertOnce(PendingInbound.create({ _id: eventId, identityId, arrival }));
 }
 
-/**
- * Group commit for inbound events. While one insert is on its way to the database, the events
- * that arrive meanwhile wait and then go together in one unordered `insertMany`, each request
- * answered with its own outcome (inserted, or already there by its `_id`). At low load every
- * event is written alone at once; under a storm of webhooks the database sees a few large
- * inserts instead of thousands of small ones (FerretDB's SQLite backend runs one writer at a time).
- */
-interface PendingInsert { doc: { _id: string }; resolve(inserted: boolean): void; reject(error: unknown): void }
-const waiting: PendingInsert[] = [];
-let writing = false;
-const GROUP_MAX = 500;
+/** Inbound events go to the database in groups: a storm of webhooks becomes a few large inserts. */
+const inboundEvents = new GroupInsert(InboundEvent);
 
-function storeEvent(doc: { _id: string } & Record<string, unknown>): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    waiting.push({ doc, resolve, reject });
-    if (!writing) void writeWaiting();
-  });
-}
-
-async function writeWaiting(): Promise<void> {
-  writing = true;
-  try {
-    while (waiting.length > 0) {
-      const group = waiting.splice(0, GROUP_MAX);
-      try {
-        await insertRecords(InboundEvent, group.map((p) => p.doc), false);
-        for (const p of group) p.resolve(true);
-      } catch (error) {
-        const failed = new Map<number, { code?: number }>();
-        for (const e of (error as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } }).writeErrors ? [(error as { writeErrors: unknown }).writeErrors].flat() as Array<{ index: number; code?: number }> : []) failed.set(e.index, e);
-        if (failed.size === 0) {
-          for (const p of group) p.reject(error); // nothing known per document: every request fails (the provider retries)
-          continue;
-        }
-        group.forEach((p, i) => {
-          const e = failed.get(i);
-          if (!e) p.resolve(true);
-          else if (e.code === 11000) p.resolve(false);
-          else p.reject(error);
-        });
-      }
-    }
-  } finally {
-    writing = false;
-  }
+async function storeEvent(doc: { _id: string } & Record<string, unknown>): Promise<boolean> {
+  const [inserted] = await inboundEvents.insert([doc]);
+  return inserted!;
 }

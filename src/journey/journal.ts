@@ -6,8 +6,8 @@
  */
 import type { JourneyData, JourneyEvent, JourneyEventType } from '../domain/journey';
 import { shortHash } from '../ids';
-import { isDuplicateKeyError } from '../errors';
-import { JourneyEventRecord, insertRecords } from '../models';
+import { JourneyEventRecord } from '../models';
+import { GroupInsert } from '../models/group-insert';
 import type { Queues } from '../queues/queues';
 import type { Services } from '../services';
 import { dispatchWebhooks } from '../webhooks/dispatch';
@@ -40,12 +40,12 @@ export class Journal {
  * The `journey-events` job: a turn's events stored once (one unordered insert; ids already stored
  * by an earlier try are skipped), then offered to subscribed webhooks.
  */
+/** Journey events of turns decided at the same time share an insert. */
+const journeyInserts = new GroupInsert(JourneyEventRecord);
+
 export async function storeJourneyEvents(services: Services, jobs: JourneyJob[]): Promise<void> {
   const events = jobs.map((job) => ({ ...job, at: new Date(job.at) }));
-  try {
-    await insertRecords(JourneyEventRecord, events.map(({ id, ...fields }) => ({ _id: id, ...fields })), false);
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
+  // With the other journey jobs running at the same time, in one insert (an event already stored is no error).
+  await journeyInserts.insert(events.map(({ id, ...fields }) => ({ _id: id, ...fields })));
   await dispatchWebhooks(services, events);
 }
