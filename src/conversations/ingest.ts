@@ -9,7 +9,7 @@ import type { InboundMessage } from '../domain/messages';
 import type { CarriedEvent } from '../queues/queues';
 import { ids, nextArrival } from '../ids';
 import { InboundEvent, Message, PendingInbound, findByKey, insertOnce } from '../models';
-import { GroupInsert } from '../models/group-insert';
+import { GroupInsert } from '../models/group-writes';
 import type { Services } from '../services';
 
 export interface IngestResult {

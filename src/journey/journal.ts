@@ -7,7 +7,7 @@
 import type { JourneyData, JourneyEvent, JourneyEventType } from '../domain/journey';
 import { shortHash } from '../ids';
 import { JourneyEventRecord } from '../models';
-import { GroupInsert } from '../models/group-insert';
+import { GroupInsert } from '../models/group-writes';
 import type { Queues } from '../queues/queues';
 import type { Services } from '../services';
 import { dispatchWebhooks } from '../webhooks/dispatch';

@@ -5,6 +5,7 @@
  */
 import mongoose, { Schema, type InferSchemaType, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../errors';
+import { GroupSet } from './group-writes';
 
 const opts = { versionKey: false, timestamps: true } as const;
 
@@ -575,9 +576,19 @@ export function findByKey<T>(model: { collection: mongoose.Collection }, id: str
   return keyed(model).findOne({ _id: id }) as Promise<T | null>;
 }
 
-/** `$set` by `_id` through the driver, stamping `updatedAt` as mongoose's timestamps would. */
+/**
+ * `$set` by `_id` through the driver, stamping `updatedAt` as mongoose's timestamps would. Updates
+ * made at the same time (other residents' turns, other replies' delivery marks) share one
+ * `bulkWrite` (src/models/group-writes.ts); each caller's update is written when it resolves.
+ */
+const groupSets = new WeakMap<mongoose.Collection, GroupSet>();
 export function setByKey(model: { collection: mongoose.Collection }, id: string, fields: Record<string, unknown>): Promise<unknown> {
-  return keyed(model).updateOne({ _id: id }, { $set: { ...fields, updatedAt: new Date() } }, { ignoreUndefined: true });
+  let group = groupSets.get(model.collection);
+  if (!group) {
+    group = new GroupSet(keyed(model));
+    groupSets.set(model.collection, group);
+  }
+  return group.set(id, fields);
 }
 
 /** Inserts complete records (built in full by the engine) in one round trip, in order unless told. */

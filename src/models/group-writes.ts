@@ -1,5 +1,5 @@
 /**
- * Group commit for records written by natural key. While one insert is on its way to the
+ * Group commit for records written by natural key. While one write is on its way to the
  * database, the records that arrive meanwhile wait and then go together in one unordered
  * `insertMany`; each caller learns, record by record, whether it was inserted or was already
  * there (its `_id` taken). At low load every record is written alone at once; under load the
@@ -7,7 +7,8 @@
  * driver's per-call cost once per group (FerretDB's SQLite backend runs one writer at a time).
  */
 import type mongoose from 'mongoose';
-import { insertRecords } from './index';
+
+type KeyedCollection = mongoose.mongo.Collection<{ _id: string; [field: string]: unknown }>;
 
 interface Waiting {
   records: Array<{ _id: string }>;
@@ -66,7 +67,7 @@ export class GroupInsert {
       }
     };
     try {
-      await insertRecords(this.model, records, false);
+      await (this.model.collection as unknown as KeyedCollection).insertMany(records, { ordered: false, ignoreUndefined: true });
       settle(new Map());
     } catch (error) {
       const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
@@ -75,6 +76,63 @@ export class GroupInsert {
       // Nothing known per record: every caller fails.
       if (failed.size === 0) for (const caller of group) caller.reject(error);
       else settle(failed, error);
+    }
+  }
+}
+
+interface PendingSet {
+  id: string;
+  fields: Record<string, unknown>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * `$set` by `_id`, grouped the same way: the updates that arrive while one group is on its way go
+ * together in one ordered `bulkWrite`, so two updates of one record keep their order. An update
+ * that fails fails its caller alone; the ones after it go in the next group.
+ */
+export class GroupSet {
+  private readonly waiting: PendingSet[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly collection: KeyedCollection,
+    private readonly maxUpdates = 200,
+  ) {}
+
+  set(id: string, fields: Record<string, unknown>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ id, fields, resolve, reject });
+      if (!this.writing) void this.writeWaiting();
+    });
+  }
+
+  private async writeWaiting(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const group = this.waiting.splice(0, this.maxUpdates);
+        const at = new Date();
+        try {
+          await this.collection.bulkWrite(
+            group.map((u) => ({ updateOne: { filter: { _id: u.id }, update: { $set: { ...u.fields, updatedAt: at } } } })),
+            { ordered: true, ignoreUndefined: true },
+          );
+          group.forEach((u) => u.resolve());
+        } catch (error) {
+          const failedAt = [(error as { writeErrors?: unknown }).writeErrors ?? []].flat().map((e) => (e as { index?: number }).index).find((i) => typeof i === 'number');
+          if (failedAt === undefined) {
+            group.forEach((u) => u.reject(error));
+            continue;
+          }
+          group.slice(0, failedAt).forEach((u) => u.resolve());
+          group[failedAt]!.reject(error);
+          this.waiting.unshift(...group.slice(failedAt + 1));
+        }
+      }
+    } finally {
+      this.writing = false;
     }
   }
 }

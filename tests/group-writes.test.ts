@@ -4,7 +4,7 @@
  * there, which is how a duplicate webhook is acknowledged without a second turn.
  */
 import { InboundEvent } from '../src/models';
-import { GroupInsert } from '../src/models/group-insert';
+import { GroupInsert } from '../src/models/group-writes';
 import { useTestEngine } from './helpers/engine';
 
 const engine = useTestEngine();
@@ -37,4 +37,20 @@ test('an insert that fails for another reason fails only the callers in that gro
   const bad = { _id: { $bad: 1 } as unknown as string };
   await expect(inserts.insert([bad])).rejects.toBeDefined();
   expect(await inserts.insert([event('group-test-after')])).toEqual([true]);
+});
+
+test('updates made at the same time share a bulkWrite, keep their order for one record, and each caller sees its own written', async () => {
+  const { setByKey } = await import('../src/models');
+  await new GroupInsert(InboundEvent).insert(Array.from({ length: 20 }, (_, i) => event(`group-set-${String(i).padStart(4, '0')}`)));
+  const text = async () => (await (await fetch(`${engine().url}/metrics`)).text());
+  const bulk = async () => Number(/switchboard_database_operations_total\{collection="inbound_events",operation="bulkWrite"\} (\d+)/.exec(await text())?.[1] ?? 0);
+  const before = await bulk();
+  // Twenty records at once, and one record set twice in a row: the later value wins.
+  await Promise.all([
+    ...Array.from({ length: 20 }, (_, i) => setByKey(InboundEvent, `group-set-${String(i).padStart(4, '0')}`, { arrival: i })),
+    setByKey(InboundEvent, 'group-set-0000', { arrival: 100 }),
+  ]);
+  expect((await bulk()) - before).toBeLessThan(10);
+  const stored = await InboundEvent.find({ _id: /^group-set-/ }, { arrival: 1 }).sort({ _id: 1 }).lean<Array<{ arrival: number }>>();
+  expect(stored.map((s) => s.arrival)).toEqual([100, ...Array.from({ length: 19 }, (_, i) => i + 1)]);
 });
