@@ -156,7 +156,8 @@ export function caseSummary(c: CaseDoc, followers?: CaseFollower[]): CaseSummary
     kind: 'report',
     title: words(c.category),
     status: c.status,
-    statusText: statusWords(c.status),
+    // A tag starts with a capital, like the permits' ("Fixed", "Booked"); texts to residents say it mid-sentence.
+    statusText: statusWords(c.status).replace(/^./, (first) => first.toUpperCase()),
     // The resident's own words for the place, else the address looked up from its point.
     summary: [c.location?.text ?? c.location?.address, c.description].filter(Boolean).join(': '),
     createdAt: new Date(c.createdAt).toISOString(),
