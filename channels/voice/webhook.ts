@@ -110,55 +110,41 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   const send = (res: Response, twiml: VoiceResponse) => res.type('text/xml').send(twiml.toString());
 
   /**
-   * A call step that is one inbound event goes through the core pipeline like any webhook: parse →
-   * inbox → council → ingest, then the answer awaits the turn and speaks it (TwiML). The signature
-   * is checked for every voice URL by the router's middleware below (the same check, through
-   * `host.verify`), so `verify` here only starts the step's context.
+   * A call request through the core pipeline like any webhook: parse → inbox → council → ingest,
+   * then the answer (TwiML). `event` names the call step it is, if any: a request that is a step
+   * only sometimes (the queue's exit, a status callback) has no message when nothing happened
+   * that the conversation needs. The signature is checked for every voice URL by the router's
+   * middleware below (the same check, through `host.verify`), so `verify` here only starts the
+   * request's context.
    */
-  function callStep(step: (call: Omit<Call, 'councilId'>, request: WebhookRequest) => Promise<{ name: string; content: InboundContent; n: number }>): InboundWebhook<{ call?: Omit<Call, 'councilId'>; n?: number }> {
+  type Happened = { name: string; content: InboundContent; n?: number };
+  function callEvent(
+    event: (call: Omit<Call, 'councilId'>, request: WebhookRequest) => Happened | undefined | Promise<Happened | undefined>,
+    answer: (call: Call, eventId: string | undefined, query: unknown, happened: Happened | undefined) => WebhookReply | Promise<WebhookReply>,
+  ): InboundWebhook<{ call?: Omit<Call, 'councilId'>; query?: unknown; happened?: Happened }> {
     return {
       channel: VOICE,
       verify: () => ({}),
       async parse(request, context) {
         const call = parseCall(request.body);
-        const { name, content, n } = await step(call, request);
-        Object.assign(context, { call, n });
-        return { messages: [stepMessage(call, name, content)] };
-      },
-      unknownInbox: unknownNumber,
-      async acknowledge({ messages: [taken] }, { call, n }) {
-        const twiml = await turnTwiml({ ...call!, councilId: taken!.inbox!.councilId }, taken!.result.eventId, n!);
-        return twimlReply(twiml);
-      },
-    };
-  }
-  /**
-   * A request that is a call event only sometimes (the queue's exit, a status callback): through
-   * the core pipeline like any webhook, with no message when nothing happened that the
-   * conversation needs. `answer` gets the council when there was one.
-   */
-  function callEvent(
-    event: (call: Omit<Call, 'councilId'>, query: unknown) => { name: string; content: InboundContent } | undefined,
-    answer: (call: Call, eventId: string | undefined, query: unknown) => WebhookReply | Promise<WebhookReply>,
-  ): InboundWebhook<{ call?: Omit<Call, 'councilId'>; query?: unknown }> {
-    return {
-      channel: VOICE,
-      verify: () => ({}),
-      parse(request, context) {
-        const call = parseCall(request.body);
-        Object.assign(context, { call, query: request.query });
-        const happened = event(call, request.query);
+        const happened = await event(call, request);
+        Object.assign(context, { call, query: request.query, happened });
         return { messages: happened ? [stepMessage(call, happened.name, happened.content)] : [] };
       },
       unknownInbox: unknownNumber,
-      async acknowledge({ messages: [taken] }, { call, query }) {
+      async acknowledge({ messages: [taken] }, { call, query, happened }) {
         // With no event there was no inbox to find: the council is looked up for the answer alone.
         const councilId = taken?.inbox?.councilId ?? (await host.findInbox(VOICE, call!.council))?.councilId;
         if (!councilId) throw unknownNumber(call!.council);
-        return answer({ ...call!, councilId }, taken?.result.eventId, query);
+        return answer({ ...call!, councilId }, taken?.result.eventId, query, happened);
       },
     };
   }
+
+  /** A call step that is always one inbound event (the call starting, an answer to a menu): the answer awaits the turn and speaks it. */
+  const callStep = (step: (call: Omit<Call, 'councilId'>, request: WebhookRequest) => Promise<Happened & { n: number }>) =>
+    callEvent(step, async (call, eventId, _query, happened) => twimlReply(await turnTwiml(call, eventId!, happened!.n!)));
+
   const twimlReply = (twiml: VoiceResponse): WebhookReply => ({ status: 200, contentType: 'text/xml', body: twiml.toString() });
 
   const spokenReplies = (turn: TurnOutcome) => turn.replies.map((r) => r.text ?? '').join('\n');
@@ -256,9 +242,9 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
         !call.callerKnown
           ? undefined
           : call.params.Digits === '1'
-            ? { name: 'callback', content: { kind: 'call', event: 'callback_requested', callId: call.params.CallSid } }
+            ? { name: 'callback', content: { kind: 'call', event: 'callback_requested', callId: call.callId } }
             : call.params.Digits === '2'
-              ? { name: 'text', content: { kind: 'call', event: 'text_instead', callId: call.params.CallSid } }
+              ? { name: 'text', content: { kind: 'call', event: 'text_instead', callId: call.callId } }
               : undefined,
       async (call, eventId) => {
         const { say } = voiceFor(call);
@@ -292,7 +278,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   const router = express.Router();
   router.use(BASE, twilioForm, requireTwilioSignature(host, VOICE));
 
-  router.post(BASE, receiveWith(host, callStep(async (call) => ({ name: 'start', content: { kind: 'call', event: 'started', callId: call.params.CallSid }, n: 1 }))));
+  router.post(BASE, receiveWith(host, callStep(async (call) => ({ name: 'start', content: { kind: 'call', event: 'started', callId: call.callId }, n: 1 }))));
 
   router.post(
     `${BASE}/gather`,
@@ -304,7 +290,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
 
   // The answer to "would you like a text with your reference?": yes is consent, and the text goes out; 0 is a person.
   router.post(`${BASE}/text-offer`, receiveWith(host, callEvent(
-    (call, query) => (call.params.Digits === PERSON_KEY ? { name: `g${parseInput(offerQuery, query).n}`, content: { kind: 'handoff', reason: 'Caller pressed 0 for a person' } } : undefined),
+    (call, request) => (call.params.Digits === PERSON_KEY ? { name: `g${parseInput(offerQuery, request.query).n}`, content: { kind: 'handoff', reason: 'Caller pressed 0 for a person' } } : undefined),
     async (call, eventId, query) => {
       const { n, t, r } = parseInput(offerQuery, query);
       if (eventId) return twimlReply(await turnTwiml(call, eventId, n));
@@ -372,9 +358,9 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
   router.post(`${BASE}/queue-exit`, receiveWith(host, callEvent(
     (call) =>
       call.params.QueueResult === 'hangup'
-        ? { name: 'ended', content: { kind: 'call', event: 'ended', callId: call.params.CallSid } }
+        ? { name: 'ended', content: { kind: 'call', event: 'ended', callId: call.callId } }
         : couldNotHold(call)
-          ? { name: 'callback', content: { kind: 'call', event: 'callback_requested', callId: call.params.CallSid } }
+          ? { name: 'callback', content: { kind: 'call', event: 'callback_requested', callId: call.callId } }
           : undefined,
     (call) => {
       const twiml = newResponse();
@@ -386,7 +372,7 @@ export function mountVoiceWebhooks(app: Express, host: ChannelHost): void {
 
   // Status callbacks may arrive late and out of order: only the end of the call matters, once.
   router.post(`${BASE}/status`, receiveWith(host, callEvent(
-    (call) => (call.params.CallStatus && ENDED.has(call.params.CallStatus) ? { name: 'ended', content: { kind: 'call', event: 'ended', callId: call.params.CallSid } } : undefined),
+    (call) => (call.params.CallStatus && ENDED.has(call.params.CallStatus) ? { name: 'ended', content: { kind: 'call', event: 'ended', callId: call.callId } } : undefined),
     () => ({ status: 204 }),
   )));
 

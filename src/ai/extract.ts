@@ -18,10 +18,6 @@ function toNumber(token: string): number {
 /** A calendar date (YYYY-MM-DD) in the council's time zone. */
 export type IsoDate = string;
 
-function isoInZone(date: Date, timeZone: string): IsoDate {
-  return isoDateIn(date, timeZone);
-}
-
 /**
  * Words that make a parsed expression a *date* rather than a time or a duration: chrono also
  * reads "at 5" (five o'clock today) and "about 1m" (a minute ago), which are not arrival dates.
@@ -33,7 +29,7 @@ export function extractDate(text: string, now: Date, timeZone: string): IsoDate 
   const results = chrono.en.GB.parse(text, { instant: now, timezone: timeZone }, { forwardDate: true });
   const first = results.find((r) => (r.start.isCertain('day') || r.start.isCertain('weekday')) && DATE_WORDS.test(r.text));
   if (!first) return undefined;
-  return isoInZone(first.start.date(), timeZone);
+  return isoDateIn(first.start.date(), timeZone);
 }
 
 export function extractNights(text: string): number | undefined {

@@ -35,6 +35,13 @@ export function exportModel(nlp: Nlp): string {
   return JSON.stringify(model);
 }
 
+/** A model from `exportModel`, ready to classify (set up exactly as training set it up). */
+export function importModel(model: string): Nlp {
+  const nlp = englishNlp();
+  nlp.import(model);
+  return nlp;
+}
+
 /** Below this confidence the guess is treated as "none of ours". Chosen with `npm run eval:nlu`. */
 const MIN_CONFIDENCE = 0.72;
 
@@ -56,9 +63,7 @@ export class EmbeddedNlu implements IntentClassifier {
 
   /** A classifier trained elsewhere (a worker thread: see trainer.ts), from `export()`. */
   static fromModel(model: string): EmbeddedNlu {
-    const nlp = englishNlp();
-    nlp.import(model);
-    return new EmbeddedNlu(nlp);
+    return new EmbeddedNlu(importModel(model));
   }
 
   /** The trained model (see exportModel). */

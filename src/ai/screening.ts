@@ -13,7 +13,7 @@ import safeNearMiss from './training/safe-near-miss.json';
 import safeNearMissMore from './training/safe-near-miss-more.json';
 import person from './training/person.json';
 import personNearMiss from './training/person-near-miss.json';
-import { englishNlp, exportModel } from './nlu';
+import { englishNlp, exportModel, importModel } from './nlu';
 import { normaliseUtterance } from './normalise';
 
 /**
@@ -46,9 +46,7 @@ export class Screening {
 
   /** A screen trained elsewhere (a worker thread: see trainer.ts), from `export()`. */
   static fromModel(model: string): Screening {
-    const nlp = englishNlp();
-    nlp.import(model);
-    return new Screening(nlp);
+    return new Screening(importModel(model));
   }
 
   /** The trained model (see exportModel in nlu.ts). */

@@ -132,10 +132,6 @@ function topicsOf(event: StoredEvent): string[] {
   return [];
 }
 
-function dayOf(date: Date, timezone: string): string {
-  return isoDateIn(date, timezone);
-}
-
 /** `phoneChannel`: the channel that calls residents, whose price "if every contact had been a call" is (absent: the SOCITM telephone price). */
 export async function analyticsSummary(query: AnalyticsQuery, costs: { table: CostTable; currency: string; phoneChannel?: string }): Promise<AnalyticsSummary> {
   const windowStart = new Date(query.from.getTime() - REPEAT_WINDOW_DAYS * DAY_MS);
@@ -252,7 +248,7 @@ export async function analyticsSummary(query: AnalyticsQuery, costs: { table: Co
     else cc.byAssistant++;
     cc.cost = round(cc.cost + cost);
     actual += cost;
-    const day = dayOf(c.startedAt, query.timezone);
+    const day = isoDateIn(c.startedAt, query.timezone);
     const dd = byDay.get(day) ?? { conversations: 0, containedByAssistant: 0, handedToPerson: 0 };
     dd.conversations++;
     if (outcome === 'contained') dd.containedByAssistant++;

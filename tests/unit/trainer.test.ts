@@ -41,21 +41,14 @@ test('the eval sets give enough messages to compare', () => {
   expect(messages.length).toBeGreaterThan(200);
 });
 
-test('the classifier trained in a worker gives the same intents and scores', async () => {
+test.each([
+  ['the classifier', 'gives the same intents and scores', (t: Trained, words: string) => t.nlu.classify(words)],
+  ['the risk screen', 'gives the same answers', (t: Trained, words: string) => t.screening.screen(words)],
+] as const)('%s trained in a worker %s', async (_model, _what, read) => {
   const differ: string[] = [];
   for (const text of messages) {
     const words = normaliseUtterance(text);
-    const [a, b] = [await here.nlu.classify(words), await offThread.nlu.classify(words)];
-    if (JSON.stringify(a) !== JSON.stringify(b)) differ.push(`${text}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`);
-  }
-  expect(differ).toEqual([]);
-});
-
-test('the risk screen trained in a worker gives the same answers', async () => {
-  const differ: string[] = [];
-  for (const text of messages) {
-    const words = normaliseUtterance(text);
-    const [a, b] = [await here.screening.screen(words), await offThread.screening.screen(words)];
+    const [a, b] = [await read(here, words), await read(offThread, words)];
     if (JSON.stringify(a) !== JSON.stringify(b)) differ.push(`${text}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`);
   }
   expect(differ).toEqual([]);

@@ -44,24 +44,19 @@ export function zonedMidnight(date: string, timezone: string): Date {
   return new Date(guess - offsetAt(first));
 }
 
-/** Today's date (YYYY-MM-DD) in `timezone`. */
-export function zonedDate(at: Date, timezone: string): string {
-  return isoDateIn(at, timezone);
-}
-
 /**
  * From and to in the council's calendar: a date-only `from` is that day's local midnight, a
  * date-only `to` includes that whole local day; without them, this month so far.
  */
 export function analyticsRange(query: AnalyticsQueryInput, timezone: string, now = new Date()): { from: Date; to: Date; fromDate: string; toDate: string } {
-  const today = zonedDate(now, timezone);
+  const today = isoDateIn(now, timezone);
   const from = query.from ? (query.from.length === 10 ? zonedMidnight(query.from, timezone) : new Date(query.from)) : zonedMidnight(`${today.slice(0, 8)}01`, timezone);
   const to = query.to
     ? query.to.length === 10
-      ? zonedMidnight(zonedDate(new Date(zonedMidnight(query.to, timezone).getTime() + 36 * 3_600_000), timezone), timezone)
+      ? zonedMidnight(isoDateIn(new Date(zonedMidnight(query.to, timezone).getTime() + 36 * 3_600_000), timezone), timezone)
       : new Date(query.to)
     : new Date(now.getTime() + 1000);
-  return { from, to, fromDate: zonedDate(from, timezone), toDate: zonedDate(new Date(to.getTime() - 1), timezone) };
+  return { from, to, fromDate: isoDateIn(from, timezone), toDate: isoDateIn(new Date(to.getTime() - 1), timezone) };
 }
 
 export function analyticsRoutes(services: Services, guards: Guards): Router {
